@@ -1,0 +1,137 @@
+"""The one writer: staging a rendered tree, formatting it, and moving it into place.
+
+Nothing reaches the destination until the whole tree is rendered and formatted in a private
+staging folder beside it (same filesystem, so the final step is a rename). A new project is one
+``rename``; an interruption before it leaves nothing behind. With ``force`` into a folder that
+already has files, files are moved in one by one with ``os.replace`` while Ctrl-C is held back,
+so no file is ever half written and the loop is not cut short.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import signal
+import tempfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from scaffold.errors import DestinationError
+
+STAGING_PREFIX = ".scaffold-staging-"
+Formatter = Callable[[Path], None]
+
+
+@dataclass(frozen=True)
+class WriteResult:
+    """What the writer did."""
+
+    destination: Path
+    files: dict[str, bytes]  # relative path -> final (formatted) content
+    written: bool
+
+
+def check_destination(destination: Path, *, force: bool) -> None:
+    """Refuse a destination that exists and is not an empty folder, unless forced."""
+    if destination.is_symlink() or (destination.exists() and not destination.is_dir()):
+        msg = f"{destination} exists and is not a folder"
+        raise DestinationError(msg, hint="choose another name or --output-dir")
+    if destination.is_dir() and any(destination.iterdir()) and not force:
+        msg = f"{destination} exists and is not empty"
+        raise DestinationError(msg, hint="choose another name, or pass --force to write into it")
+
+
+def _write_tree(root: Path, tree: dict[str, bytes]) -> None:
+    for relative, content in tree.items():
+        target = root / relative
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(content)
+
+
+def _read_tree(root: Path, paths: list[str]) -> dict[str, bytes]:
+    return {relative: (root / relative).read_bytes() for relative in paths}
+
+
+@contextlib.contextmanager
+def _sigint_deferred() -> Iterator[None]:
+    """Hold Ctrl-C until the block ends, then raise it."""
+    received: list[int] = []
+
+    def remember(signum: int, _frame: object) -> None:
+        received.append(signum)
+
+    try:
+        previous = signal.signal(signal.SIGINT, remember)
+    except ValueError:  # not the main thread: nothing to defer
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if received:
+        raise KeyboardInterrupt
+
+
+def _current_umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def _staging_parent(destination: Path, *, dry_run: bool) -> Path:
+    if dry_run:
+        return Path(tempfile.gettempdir())
+    parent = destination.parent
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        msg = f"cannot create {parent}: {error.strerror}"
+        raise DestinationError(msg, hint="choose a writable --output-dir") from None
+    return parent
+
+
+def _commit(staging: Path, destination: Path, paths: list[str]) -> None:
+    with _sigint_deferred():
+        if not destination.exists():
+            staging.rename(destination)
+            return
+        if not any(destination.iterdir()):
+            destination.rmdir()
+            staging.rename(destination)
+            return
+        for relative in paths:  # --force into a folder that has files
+            target = destination / relative
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(staging / relative, target)
+
+
+def write_project(
+    tree: dict[str, bytes],
+    destination: Path,
+    *,
+    formatter: Formatter,
+    force: bool = False,
+    dry_run: bool = False,
+) -> WriteResult:
+    """Stage, format and (unless ``dry_run``) move ``tree`` into ``destination``."""
+    check_destination(destination, force=force)
+    parent = _staging_parent(destination, dry_run=dry_run)
+    try:
+        staging = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=parent))
+    except OSError as error:
+        msg = f"cannot write in {parent}: {error.strerror}"
+        raise DestinationError(msg, hint="choose a writable --output-dir") from None
+    try:
+        staging.chmod(0o777 & ~_current_umask())  # mkdtemp's 0o700 would end up on the project
+        _write_tree(staging, tree)
+        formatter(staging)
+        paths = sorted(tree)
+        final = _read_tree(staging, paths)
+        if not dry_run:
+            _commit(staging, destination, paths)
+        return WriteResult(destination=destination, files=final, written=not dry_run)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)

@@ -1,0 +1,305 @@
+"""The command line: Typer commands that map flags to one call into the core.
+
+Commands import the core lazily so that ``scaffold --help`` and ``--version`` stay fast; every
+:class:`~scaffold.errors.ScaffoldError` is turned into one red line and its exit code by
+:func:`_error_boundary`, the only place that does so.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
+
+import typer
+
+from scaffold import __version__
+
+if TYPE_CHECKING:
+    from scaffold.catalog import Catalog
+    from scaffold.generate import Generated
+    from scaffold.models import ProjectSpec
+
+EXIT_INTERRUPTED = 130
+
+app = typer.Typer(
+    name="scaffold",
+    help=(
+        "Create FastAPI projects from composable blueprints.\n\n"
+        "Start with [bold]scaffold new my-api[/] (interactive in a terminal), or "
+        "[bold]scaffold new my-api --all --no-input[/] for every blueprint. "
+        "[bold]scaffold blueprints[/] lists what you can choose."
+    ),
+    rich_markup_mode="rich",
+    no_args_is_help=True,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+def _version_callback(value: bool) -> None:
+    if value:
+        typer.echo(f"scaffold {__version__}")
+        raise typer.Exit
+
+
+@app.callback()
+def _root(
+    *,
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version",
+            "-V",
+            help="Print scaffold's version and exit.",
+            callback=_version_callback,
+            is_eager=True,
+        ),
+    ] = False,
+) -> None:
+    """Create FastAPI projects from composable blueprints."""
+
+
+def _fail(message: str, exit_code: int, *, as_json: bool) -> NoReturn:
+    from scaffold.console import err_console
+
+    if as_json:
+        typer.echo(json.dumps({"error": {"message": message, "exit_code": exit_code}}))
+    err_console().print(f"[bold red]error:[/] {message}", soft_wrap=True)
+    raise typer.Exit(exit_code)
+
+
+@contextlib.contextmanager
+def _error_boundary(*, as_json: bool) -> Iterator[None]:
+    """Turn scaffold's errors and Ctrl-C into one line and an exit code."""
+    from scaffold.errors import ScaffoldError
+
+    try:
+        yield
+    except ScaffoldError as error:
+        _fail(str(error), error.exit_code, as_json=as_json)
+    except KeyboardInterrupt:
+        _fail("interrupted; nothing was written", EXIT_INTERRUPTED, as_json=as_json)
+
+
+def _complete_blueprint(incomplete: str) -> list[str]:
+    from scaffold.catalog import load_catalog
+
+    return [name for name in load_catalog().names() if name.startswith(incomplete)]
+
+
+def _stdin_is_interactive() -> bool:
+    return sys.stdin.isatty()
+
+
+def _build_spec(name: str, raw: dict[str, Any]) -> ProjectSpec:
+    from pydantic import ValidationError
+
+    from scaffold.errors import SpecError
+    from scaffold.models import ProjectSpec, describe_validation_error
+
+    try:
+        return ProjectSpec.model_validate({"name": name, **raw})
+    except ValidationError as error:
+        raise SpecError(describe_validation_error(error)) from None
+
+
+@app.command()
+def new(
+    name: Annotated[str, typer.Argument(help="Project (distribution) name, e.g. my-api.")],
+    *,
+    blueprint: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--blueprint",
+            "-b",
+            help="A blueprint to include (repeat for several). See 'scaffold blueprints'.",
+            autocompletion=_complete_blueprint,
+        ),
+    ] = None,
+    all_blueprints: Annotated[
+        bool, typer.Option("--all", help="Include every available blueprint.")
+    ] = False,
+    option: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--option",
+            "-O",
+            metavar="BLUEPRINT.OPTION=VALUE",
+            help="Set a blueprint option; VALUE is JSON or text (lists: a,b or JSON).",
+        ),
+    ] = None,
+    description: Annotated[
+        str | None, typer.Option(help="One-line description for the project.")
+    ] = None,
+    python: Annotated[
+        str | None, typer.Option(help="Minimum Python version of the project [default: 3.11].")
+    ] = None,
+    output_dir: Annotated[
+        Path,
+        typer.Option("--output-dir", "-o", help="Folder to create the project in.", file_okay=False),
+    ] = Path(),
+    answers: Annotated[
+        Path | None,
+        typer.Option(help="YAML or TOML file with every choice, for CI.", dir_okay=False),
+    ] = None,
+    source: Annotated[
+        list[Path] | None,
+        typer.Option(help="Extra folder of blueprints (repeatable).", file_okay=False),
+    ] = None,
+    no_input: Annotated[
+        bool, typer.Option("--no-input", help="Never prompt; use flags, answers and defaults.")
+    ] = False,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Show what would be written; write nothing.")
+    ] = False,
+    force: Annotated[
+        bool, typer.Option("--force", help="Write into a destination that is not empty.")
+    ] = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print one JSON document on stdout and nothing else.")
+    ] = False,
+) -> None:
+    """Create a new FastAPI project in OUTPUT_DIR/NAME.
+
+    In a terminal, without -b or --all, you pick blueprints from a checklist. Otherwise the
+    project gets the blueprints you name (plus what they require) or the default set.
+
+    Examples:
+
+      scaffold new my-api --all --no-input
+
+      scaffold new my-api -b websockets -b templates -O websockets.allowed_origins=https://x.io
+
+      scaffold new my-api --answers answers.yaml --json
+    """
+    with _error_boundary(as_json=as_json):
+        from scaffold.answers import load_answers, merge_choices
+
+        answers_data = load_answers(answers) if answers else {}
+        raw = merge_choices(
+            answers_data,
+            blueprints=list(blueprint or []),
+            option_flags=list(option or []),
+            description=description,
+            python=python,
+        )
+        sources = tuple(source or ())
+        interactive = (
+            not no_input
+            and not as_json
+            and not blueprint
+            and not all_blueprints
+            and not answers_data.get("blueprints")
+            and _stdin_is_interactive()
+        )
+        _build_spec(name, raw)  # validate the name and fields before any prompt
+        catalog = _load_catalog(sources)
+        if interactive:
+            from scaffold.prompts import ask_choices
+
+            raw = ask_choices(catalog, raw)
+        elif all_blueprints:
+            raw["blueprints"] = {bp.name: raw["blueprints"].get(bp.name, {}) for bp in catalog}
+        elif not raw["blueprints"]:
+            defaults = [bp.name for bp in catalog if bp.manifest.default]
+            raw["blueprints"] = {bp: {} for bp in defaults}
+            if not as_json:
+                _note(f"No blueprints chosen; using the default set: {', '.join(defaults)}")
+        spec = _build_spec(name, raw)
+        _generate_and_report(spec, output_dir / name, sources, force, dry_run, as_json)
+
+
+def _load_catalog(sources: tuple[Path, ...]) -> Catalog:
+    from scaffold.catalog import load_catalog
+
+    return load_catalog(sources)
+
+
+def _note(message: str) -> None:
+    from scaffold.console import err_console
+
+    err_console().print(f"[cyan]note:[/] {message}", soft_wrap=True)
+
+
+def _generate_and_report(
+    spec: ProjectSpec,
+    destination: Path,
+    sources: tuple[Path, ...],
+    force: bool,  # noqa: FBT001
+    dry_run: bool,  # noqa: FBT001
+    as_json: bool,  # noqa: FBT001
+) -> None:
+    from scaffold.console import err_console
+    from scaffold.generate import generate
+
+    status = contextlib.nullcontext() if as_json else err_console().status("Generating...")
+    with status:
+        generated = generate(spec, destination, sources=sources, force=force, dry_run=dry_run)
+    if as_json:
+        typer.echo(json.dumps(_json_report(generated), indent=2))
+        return
+    from scaffold.report import print_generated
+
+    print_generated(generated)
+
+
+def _json_report(generated: Generated) -> dict[str, Any]:
+    return {
+        "name": generated.spec.name,
+        "package": generated.spec.package,
+        "path": str(generated.destination.resolve()),
+        "dry_run": not generated.written,
+        "blueprints": [
+            {
+                "name": item.name,
+                "version": item.blueprint.manifest.version,
+                "source": item.blueprint.source,
+                "automatic": item.automatic,
+                "options": item.options,
+            }
+            for item in generated.selection.items
+        ],
+        "files": sorted(generated.files),
+    }
+
+
+@app.command("blueprints")
+def list_blueprints(
+    *,
+    source: Annotated[
+        list[Path] | None,
+        typer.Option(help="Extra folder of blueprints (repeatable).", file_okay=False),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON on stdout.")] = False,
+) -> None:
+    """List the blueprints you can choose, with their versions and options."""
+    with _error_boundary(as_json=as_json):
+        catalog = _load_catalog(tuple(source or ()))
+        if as_json:
+            listing = [
+                {
+                    "name": bp.name,
+                    "version": bp.manifest.version,
+                    "summary": bp.manifest.summary,
+                    "source": bp.source,
+                    "always": bp.manifest.always,
+                    "default": bp.manifest.default,
+                    "requires": list(bp.manifest.requires),
+                    "conflicts": list(bp.manifest.conflicts),
+                    "options": {k: v.model_dump() for k, v in bp.manifest.options.items()},
+                }
+                for bp in catalog
+            ]
+            typer.echo(json.dumps(listing, indent=2))
+            return
+        from scaffold.report import print_catalog
+
+        print_catalog(catalog)
+
+
+def main() -> None:
+    """Run the ``scaffold`` command."""
+    app()

@@ -1,0 +1,212 @@
+"""Resolution and composition: which blueprints, with which options, contributing what.
+
+``resolve`` turns the names a user asked for into an ordered :class:`Selection` (requirements
+added and announced, conflicts refused, options validated). ``compose`` gathers every
+blueprint's typed contributions into one :class:`Composition`, in a deterministic order, for the
+templates of the shared files (``main.py``, ``config.py``, ``pyproject.toml``,
+``tests/conftest.py``) to iterate over.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from scaffold.errors import ResolutionError, SpecError
+from scaffold.models import Contributions, describe_validation_error
+
+if TYPE_CHECKING:
+    from scaffold.catalog import Blueprint, Catalog
+    from scaffold.models import ProjectSpec
+    from scaffold.render import Renderer
+
+_C = TypeVar("_C", bound=BaseModel)
+
+
+@dataclass(frozen=True)
+class Selected:
+    """A blueprint in the selection with its validated options."""
+
+    blueprint: Blueprint
+    options: dict[str, Any]
+    automatic: bool  # added because another blueprint requires it
+
+    @property
+    def name(self) -> str:
+        """The blueprint's name."""
+        return self.blueprint.name
+
+
+@dataclass(frozen=True)
+class Selection:
+    """The resolved blueprints, in the order their contributions apply."""
+
+    items: tuple[Selected, ...]
+
+    @property
+    def names(self) -> list[str]:
+        """The blueprint names, in order."""
+        return [item.name for item in self.items]
+
+    @property
+    def automatic(self) -> list[Selected]:
+        """The blueprints added because a chosen one requires them."""
+        return [item for item in self.items if item.automatic]
+
+
+def _closure(catalog: Catalog, requested: Iterable[str]) -> tuple[dict[str, Blueprint], set[str]]:
+    """Return the requested blueprints plus everything they require, and which were added."""
+    wanted = [bp.name for bp in catalog if bp.manifest.always] + list(requested)
+    chosen: dict[str, Blueprint] = {}
+    automatic: set[str] = set()
+    queue = [(name, False) for name in wanted]
+    while queue:
+        name, is_automatic = queue.pop(0)
+        if name in chosen:
+            continue
+        blueprint = catalog.get(name)
+        chosen[name] = blueprint
+        if is_automatic:
+            automatic.add(name)
+        queue.extend((req, True) for req in blueprint.manifest.requires if req not in chosen)
+    return chosen, automatic - set(requested)
+
+
+def _check_conflicts(chosen: Mapping[str, Blueprint]) -> None:
+    for name, blueprint in chosen.items():
+        for other in blueprint.manifest.conflicts:
+            if other in chosen:
+                msg = f"blueprints '{name}' and '{other}' cannot be used together"
+                raise ResolutionError(msg, hint=f"choose one of '{name}' and '{other}'")
+
+
+def _ordered(chosen: Mapping[str, Blueprint]) -> list[str]:
+    """Order by requirements (a blueprint after what it requires), then always-first, then name."""
+    remaining = {name: set(bp.manifest.requires) & chosen.keys() for name, bp in chosen.items()}
+
+    def rank(name: str) -> tuple[bool, str]:
+        return (not chosen[name].manifest.always, name)
+
+    order: list[str] = []
+    while remaining:
+        ready = sorted((n for n, deps in remaining.items() if not deps), key=rank)
+        if not ready:
+            cycle = ", ".join(sorted(remaining))
+            msg = f"blueprints {cycle} require each other in a cycle"
+            raise ResolutionError(msg, hint="remove one requirement from their manifests")
+        first = ready[0]
+        order.append(first)
+        del remaining[first]
+        for deps in remaining.values():
+            deps.discard(first)
+    return order
+
+
+def _validated_options(
+    blueprint: Blueprint, given: Mapping[str, Any], renderer: Renderer
+) -> dict[str, Any]:
+    manifest = blueprint.manifest
+    unknown = sorted(set(given) - set(manifest.options))
+    if unknown:
+        known = ", ".join(sorted(manifest.options)) or "none"
+        msg = f"blueprint '{manifest.name}' has no option '{unknown[0]}'"
+        raise SpecError(msg, hint=f"its options are: {known}")
+    try:
+        options = manifest.options_model.model_validate(dict(given)).model_dump()
+    except ValidationError as error:
+        msg = f"{manifest.name}.{describe_validation_error(error)}"
+        raise SpecError(msg, hint="fix the option value and run again") from None
+    for check in manifest.checks:
+        if renderer.evaluate(check.when, options):
+            msg = f"{manifest.name}: {check.message}"
+            raise SpecError(msg, hint="change the options named above")
+    return options
+
+
+def resolve(spec: ProjectSpec, catalog: Catalog, renderer: Renderer) -> Selection:
+    """Resolve the spec's blueprints against the catalog into an ordered selection."""
+    chosen, automatic = _closure(catalog, spec.blueprints)
+    _check_conflicts(chosen)
+    items = tuple(
+        Selected(
+            blueprint=chosen[name],
+            options=_validated_options(chosen[name], spec.blueprints.get(name, {}), renderer),
+            automatic=name in automatic,
+        )
+        for name in _ordered(chosen)
+    )
+    return Selection(items=items)
+
+
+@dataclass
+class Composition:
+    """Every blueprint's contributions, filtered by their conditions and ordered."""
+
+    middleware: list[Any] = field(default_factory=list)
+    mounts: list[Any] = field(default_factory=list)
+    routers: list[Any] = field(default_factory=list)
+    lifespan: list[Any] = field(default_factory=list)
+    app_arguments: list[Any] = field(default_factory=list)
+    settings: list[Any] = field(default_factory=list)
+    settings_validators: list[Any] = field(default_factory=list)
+    fixtures: list[Any] = field(default_factory=list)
+    page_sections: list[Any] = field(default_factory=list)
+    assets: list[Any] = field(default_factory=list)
+    dependencies: list[str] = field(default_factory=list)
+    dev_dependencies: list[str] = field(default_factory=list)
+
+
+def _requirement_key(requirement: str) -> tuple[str, str]:
+    name = re.split(r"[\s\[<>=!~;]", requirement, maxsplit=1)[0]
+    return (re.sub(r"[-_.]+", "-", name).lower(), requirement)
+
+
+def _unique_requirements(requirements: Iterable[str]) -> list[str]:
+    return sorted(set(requirements), key=_requirement_key)
+
+
+def compose(selection: Selection, renderer: Renderer) -> Composition:
+    """Gather the selection's contributions, rendering their templated strings."""
+    composition = Composition()
+    ranked: dict[str, list[tuple[int, int, int, Any]]] = {
+        kind: [] for kind in Contributions.model_fields
+    }
+    for position, item in enumerate(selection.items):
+        manifest = item.blueprint.manifest
+        for kind in Contributions.model_fields:
+            for index, entry in enumerate(getattr(manifest.contribute, kind)):
+                if entry.when and not renderer.evaluate(entry.when, item.options):
+                    continue
+                rendered = renderer.render_model(entry, item.options)
+                ranked[kind].append((entry.order, position, index, rendered))
+        composition.dependencies.extend(renderer.render_strings(manifest.dependencies, item.options))
+        composition.dev_dependencies.extend(
+            renderer.render_strings(manifest.dev_dependencies, item.options)
+        )
+    for kind, entries in ranked.items():
+        setattr(composition, kind, [entry for *_, entry in sorted(entries, key=lambda e: e[:3])])
+    composition.dependencies = _unique_requirements(composition.dependencies)
+    composition.dev_dependencies = _unique_requirements(composition.dev_dependencies)
+    _apply_option_defaults(composition, selection)
+    return composition
+
+
+def _apply_option_defaults(composition: Composition, selection: Selection) -> None:
+    """Fill settings defaults that a blueprint takes from one of its options."""
+    options_of = {item.name: item.options for item in selection.items}
+    owners = {
+        entry.name: item.name
+        for item in selection.items
+        for entry in item.blueprint.manifest.contribute.settings
+    }
+    resolved = []
+    for entry in composition.settings:
+        if entry.default_from_option is not None:
+            value = options_of[owners[entry.name]][entry.default_from_option]
+            entry = entry.model_copy(update={"default": value})  # noqa: PLW2901
+        resolved.append(entry)
+    composition.settings = resolved

@@ -1,0 +1,68 @@
+"""``generate``: from a validated spec to a project on disk (or, dry, to what it would be).
+
+The pipeline: resolve -> compose -> render (in memory) -> record -> stage, format, write once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from scaffold import __version__
+from scaffold.apply import check_destination, write_project
+from scaffold.catalog import load_catalog
+from scaffold.compose import Selection, compose, resolve
+from scaffold.format import format_project
+from scaffold.record import RECORD_PATH, render_record
+from scaffold.render import Renderer, Tree, render_selection
+
+if TYPE_CHECKING:
+    from scaffold.models import ProjectSpec
+
+
+@dataclass(frozen=True)
+class Generated:
+    """The outcome of a generation run."""
+
+    spec: ProjectSpec
+    selection: Selection
+    destination: Path
+    files: dict[str, bytes]
+    written: bool
+
+
+def build_tree(spec: ProjectSpec, *, sources: tuple[Path, ...] = ()) -> tuple[Selection, Tree]:
+    """Resolve, compose and render the project in memory (unformatted)."""
+    catalog = load_catalog(sources)
+    renderer = Renderer(spec)
+    selection = resolve(spec, catalog, renderer)
+    renderer.bind(selection)
+    composition = compose(selection, renderer)
+    renderer.bind(selection, composition)
+    tree = render_selection(selection, renderer)
+    tree[RECORD_PATH] = render_record(spec, selection, __version__)
+    return selection, tree
+
+
+def generate(
+    spec: ProjectSpec,
+    destination: Path,
+    *,
+    sources: tuple[Path, ...] = (),
+    force: bool = False,
+    dry_run: bool = False,
+) -> Generated:
+    """Generate the project described by ``spec`` into ``destination``."""
+    check_destination(destination, force=force)  # fail before any work
+    selection, tree = build_tree(spec, sources=sources)
+    result = write_project(
+        tree, destination, formatter=format_project, force=force, dry_run=dry_run
+    )
+    return Generated(
+        spec=spec,
+        selection=selection,
+        destination=destination,
+        files=result.files,
+        written=result.written,
+    )
