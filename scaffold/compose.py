@@ -115,8 +115,14 @@ def _validated_options(
         known = ", ".join(sorted(manifest.options)) or "none"
         msg = f"blueprint '{manifest.name}' has no option '{unknown[0]}'"
         raise SpecError(msg, hint=f"its options are: {known}")
+    values = dict(given)
+    for key, spec in manifest.options.items():
+        if key not in values and isinstance(spec.default, str) and "{" in spec.default:
+            values[key] = renderer.render_string(spec.default, {})  # e.g. "{{ package | upper }}_"
+        elif spec.type == "list[str]" and isinstance(values.get(key), str):
+            values[key] = [part.strip() for part in values[key].split(",") if part.strip()]
     try:
-        options = manifest.options_model.model_validate(dict(given)).model_dump()
+        options = manifest.options_model.model_validate(values).model_dump()
     except ValidationError as error:
         msg = f"{manifest.name}.{describe_validation_error(error)}"
         raise SpecError(msg, hint="fix the option value and run again") from None

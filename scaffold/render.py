@@ -74,11 +74,16 @@ def _flatten(items: Iterable[Any]) -> Iterable[str]:
             yield str(item)
 
 
-def _import_lines(refs: Iterable[Any]) -> list[str]:
-    """Turn ``module:name`` references (nested lists allowed) into ``from m import a`` lines."""
+def _import_lines(refs: Iterable[Any], exclude: str | None = None) -> list[str]:
+    """Turn ``module:name`` references (nested lists allowed) into ``from m import a`` lines.
+
+    ``exclude`` names the module being rendered, whose own names need no import.
+    """
     by_module: dict[str, set[str]] = {}
     for ref in _flatten(refs):
         module, _, name = ref.partition(":")
+        if module == exclude:
+            continue
         by_module.setdefault(module, set()).add(name)
     return [f"from {m} import {', '.join(sorted(names))}" for m, names in sorted(by_module.items())]
 
