@@ -6,6 +6,8 @@ The public surface is small on purpose: :func:`generate` and :class:`ProjectSpec
 
 from __future__ import annotations
 
+import sys
+from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
@@ -33,3 +35,19 @@ def __getattr__(name: str) -> Any:
         return ScaffoldError
     msg = f"module 'scaffold' has no attribute {name!r}"
     raise AttributeError(msg)
+
+
+class _Package(ModuleType):
+    """The ``scaffold`` module; ``scaffold.generate`` stays the function, never the submodule.
+
+    Importing the submodule ``scaffold.generate`` makes the import system bind it here, which
+    would shadow the public function of the same name.
+    """
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name == "generate" and isinstance(value, ModuleType):
+            return
+        super().__setattr__(name, value)
+
+
+sys.modules[__name__].__class__ = _Package

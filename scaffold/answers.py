@@ -15,10 +15,12 @@ from __future__ import annotations
 
 import json
 import tomllib
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from scaffold.errors import SpecError
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 _KNOWN_KEYS = {"name", "description", "python", "blueprints", "options"}
 
@@ -62,6 +64,10 @@ def _blueprints_from_answers(answers: dict[str, Any]) -> dict[str, dict[str, Any
     if isinstance(raw, list) and all(isinstance(item, str) for item in raw):
         chosen: dict[str, dict[str, Any]] = {name: {} for name in raw}
     elif isinstance(raw, dict):
+        bad = [str(name) for name, opts in raw.items() if not isinstance(opts, dict | None)]
+        if bad:
+            msg = f"options for '{bad[0]}' in the answers file must be a mapping"
+            raise SpecError(msg, hint="for example: blueprints: {websockets: {}}")
         chosen = {str(name): dict(opts or {}) for name, opts in raw.items()}
     else:
         msg = "'blueprints' in the answers file must be a list of names or a mapping"
@@ -112,5 +118,8 @@ def merge_choices(
         if value is not None:
             raw[key] = value
         elif key in answers:
-            raw[key] = str(answers[key])
+            given = answers[key]
+            # YAML and TOML read `python: 3.12` as a number; anything else is validated as given.
+            numeric = isinstance(given, int | float) and not isinstance(given, bool)
+            raw[key] = str(given) if numeric else given
     return raw

@@ -105,7 +105,7 @@ def _commit(staging: Path, destination: Path, paths: list[str]) -> None:
         for relative in paths:  # --force into a folder that has files
             target = destination / relative
             target.parent.mkdir(parents=True, exist_ok=True)
-            os.replace(staging / relative, target)
+            (staging / relative).replace(target)
 
 
 def write_project(

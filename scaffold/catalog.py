@@ -62,7 +62,7 @@ def load_blueprint(folder: Path, *, source: str) -> Blueprint:
         msg = f"{manifest_path}: {describe_validation_error(error)}"
         raise BlueprintError(msg) from None
     if manifest.name != folder.name:
-        msg = f"{manifest_path} names the blueprint '{manifest.name}' but its folder is '{folder.name}'"
+        msg = f"{manifest_path} names '{manifest.name}' but its folder is '{folder.name}'"
         raise BlueprintError(msg, hint="rename one so they match")
     return Blueprint(manifest=manifest, root=folder, source=source)
 
@@ -92,7 +92,9 @@ class Catalog:
             return self._blueprints[name]
         except KeyError:
             close = difflib.get_close_matches(name, self._blueprints, n=1, cutoff=0.6)
-            hint = f"did you mean '{close[0]}'?" if close else "run 'scaffold blueprints' to list them"
+            hint = (
+                f"did you mean '{close[0]}'?" if close else "run 'scaffold blueprints' to list them"
+            )
             msg = f"unknown blueprint '{name}'"
             raise BlueprintError(msg, hint=hint) from None
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 import contextlib
 import json
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
@@ -19,6 +18,8 @@ import typer
 from scaffold import __version__
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
+
     from scaffold.catalog import Catalog
     from scaffold.generate import Generated
     from scaffold.models import ProjectSpec
@@ -63,11 +64,14 @@ def _root(
 
 
 def _fail(message: str, exit_code: int, *, as_json: bool) -> NoReturn:
+    from rich.markup import escape
+
     from scaffold.console import err_console
 
     if as_json:
         typer.echo(json.dumps({"error": {"message": message, "exit_code": exit_code}}))
-    err_console().print(f"[bold red]error:[/] {message}", soft_wrap=True)
+    # escape: a message quotes user input ('x[/]'), which must not be read as rich markup.
+    err_console().print(f"[bold red]error:[/] {escape(message)}", soft_wrap=True)
     raise typer.Exit(exit_code)
 
 
@@ -135,11 +139,13 @@ def new(
         str | None, typer.Option(help="One-line description for the project.")
     ] = None,
     python: Annotated[
-        str | None, typer.Option(help="Minimum Python version of the project [default: 3.11].")
+        str | None, typer.Option(help="Minimum Python version of the project \\[default: 3.11].")
     ] = None,
     output_dir: Annotated[
         Path,
-        typer.Option("--output-dir", "-o", help="Folder to create the project in.", file_okay=False),
+        typer.Option(
+            "--output-dir", "-o", help="Folder to create the project in.", file_okay=False
+        ),
     ] = Path(),
     answers: Annotated[
         Path | None,
@@ -168,12 +174,12 @@ def new(
     project gets the blueprints you name (plus what they require) or the default set.
 
     Examples:
-
       scaffold new my-api --all --no-input
 
       scaffold new my-api -b websockets -b templates -O websockets.allowed_origins=https://x.io
 
       scaffold new my-api --answers answers.yaml --json
+
     """
     with _error_boundary(as_json=as_json):
         from scaffold.answers import load_answers, merge_choices
@@ -209,7 +215,9 @@ def new(
             if not as_json:
                 _note(f"No blueprints chosen; using the default set: {', '.join(defaults)}")
         spec = _build_spec(name, raw)
-        _generate_and_report(spec, output_dir / name, sources, force, dry_run, as_json)
+        _generate_and_report(
+            spec, output_dir / name, sources, force=force, dry_run=dry_run, as_json=as_json
+        )
 
 
 def _load_catalog(sources: tuple[Path, ...]) -> Catalog:
@@ -228,9 +236,10 @@ def _generate_and_report(
     spec: ProjectSpec,
     destination: Path,
     sources: tuple[Path, ...],
-    force: bool,  # noqa: FBT001
-    dry_run: bool,  # noqa: FBT001
-    as_json: bool,  # noqa: FBT001
+    *,
+    force: bool,
+    dry_run: bool,
+    as_json: bool,
 ) -> None:
     from scaffold.console import err_console
     from scaffold.generate import generate

@@ -10,7 +10,6 @@ templates of the shared files (``main.py``, ``config.py``, ``pyproject.toml``,
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -20,6 +19,8 @@ from scaffold.errors import ResolutionError, SpecError
 from scaffold.models import Contributions, describe_validation_error
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable, Mapping
+
     from scaffold.catalog import Blueprint, Catalog
     from scaffold.models import ProjectSpec
     from scaffold.render import Renderer
@@ -189,7 +190,9 @@ def compose(selection: Selection, renderer: Renderer) -> Composition:
                     continue
                 rendered = renderer.render_model(entry, item.options)
                 ranked[kind].append((entry.order, position, index, rendered))
-        composition.dependencies.extend(renderer.render_strings(manifest.dependencies, item.options))
+        composition.dependencies.extend(
+            renderer.render_strings(manifest.dependencies, item.options)
+        )
         composition.dev_dependencies.extend(
             renderer.render_strings(manifest.dev_dependencies, item.options)
         )

@@ -24,7 +24,7 @@ def ruff_binary() -> str:
     if scripts.is_file():
         return str(scripts)
     try:
-        from ruff import find_ruff_bin  # the PyPI package knows where it put its binary
+        from ruff import find_ruff_bin  # type: ignore[import-untyped]  # it knows where its binary is
 
         return str(find_ruff_bin())
     except (ImportError, FileNotFoundError):

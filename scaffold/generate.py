@@ -6,7 +6,6 @@ The pipeline: resolve -> compose -> render (in memory) -> record -> stage, forma
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from scaffold import __version__
@@ -18,6 +17,8 @@ from scaffold.record import RECORD_PATH, render_record
 from scaffold.render import Renderer, Tree, render_selection
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from scaffold.models import ProjectSpec
 
 

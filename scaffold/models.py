@@ -55,7 +55,7 @@ class OptionSpec(_Strict):
     def annotation(self) -> Any:
         """Return the Python type pydantic validates this option against."""
         if self.type == "choice":
-            return Literal[self.choices]  # type: ignore[valid-type]
+            return Literal[self.choices]
         base = _PYTHON_TYPES[self.type]
         constraints: dict[str, Any] = {}
         if self.minimum is not None:
@@ -231,9 +231,10 @@ def options_model(manifest: BlueprintManifest) -> type[BaseModel]:
         for key, spec in manifest.options.items()
     }
     model_name = "".join(part.title() for part in re.split(r"[-_]", manifest.name)) + "Options"
-    return create_model(  # type: ignore[call-overload,no-any-return]
+    model: type[BaseModel] = create_model(
         model_name, __config__=ConfigDict(extra="forbid"), **fields
     )
+    return model
 
 
 # --- the project ----------------------------------------------------------------------------

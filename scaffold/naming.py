@@ -14,17 +14,50 @@ import sys
 import unicodedata
 
 # PEP 508 / packaging's canonical check for a project name.
-_DISTRIBUTION_NAME = re.compile(r"^([A-Z0-9]|[A-Z0-9][A-Z0-9._-]*[A-Z0-9])$", re.IGNORECASE)
+# ASCII only: with IGNORECASE alone, U+017F (long s) and U+212A (Kelvin) would match [A-Z].
+_DISTRIBUTION_NAME = re.compile(
+    r"^([A-Z0-9]|[A-Z0-9][A-Z0-9._-]*[A-Z0-9])$", re.IGNORECASE | re.ASCII
+)
 MAX_NAME_LENGTH = 64
 
 # Modules a generated project imports; a package of the same name would shadow them.
 GENERATED_DEPENDENCIES = frozenset(
     {
-        "fastapi", "starlette", "pydantic", "pydantic_core", "pydantic_settings", "uvicorn",
-        "jinja2", "markupsafe", "httpx", "httpcore", "anyio", "sniffio", "h11", "websockets",
-        "dotenv", "pytest", "ruff", "typing_extensions", "annotated_types", "email_validator",
-        "multipart", "python_multipart", "idna", "certifi", "click", "typer", "rich", "yaml",
-        "scaffold", "fastapi_cli", "watchfiles", "uvloop", "httptools", "orjson", "ujson",
+        "fastapi",
+        "starlette",
+        "pydantic",
+        "pydantic_core",
+        "pydantic_settings",
+        "uvicorn",
+        "jinja2",
+        "markupsafe",
+        "httpx",
+        "httpcore",
+        "anyio",
+        "sniffio",
+        "h11",
+        "websockets",
+        "dotenv",
+        "pytest",
+        "ruff",
+        "typing_extensions",
+        "annotated_types",
+        "email_validator",
+        "multipart",
+        "python_multipart",
+        "idna",
+        "certifi",
+        "click",
+        "typer",
+        "rich",
+        "yaml",
+        "scaffold",
+        "fastapi_cli",
+        "watchfiles",
+        "uvloop",
+        "httptools",
+        "orjson",
+        "ujson",
     }
 )
 _WINDOWS_RESERVED = frozenset(
@@ -56,6 +89,8 @@ def distribution_name_problem(name: str) -> str | None:
             f"'{name}' is not a valid Python distribution name; use letters, digits, '-', '_' or "
             "'.', starting and ending with a letter or digit"
         )
+    if name.lower().split(".")[0] in _WINDOWS_RESERVED:  # "nul.api" is the device NUL too
+        return f"'{name}' is a reserved device name on Windows; choose another name"
     return None
 
 
@@ -63,15 +98,21 @@ def package_name_problem(package: str) -> str | None:
     """Say what is wrong with ``package`` as the generated import package, or return None."""
     lowered = package.lower()
     if not package.isidentifier():
-        return f"the package name '{package}' is not a Python identifier; start the name with a letter"
+        return (
+            f"the package name '{package}' is not a Python identifier; start the name with a letter"
+        )
     if keyword.iskeyword(package) or keyword.issoftkeyword(package):
         return f"the package name '{package}' is a Python keyword; choose another name"
     if lowered in _TEST_NAMES:
-        return f"the package name '{package}' would clash with the tests folder; choose another name"
+        return (
+            f"the package name '{package}' would clash with the tests folder; choose another name"
+        )
     if package in sys.stdlib_module_names:
         return f"the package name '{package}' shadows the standard library module '{package}'; choose another name"
     if package in GENERATED_DEPENDENCIES:
-        return f"the package name '{package}' shadows the dependency '{package}'; choose another name"
+        return (
+            f"the package name '{package}' shadows the dependency '{package}'; choose another name"
+        )
     if lowered in _WINDOWS_RESERVED or lowered.split(".")[0] in _WINDOWS_RESERVED:
         return f"the package name '{package}' is a reserved device name on Windows; choose another name"
     return None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from rich.markup import escape
 from rich.prompt import Confirm, IntPrompt, Prompt
 from rich.table import Table
 
@@ -24,7 +25,7 @@ def _checklist(catalog: Catalog) -> list[str]:
     table.add_column("default", justify="center")
     for number, blueprint in enumerate(choosable, start=1):
         mark = "x" if blueprint.manifest.default else ""
-        table.add_row(str(number), blueprint.name, blueprint.manifest.summary, mark)
+        table.add_row(str(number), blueprint.name, escape(blueprint.manifest.summary), mark)
     console.print(table)
     defaults = [bp.name for bp in choosable if bp.manifest.default]
     while True:
@@ -66,7 +67,9 @@ def _ask_option(blueprint: str, key: str, spec: OptionSpec, current: Any) -> Any
     if spec.type == "choice":
         return Prompt.ask(label, choices=list(spec.choices), default=default, console=console)
     if spec.type == "list[str]":
-        text = Prompt.ask(label + " (comma-separated)", default=",".join(default or []), console=console)
+        text = Prompt.ask(
+            label + " (comma-separated)", default=",".join(default or []), console=console
+        )
         return [item.strip() for item in text.split(",") if item.strip()]
     return Prompt.ask(label, default=default, console=console)
 

@@ -8,13 +8,22 @@ expressions too (``{{ package }}/main.py.jinja``). A rendered path must stay ins
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import json
+import marshal
+import os
+import re
+import sys
+import tempfile
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass
+from functools import cache
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
-from jinja2 import StrictUndefined, TemplateError
+import jinja2
+from jinja2 import StrictUndefined, Template, TemplateError
 from jinja2.sandbox import SandboxedEnvironment
 
 from scaffold.errors import BlueprintError
@@ -26,7 +35,18 @@ if TYPE_CHECKING:
     from scaffold.models import ProjectSpec
 
 TEMPLATE_SUFFIX = ".jinja"
+_SIMPLE_PLACEHOLDER = re.compile(r"\{\{\s*([A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*)\s*\}\}")
+
+
+class _NotSimpleError(Exception):
+    """A placeholder that needs jinja after all (unknown name, attribute access)."""
+
+
 Tree = dict[str, bytes]
+# Compiled code depends on the interpreter, jinja and the environment's options below.
+_CACHE_SIGNATURE = (
+    f"{sys.implementation.cache_tag}|jinja{jinja2.__version__}|sandbox|trim|lstrip|v1"
+)
 
 
 @dataclass(frozen=True)
@@ -104,7 +124,11 @@ class Renderer:
             autoescape=False,
         )
         self.env.filters.update(
-            py=_python_literal, toml=_toml_string, env=_env_value, module=_module, attribute=_attribute
+            py=_python_literal,
+            toml=_toml_string,
+            env=_env_value,
+            module=_module,
+            attribute=_attribute,
         )
         self.env.globals["import_lines"] = _import_lines
         self.base_context: dict[str, Any] = {
@@ -126,7 +150,10 @@ class Renderer:
     def evaluate(self, expression: str, options: Mapping[str, Any]) -> bool:
         """Evaluate a condition from a manifest in the sandbox."""
         try:
-            return bool(self.env.compile_expression(expression)(**self._context(options)))
+            # undefined_to_none=False: a misspelt name fails (StrictUndefined) instead of being
+            # quietly false, which would skip a file or let a refused combination through.
+            compiled = self.env.compile_expression(expression, undefined_to_none=False)
+            return bool(compiled(**self._context(options)))
         except TemplateError as error:
             msg = f"cannot evaluate the manifest condition '{expression}': {error}"
             raise BlueprintError(msg) from None
@@ -135,6 +162,9 @@ class Renderer:
         """Render a short templated string (a path segment, a reference)."""
         if "{" not in text:
             return text
+        simple = self._substitute_simple(text, options)
+        if simple is not None:
+            return simple
         try:
             return self.env.from_string(text).render(self._context(options))
         except TemplateError as error:
@@ -144,6 +174,28 @@ class Renderer:
     def render_strings(self, texts: Iterable[str], options: Mapping[str, Any]) -> list[str]:
         """Render each of several short templated strings."""
         return [self.render_string(text, options) for text in texts]
+
+    def _substitute_simple(self, text: str, options: Mapping[str, Any]) -> str | None:
+        """Fill ``{{ a.b }}`` placeholders without compiling a template (most strings are these).
+
+        Returns None when the text holds anything else, so jinja renders it in the sandbox.
+        """
+        if "{" in _SIMPLE_PLACEHOLDER.sub("", text):
+            return None
+        context = self._context(options)
+
+        def lookup(match: re.Match[str]) -> str:
+            value: Any = context
+            for part in match.group(1).split("."):
+                if part.startswith("_") or not isinstance(value, Mapping) or part not in value:
+                    raise _NotSimpleError
+                value = value[part]
+            return str(value)
+
+        try:
+            return _SIMPLE_PLACEHOLDER.sub(lookup, text)
+        except _NotSimpleError:
+            return None
 
     def render_model(self, model: BaseModel, options: Mapping[str, Any]) -> BaseModel:
         """Render every string (and tuple of strings) field of a contribution."""
@@ -157,15 +209,56 @@ class Renderer:
                 updates[key] = {k: self.render_string(v, options) for k, v in value.items()}
         return model.model_copy(update=updates)
 
+    def _template(self, source: str, origin: str) -> Template:
+        """Compile ``source``, reusing the code object cached for identical source."""
+        key = hashlib.sha256(f"{_CACHE_SIGNATURE}\0{source}".encode()).hexdigest()
+        folder = _code_cache_dir()
+        cached = folder / f"{key}.code" if folder is not None else None
+        code = None
+        if cached is not None:
+            with contextlib.suppress(OSError, ValueError, EOFError, TypeError):
+                code = marshal.loads(cached.read_bytes())  # noqa: S302  # our own cache, keyed by hash
+        if code is None:
+            code = self.env.compile(source, name=origin, filename=origin)
+            if cached is not None:
+                _store(cached, marshal.dumps(code))
+        return self.env.template_class.from_code(self.env, code, self.env.make_globals(None))
+
     def render_template(self, source: str, options: Mapping[str, Any], *, origin: str) -> str:
         """Render a whole template file."""
         try:
-            return self.env.from_string(source).render(self._context(options))
+            return self._template(source, origin).render(self._context(options))
         except TemplateError as error:
             line = getattr(error, "lineno", None)
             where = f"{origin}:{line}" if line else origin
             msg = f"cannot render {where}: {error}"
             raise BlueprintError(msg, hint="fix the blueprint's template") from None
+
+
+@cache
+def _code_cache_dir() -> Path | None:
+    """Where compiled templates are kept: a speed cache only, safe to delete at any time."""
+    configured = os.environ.get("SCAFFOLD_CACHE_DIR")
+    base = (
+        Path(configured)
+        if configured
+        else Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "scaffold"
+    )
+    folder = base / "templates"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return None
+    return folder if os.access(folder, os.W_OK) else None
+
+
+def _store(path: Path, data: bytes) -> None:
+    """Write a cache entry atomically; a failure only costs speed."""
+    with contextlib.suppress(OSError):
+        fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        Path(temporary).replace(path)
 
 
 def safe_relative_path(rendered: str, *, origin: str) -> str:
@@ -184,6 +277,9 @@ def safe_relative_path(rendered: str, *, origin: str) -> str:
 
 
 def _template_files(files_dir: Path) -> list[Path]:
+    if files_dir.is_symlink():  # a linked files/ would copy whatever it points to
+        msg = f"{files_dir} is a symbolic link; blueprints may not contain links"
+        raise BlueprintError(msg, hint="replace the link with the folder itself")
     if not files_dir.is_dir():
         return []
     found = []

@@ -42,7 +42,9 @@ def print_generated(generated: Generated) -> None:
         f"{verb} [bold]{escape(str(generated.destination))}[/] "
         f"({len(generated.files)} files; blueprints: {names})"
     )
-    console.print(_file_tree(f"[bold]{escape(generated.destination.name)}/[/]", list(generated.files)))
+    console.print(
+        _file_tree(f"[bold]{escape(generated.destination.name)}/[/]", list(generated.files))
+    )
     if not generated.written:
         console.print("[yellow]Dry run: nothing was written.[/]")
         return
@@ -75,5 +77,7 @@ def print_catalog(catalog: Catalog) -> None:
             notes.append("options: " + ", ".join(manifest.options))
         if blueprint.source != "built-in":
             notes.append(f"from {blueprint.source}")
-        table.add_row(manifest.name, manifest.version, manifest.summary, "; ".join(notes))
+        table.add_row(
+            manifest.name, manifest.version, escape(manifest.summary), escape("; ".join(notes))
+        )
     out_console().print(table)
