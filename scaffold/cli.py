@@ -209,9 +209,10 @@ def new(
             raw = ask_choices(catalog, raw)
         elif all_blueprints:
             raw["blueprints"] = {bp.name: raw["blueprints"].get(bp.name, {}) for bp in catalog}
-        elif not raw["blueprints"]:
+        elif not blueprint and not answers_data.get("blueprints"):
+            # Options alone do not choose the project: they add their blueprint to the defaults.
             defaults = [bp.name for bp in catalog if bp.manifest.default]
-            raw["blueprints"] = {bp: {} for bp in defaults}
+            raw["blueprints"] = {bp: {} for bp in defaults} | raw["blueprints"]
             if not as_json:
                 _note(f"No blueprints chosen; using the default set: {', '.join(defaults)}")
         spec = _build_spec(name, raw)
