@@ -55,8 +55,14 @@ def _read_tree(root: Path, paths: list[str]) -> dict[str, bytes]:
 
 
 @contextlib.contextmanager
-def _sigint_deferred() -> Iterator[None]:
-    """Hold Ctrl-C until the block ends, then raise it."""
+def _sigint_held(*, reraise: bool) -> Iterator[None]:
+    """Hold Ctrl-C while the block runs; with ``reraise``, act on it once the block is done.
+
+    Creating and removing the staging folder re-raise: the disk is consistent again, so the
+    run can stop. The commit (a rename, or a few ``os.replace`` calls) does not: the project
+    is then complete, and stopping would only skip the report while claiming the run was cut
+    short.
+    """
     received: list[int] = []
 
     def remember(signum: int, _frame: object) -> None:
@@ -64,14 +70,14 @@ def _sigint_deferred() -> Iterator[None]:
 
     try:
         previous = signal.signal(signal.SIGINT, remember)
-    except ValueError:  # not the main thread: nothing to defer
+    except ValueError:  # not the main thread: nothing to hold
         yield
         return
     try:
         yield
     finally:
         signal.signal(signal.SIGINT, previous)
-    if received:
+    if received and reraise:
         raise KeyboardInterrupt
 
 
@@ -94,7 +100,7 @@ def _staging_parent(destination: Path, *, dry_run: bool) -> Path:
 
 
 def _commit(staging: Path, destination: Path, paths: list[str]) -> None:
-    with _sigint_deferred():
+    with _sigint_held(reraise=False):
         if not destination.exists():
             staging.rename(destination)
             return
@@ -108,6 +114,14 @@ def _commit(staging: Path, destination: Path, paths: list[str]) -> None:
             (staging / relative).replace(target)
 
 
+def _make_staging(parent: Path) -> Path:
+    try:
+        return Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=parent))
+    except OSError as error:
+        msg = f"cannot write in {parent}: {error.strerror}"
+        raise DestinationError(msg, hint="choose a writable --output-dir") from None
+
+
 def write_project(
     tree: dict[str, bytes],
     destination: Path,
@@ -119,12 +133,10 @@ def write_project(
     """Stage, format and (unless ``dry_run``) move ``tree`` into ``destination``."""
     check_destination(destination, force=force)
     parent = _staging_parent(destination, dry_run=dry_run)
+    staging: Path | None = None
     try:
-        staging = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=parent))
-    except OSError as error:
-        msg = f"cannot write in {parent}: {error.strerror}"
-        raise DestinationError(msg, hint="choose a writable --output-dir") from None
-    try:
+        with _sigint_held(reraise=True):  # no instant where the folder exists but is not ours
+            staging = _make_staging(parent)
         staging.chmod(0o777 & ~_current_umask())  # mkdtemp's 0o700 would end up on the project
         _write_tree(staging, tree)
         formatter(staging)
@@ -134,4 +146,6 @@ def write_project(
             _commit(staging, destination, paths)
         return WriteResult(destination=destination, files=final, written=not dry_run)
     finally:
-        shutil.rmtree(staging, ignore_errors=True)
+        if staging is not None:
+            with _sigint_held(reraise=True):
+                shutil.rmtree(staging, ignore_errors=True)

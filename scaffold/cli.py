@@ -248,12 +248,16 @@ def _generate_and_report(
     status = contextlib.nullcontext() if as_json else err_console().status("Generating...")
     with status:
         generated = generate(spec, destination, sources=sources, force=force, dry_run=dry_run)
-    if as_json:
-        typer.echo(json.dumps(_json_report(generated), indent=2))
-        return
-    from scaffold.report import print_generated
+    try:
+        if as_json:
+            typer.echo(json.dumps(_json_report(generated), indent=2))
+            return
+        from scaffold.report import print_generated
 
-    print_generated(generated)
+        print_generated(generated)
+    except KeyboardInterrupt:
+        done = "nothing was written" if not generated.written else f"{destination} was written"
+        _fail(f"interrupted; {done}", EXIT_INTERRUPTED, as_json=as_json)
 
 
 def _json_report(generated: Generated) -> dict[str, Any]:

@@ -37,7 +37,9 @@ def ruff_binary() -> str:
 
 def _run_ruff(arguments: list[str], project: Path) -> None:
     completed = subprocess.run(
-        [ruff_binary(), *arguments, "--no-cache", "--quiet", "."],
+        # No --quiet: it also hides ruff's error ("Failed to parse x.py:1:10: ..."), which the
+        # message below quotes. Output is captured, so nothing reaches the user otherwise.
+        [ruff_binary(), *arguments, "--no-cache", "."],
         cwd=project,
         capture_output=True,
         text=True,

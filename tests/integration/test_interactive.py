@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import sys
 import tomllib
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pexpect
 import pytest
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 pytestmark = pytest.mark.timeout(60)
 

@@ -1,0 +1,24 @@
+"""The console script's entry point.
+
+It runs the CLI inside a guard, so that Ctrl-C during start-up (before the CLI's own error
+boundary exists) exits 130 with one line instead of a traceback.
+"""
+
+from __future__ import annotations
+
+import sys
+
+EXIT_INTERRUPTED = 130
+
+
+def main() -> None:
+    """Run the ``scaffold`` command."""
+    try:
+        from scaffold.cli import main as cli_main
+
+        # Interrupts inside a command are reported by the CLI's own boundary; one that gets
+        # here came while Typer was still building the command, before anything was written.
+        cli_main()
+    except KeyboardInterrupt:
+        sys.stderr.write("error: interrupted; nothing was written\n")
+        sys.exit(EXIT_INTERRUPTED)
