@@ -6,8 +6,6 @@ The public surface is small on purpose: :func:`generate` and :class:`ProjectSpec
 
 from __future__ import annotations
 
-import sys
-from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
@@ -15,14 +13,14 @@ __all__ = ["ProjectSpec", "ScaffoldError", "__version__", "generate"]
 
 if TYPE_CHECKING:
     from scaffold.errors import ScaffoldError
-    from scaffold.generate import generate
     from scaffold.models import ProjectSpec
+    from scaffold.pipeline import generate
 
 
 def __getattr__(name: str) -> Any:
     """Import the public names lazily so that ``import scaffold`` stays cheap."""
     if name == "generate":
-        from scaffold.generate import generate
+        from scaffold.pipeline import generate
 
         return generate
     if name == "ProjectSpec":
@@ -36,18 +34,3 @@ def __getattr__(name: str) -> Any:
     msg = f"module 'scaffold' has no attribute {name!r}"
     raise AttributeError(msg)
 
-
-class _Package(ModuleType):
-    """The ``scaffold`` module; ``scaffold.generate`` stays the function, never the submodule.
-
-    Importing the submodule ``scaffold.generate`` makes the import system bind it here, which
-    would shadow the public function of the same name.
-    """
-
-    def __setattr__(self, name: str, value: Any) -> None:
-        if name == "generate" and isinstance(value, ModuleType):
-            return
-        super().__setattr__(name, value)
-
-
-sys.modules[__name__].__class__ = _Package

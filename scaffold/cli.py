@@ -21,8 +21,8 @@ if TYPE_CHECKING:
     from collections.abc import Iterator
 
     from scaffold.catalog import Catalog
-    from scaffold.generate import Generated
     from scaffold.models import ProjectSpec
+    from scaffold.pipeline import Generated
 
 EXIT_INTERRUPTED = 130
 
@@ -243,7 +243,7 @@ def _generate_and_report(
     as_json: bool,
 ) -> None:
     from scaffold.console import err_console
-    from scaffold.generate import generate
+    from scaffold.pipeline import generate
 
     status = contextlib.nullcontext() if as_json else err_console().status("Generating...")
     with status:

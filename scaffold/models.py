@@ -8,6 +8,7 @@ without any Python. :class:`ProjectSpec` is the one object that enters the core.
 from __future__ import annotations
 
 import re
+import unicodedata
 from functools import cached_property
 from typing import Annotated, Any, Literal
 
@@ -244,7 +245,7 @@ class ProjectSpec(_Strict):
     """Everything the user chose: the one object that enters the core."""
 
     name: str
-    description: str = "A FastAPI service."
+    description: Annotated[str, Field(min_length=1, max_length=200)] = "A FastAPI service."
     python: Literal["3.10", "3.11", "3.12", "3.13", "3.14"] = "3.11"
     # blueprint name -> its options as given (validated against the blueprint's model later)
     blueprints: dict[str, dict[str, Any]] = {}
@@ -255,6 +256,14 @@ class ProjectSpec(_Strict):
         problem = name_problem(value)
         if problem:
             raise ValueError(problem)
+        return value
+
+    @field_validator("description")
+    @classmethod
+    def _description_is_one_line(cls, value: str) -> str:
+        if any(unicodedata.category(char) in {"Cc", "Zl", "Zp"} for char in value):
+            msg = "the description is one line of text; remove line breaks and control characters"
+            raise ValueError(msg)
         return value
 
     @cached_property

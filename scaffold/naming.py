@@ -81,7 +81,7 @@ def distribution_name_problem(name: str) -> str | None:
     if not name:
         return "the project name is empty; give one, for example 'scaffold new my-api'"
     if "/" in name or "\\" in name or "\x00" in name:
-        return f"'{name}' contains a path separator; give a plain name and use --output-dir for the folder"
+        return f"'{name}' contains a path separator; give a plain name and use --output-dir"
     if len(name) > MAX_NAME_LENGTH:
         return f"the project name is {len(name)} characters long; keep it to {MAX_NAME_LENGTH}"
     if not _DISTRIBUTION_NAME.match(name):
@@ -108,13 +108,13 @@ def package_name_problem(package: str) -> str | None:
             f"the package name '{package}' would clash with the tests folder; choose another name"
         )
     if package in sys.stdlib_module_names:
-        return f"the package name '{package}' shadows the standard library module '{package}'; choose another name"
+        return f"the package name '{package}' shadows the standard library; choose another name"
     if package in GENERATED_DEPENDENCIES:
         return (
             f"the package name '{package}' shadows the dependency '{package}'; choose another name"
         )
     if lowered in _WINDOWS_RESERVED or lowered.split(".")[0] in _WINDOWS_RESERVED:
-        return f"the package name '{package}' is a reserved device name on Windows; choose another name"
+        return f"the package name '{package}' is a Windows device name; choose another name"
     return None
 
 

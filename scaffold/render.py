@@ -69,6 +69,11 @@ def _toml_string(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
+def _docstring_text(value: Any) -> str:
+    """Make text safe inside a triple-quoted docstring: backslashes and quotes escaped."""
+    return str(value).replace("\\", "\\\\").replace('"', '\\"')
+
+
 def _env_value(value: Any) -> str:
     """Render a value as pydantic-settings reads it from the environment."""
     if isinstance(value, bool):
@@ -126,6 +131,7 @@ class Renderer:
         self.env.filters.update(
             py=_python_literal,
             toml=_toml_string,
+            docstring=_docstring_text,
             env=_env_value,
             module=_module,
             attribute=_attribute,
@@ -246,10 +252,16 @@ def _code_cache_dir() -> Path | None:
     )
     folder = base / "templates"
     try:
-        folder.mkdir(parents=True, exist_ok=True)
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        status = folder.stat()
     except OSError:
         return None
-    return folder if os.access(folder, os.W_OK) else None
+    # Cached code is executed: trust only a folder that is ours and that nobody else can write.
+    if hasattr(os, "geteuid") and status.st_uid != os.geteuid():
+        return None
+    if status.st_mode & 0o022 or not os.access(folder, os.W_OK):
+        return None
+    return folder
 
 
 def _store(path: Path, data: bytes) -> None:

@@ -12,7 +12,7 @@ from scaffold.console import out_console
 
 if TYPE_CHECKING:
     from scaffold.catalog import Catalog
-    from scaffold.generate import Generated
+    from scaffold.pipeline import Generated
 
 
 def _file_tree(label: str, paths: list[str]) -> Tree:

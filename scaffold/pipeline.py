@@ -1,4 +1,4 @@
-"""``generate``: from a validated spec to a project on disk (or, dry, to what it would be).
+"""The pipeline: from a validated spec to a project on disk (or, dry, to what it would be).
 
 The pipeline: resolve -> compose -> render (in memory) -> record -> stage, format, write once.
 """
