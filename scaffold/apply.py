@@ -126,7 +126,7 @@ def write_project(
     tree: dict[str, bytes],
     destination: Path,
     *,
-    formatter: Formatter,
+    formatter: Formatter | None = None,
     force: bool = False,
     dry_run: bool = False,
 ) -> WriteResult:
@@ -139,7 +139,8 @@ def write_project(
             staging = _make_staging(parent)
         staging.chmod(0o777 & ~_current_umask())  # mkdtemp's 0o700 would end up on the project
         _write_tree(staging, tree)
-        formatter(staging)
+        if formatter is not None:
+            formatter(staging)
         paths = sorted(tree)
         final = _read_tree(staging, paths)
         if not dry_run:

@@ -136,7 +136,8 @@ def _validated_options(
 
 def resolve(spec: ProjectSpec, catalog: Catalog, renderer: Renderer) -> Selection:
     """Resolve the spec's blueprints against the catalog into an ordered selection."""
-    chosen, automatic = _closure(catalog, spec.blueprints)
+    requested = [name for name in spec.blueprints if name not in spec.automatic]
+    chosen, automatic = _closure(catalog, requested)
     _check_conflicts(chosen)
     items = tuple(
         Selected(

@@ -55,3 +55,17 @@ def format_project(project: Path) -> None:
     """Sort imports, apply ruff's safe fixes, then format every Python file under ``project``."""
     _run_ruff(["check", "--fix", "--exit-zero"], project)
     _run_ruff(["format"], project)
+
+
+def format_tree(tree: dict[str, bytes]) -> dict[str, bytes]:
+    """Format a rendered tree in a private temporary folder and return the formatted tree."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="scaffold-format-") as folder:
+        root = Path(folder)
+        for relative, content in tree.items():
+            target = root / relative
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(content)
+        format_project(root)
+        return {relative: (root / relative).read_bytes() for relative in tree}

@@ -249,6 +249,9 @@ class ProjectSpec(_Strict):
     python: Literal["3.10", "3.11", "3.12", "3.13", "3.14"] = "3.11"
     # blueprint name -> its options as given (validated against the blueprint's model later)
     blueprints: dict[str, dict[str, Any]] = {}
+    # names in ``blueprints`` that are there only because another blueprint requires them: they
+    # keep their options, and go when nothing requires them any more
+    automatic: frozenset[str] = frozenset()
 
     @field_validator("name")
     @classmethod

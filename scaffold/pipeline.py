@@ -12,8 +12,8 @@ from scaffold import __version__
 from scaffold.apply import check_destination, write_project
 from scaffold.catalog import load_catalog
 from scaffold.compose import Selection, compose, resolve
-from scaffold.format import format_project
-from scaffold.record import RECORD_PATH, render_record
+from scaffold.format import format_tree
+from scaffold.record import record_files
 from scaffold.render import Renderer, Tree, render_selection
 
 if TYPE_CHECKING:
@@ -34,16 +34,20 @@ class Generated:
 
 
 def build_tree(spec: ProjectSpec, *, sources: tuple[Path, ...] = ()) -> tuple[Selection, Tree]:
-    """Resolve, compose and render the project in memory (unformatted)."""
+    """Resolve, compose and render the project in memory (unformatted, without the record)."""
     catalog = load_catalog(sources)
     renderer = Renderer(spec)
     selection = resolve(spec, catalog, renderer)
     renderer.bind(selection)
     composition = compose(selection, renderer)
     renderer.bind(selection, composition)
-    tree = render_selection(selection, renderer)
-    tree[RECORD_PATH] = render_record(spec, selection, __version__)
-    return selection, tree
+    return selection, render_selection(selection, renderer)
+
+
+def render_project(spec: ProjectSpec, *, sources: tuple[Path, ...] = ()) -> tuple[Selection, Tree]:
+    """Render and format the project: exactly what scaffold generates, without the record."""
+    selection, tree = build_tree(spec, sources=sources)
+    return selection, format_tree(tree)
 
 
 def generate(
@@ -56,10 +60,9 @@ def generate(
 ) -> Generated:
     """Generate the project described by ``spec`` into ``destination``."""
     check_destination(destination, force=force)  # fail before any work
-    selection, tree = build_tree(spec, sources=sources)
-    result = write_project(
-        tree, destination, formatter=format_project, force=force, dry_run=dry_run
-    )
+    selection, tree = render_project(spec, sources=sources)
+    files = tree | record_files(spec, selection, tree, __version__)
+    result = write_project(files, destination, force=force, dry_run=dry_run)
     return Generated(
         spec=spec,
         selection=selection,

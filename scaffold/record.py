@@ -1,7 +1,14 @@
-"""What a generated project remembers about how it was made: ``.scaffold/project.toml``.
+"""What a project remembers about how scaffold made it, in two tracked files under ``.scaffold/``.
 
-The record is small, readable and tracked with the project, so later commands work offline
-and after a fresh clone. Format (version 1)::
+``.scaffold/project.toml`` is small and readable: the choices, and each blueprint's version and
+source. ``.scaffold/base.zip`` holds exactly what scaffold generated last time (formatted),
+the base of the three-way merge that ``add``, ``remove`` and ``update`` perform. Both live in
+the project, so every command works offline, right after a fresh clone, and after scaffold was
+upgraded to blueprints that changed: no git tags, refs or caches are involved. The archive is
+deterministic (sorted entries, fixed timestamps), so regenerating the same project gives the
+same bytes and git shows no change.
+
+``project.toml``, format 1::
 
     [scaffold]
     format = 1                  # the record's own format version
@@ -15,25 +22,72 @@ and after a fresh clone. Format (version 1)::
     [blueprints.websockets]     # one table per blueprint, in resolution order
     version = "1.0.0"
     source = "built-in"
-    automatic = false           # true when added because another blueprint requires it
+    automatic = false           # true when present only because another blueprint requires it
     options = { allowed_origins = [] }
 """
 
 from __future__ import annotations
 
+import io
 import json
+import tomllib
+import zipfile
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from scaffold.errors import ScaffoldError
+
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from scaffold.compose import Selection
     from scaffold.models import ProjectSpec
 
-RECORD_PATH = ".scaffold/project.toml"
+RECORD_DIR = ".scaffold"
+RECORD_PATH = f"{RECORD_DIR}/project.toml"
+BASE_PATH = f"{RECORD_DIR}/base.zip"
 RECORD_FORMAT = 1
+_ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
+
+
+class RecordError(ScaffoldError):
+    """The project's record is missing or cannot be read."""
+
+
+@dataclass(frozen=True)
+class RecordedBlueprint:
+    """One blueprint as the record remembers it."""
+
+    name: str
+    version: str
+    source: str
+    automatic: bool
+    options: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Record:
+    """The parsed ``project.toml``."""
+
+    scaffold_version: str
+    name: str
+    description: str
+    python: str
+    blueprints: dict[str, RecordedBlueprint]
+
+    def spec_data(self) -> dict[str, Any]:
+        """Return the raw fields of the ProjectSpec that produced this record."""
+        return {
+            "name": self.name,
+            "description": self.description,
+            "python": self.python,
+            "blueprints": {name: dict(bp.options) for name, bp in self.blueprints.items()},
+            "automatic": frozenset(n for n, bp in self.blueprints.items() if bp.automatic),
+        }
 
 
 def _toml_value(value: Any) -> str:
-    """Render a scalar or a list as TOML; JSON's spelling of these is valid TOML."""
+    """Render a scalar, list or table as TOML; JSON's spelling of these is valid TOML."""
     if isinstance(value, dict):
         inner = ", ".join(f"{json.dumps(k)} = {_toml_value(v)}" for k, v in value.items())
         return "{ " + inner + " }" if inner else "{}"
@@ -43,9 +97,10 @@ def _toml_value(value: Any) -> str:
 
 
 def render_record(spec: ProjectSpec, selection: Selection, scaffold_version: str) -> bytes:
-    """Render the record of a generation run."""
+    """Render ``project.toml`` for a generation run."""
     lines = [
-        "# Written by scaffold: how this project was generated. Keep it under version control.",
+        "# Written by scaffold: how this project was generated. Keep it under version control;",
+        "# base.zip beside it is what scaffold generated last time (the base of its merges).",
         "[scaffold]",
         f"format = {RECORD_FORMAT}",
         f"version = {_toml_value(scaffold_version)}",
@@ -66,3 +121,82 @@ def render_record(spec: ProjectSpec, selection: Selection, scaffold_version: str
             f"options = {_toml_value(options)}",
         ]
     return ("\n".join(lines) + "\n").encode("utf-8")
+
+
+def parse_record(text: str, *, origin: str = RECORD_PATH) -> Record:
+    """Parse ``project.toml``; a damaged record is an error that says so."""
+    try:
+        data = tomllib.loads(text)
+        if data["scaffold"]["format"] != RECORD_FORMAT:
+            found = data["scaffold"]["format"]
+            msg = f"{origin} has format {found}; this scaffold reads format {RECORD_FORMAT}"
+            raise RecordError(msg, hint="upgrade scaffold")
+        project = data["project"]
+        blueprints = {
+            name: RecordedBlueprint(
+                name=name,
+                version=str(table["version"]),
+                source=str(table.get("source", "built-in")),
+                automatic=bool(table.get("automatic", False)),
+                options=dict(table.get("options", {})),
+            )
+            for name, table in data.get("blueprints", {}).items()
+        }
+        return Record(
+            scaffold_version=str(data["scaffold"]["version"]),
+            name=str(project["name"]),
+            description=str(project["description"]),
+            python=str(project["python"]),
+            blueprints=blueprints,
+        )
+    except (tomllib.TOMLDecodeError, KeyError, TypeError, AttributeError) as error:
+        msg = f"{origin} is damaged ({type(error).__name__}: {error})"
+        raise RecordError(msg, hint="restore it from version control") from None
+
+
+def read_record(root: Path) -> Record:
+    """Read the record of the project at ``root``."""
+    path = root / RECORD_PATH
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        msg = f"{root} is not a scaffold project (no {RECORD_PATH})"
+        hint = "run it in a project made by 'scaffold new', or use 'scaffold adopt'"
+        raise RecordError(msg, hint=hint) from None
+    return parse_record(text, origin=str(path))
+
+
+def pack_base(tree: dict[str, bytes]) -> bytes:
+    """Pack the generated files into a deterministic zip archive."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
+        for path in sorted(tree):
+            info = zipfile.ZipInfo(path, date_time=_ZIP_EPOCH)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = 0o644 << 16
+            archive.writestr(info, tree[path])
+    return buffer.getvalue()
+
+
+def read_base(root: Path) -> dict[str, bytes]:
+    """Read what scaffold generated last time from the project's base archive."""
+    path = root / BASE_PATH
+    try:
+        with zipfile.ZipFile(path) as archive:
+            return {name: archive.read(name) for name in archive.namelist()}
+    except FileNotFoundError:
+        msg = f"{root} has no {BASE_PATH}, the base of scaffold's merges"
+        raise RecordError(msg, hint="restore it from version control") from None
+    except (zipfile.BadZipFile, OSError) as error:
+        msg = f"{path} is damaged: {error}"
+        raise RecordError(msg, hint="restore it from version control") from None
+
+
+def record_files(
+    spec: ProjectSpec, selection: Selection, generated: dict[str, bytes], scaffold_version: str
+) -> dict[str, bytes]:
+    """Return the record files to write beside a generated tree."""
+    return {
+        RECORD_PATH: render_record(spec, selection, scaffold_version),
+        BASE_PATH: pack_base(generated),
+    }
