@@ -33,4 +33,3 @@ def __getattr__(name: str) -> Any:
         return ScaffoldError
     msg = f"module 'scaffold' has no attribute {name!r}"
     raise AttributeError(msg)
-

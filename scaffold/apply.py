@@ -150,3 +150,62 @@ def write_project(
         if staging is not None:
             with _sigint_held(reraise=True):
                 shutil.rmtree(staging, ignore_errors=True)
+
+
+def apply_changes(root: Path, changes: dict[str, bytes | None]) -> None:
+    """Write (or, for ``None``, delete) files in an existing project, all or nothing.
+
+    New contents are staged in a private folder inside the project (same filesystem); then,
+    with Ctrl-C held, each original is moved to a backup and the staged file into place. Any
+    error restores every original from the backup, so the project is as it was.
+    """
+    if not changes:
+        return
+    staging: Path | None = None
+    try:
+        with _sigint_held(reraise=True):
+            staging = _make_staging(root)
+        for index, (_relative, content) in enumerate(sorted(changes.items())):
+            if content is not None:
+                (staging / "new" / str(index)).parent.mkdir(parents=True, exist_ok=True)
+                (staging / "new" / str(index)).write_bytes(content)
+        (staging / "old").mkdir()
+        with _sigint_held(reraise=False):
+            _swap_in(root, staging, sorted(changes.items()))
+    finally:
+        if staging is not None:
+            with _sigint_held(reraise=True):
+                shutil.rmtree(staging, ignore_errors=True)
+
+
+def _swap_in(root: Path, staging: Path, changes: list[tuple[str, bytes | None]]) -> None:
+    moved: list[tuple[Path, Path | None]] = []  # (target, backup or None when it was absent)
+    try:
+        for index, (relative, content) in enumerate(changes):
+            target = root / relative
+            backup = None
+            if target.exists() or target.is_symlink():
+                backup = staging / "old" / str(index)
+                target.replace(backup)
+            moved.append((target, backup))
+            if content is not None:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                (staging / "new" / str(index)).replace(target)
+                target.chmod(0o666 & ~_current_umask())
+    except OSError:
+        for target, backup in reversed(moved):
+            target.unlink(missing_ok=True)
+            if backup is not None:
+                backup.replace(target)
+        raise
+    for relative, content in changes:
+        if content is None:
+            _remove_empty_parents(root, root / relative)
+
+
+def _remove_empty_parents(root: Path, removed: Path) -> None:
+    """Remove the folders a deletion left empty, up to (not including) the project root."""
+    folder = removed.parent
+    while folder != root and folder.is_dir() and not any(folder.iterdir()):
+        folder.rmdir()
+        folder = folder.parent

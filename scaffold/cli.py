@@ -21,8 +21,10 @@ if TYPE_CHECKING:
     from collections.abc import Iterator
 
     from scaffold.catalog import Catalog
+    from scaffold.evolve import Plan
     from scaffold.models import ProjectSpec
     from scaffold.pipeline import Generated
+    from scaffold.project import Project
 
 EXIT_INTERRUPTED = 130
 
@@ -312,6 +314,246 @@ def list_blueprints(
         from scaffold.report import print_catalog
 
         print_catalog(catalog)
+
+
+# --- changing an existing project -------------------------------------------------------------
+
+ProjectDirOption = Annotated[
+    Path,
+    typer.Option("--project-dir", "-C", help="The project's folder.", file_okay=False),
+]
+DryRunOption = Annotated[
+    bool, typer.Option("--dry-run", help="Show a diff per file and the outcome; write nothing.")
+]
+JsonOption = Annotated[
+    bool, typer.Option("--json", help="Print one JSON document on stdout and nothing else.")
+]
+AllowDirtyOption = Annotated[
+    bool, typer.Option("--allow-dirty", help="Change a git work tree with uncommitted changes.")
+]
+SourceOption = Annotated[
+    list[Path] | None,
+    typer.Option(help="Extra folder of blueprints (repeatable).", file_okay=False),
+]
+EXIT_CONFLICTS = 1
+
+
+def _apply_plan(plan: Plan, *, command: str, dry_run: bool, as_json: bool) -> None:
+    """Write the plan (unless dry), report it, and exit 1 when files have conflicts."""
+    from scaffold.apply import apply_changes
+
+    if not dry_run and plan.changes:
+        apply_changes(plan.project.root, {m.path: m.content for m in plan.changes})
+    if as_json:
+        typer.echo(json.dumps(_plan_json(plan, command=command, dry_run=dry_run), indent=2))
+    else:
+        from scaffold.report import print_plan
+
+        print_plan(plan, dry_run=dry_run)
+    if plan.conflicts:
+        raise typer.Exit(EXIT_CONFLICTS)
+
+
+def _plan_json(plan: Plan, *, command: str, dry_run: bool) -> dict[str, Any]:
+    return {
+        "command": command,
+        "project": str(plan.project.root.resolve()),
+        "dry_run": dry_run,
+        "changed": bool(plan.changes),
+        "notes": plan.notes,
+        "blueprints": [
+            {
+                "name": item.name,
+                "version": item.blueprint.manifest.version,
+                "automatic": item.automatic,
+            }
+            for item in plan.selection.items
+        ],
+        "files": [{"path": m.path, "outcome": m.outcome} for m in plan.changes],
+        "conflicts": plan.conflicts,
+    }
+
+
+@app.command()
+def add(
+    blueprints: Annotated[
+        list[str],
+        typer.Argument(help="Blueprints to add.", autocompletion=_complete_blueprint),
+    ],
+    *,
+    option: Annotated[
+        list[str] | None,
+        typer.Option("--option", "-O", metavar="BLUEPRINT.OPTION=VALUE", help="Set an option."),
+    ] = None,
+    project_dir: ProjectDirOption = Path(),
+    source: SourceOption = None,
+    dry_run: DryRunOption = False,
+    allow_dirty: AllowDirtyOption = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Add blueprints to a project, merging them into the files you edited.
+
+    Files you did not touch are replaced; edited files are merged; where you and the blueprint
+    changed the same lines the file gets git conflict markers, is listed, and the exit code is 1.
+    """
+    with _error_boundary(as_json=as_json):
+        from scaffold.answers import parse_option_flag
+        from scaffold.evolve import plan_change, spec_with
+        from scaffold.project import open_project, refuse_dirty
+
+        project = open_project(project_dir)
+        if not dry_run:
+            refuse_dirty(project.root, allow_dirty=allow_dirty)
+        added: dict[str, dict[str, Any]] = {name: {} for name in blueprints}
+        for flag in option or []:
+            name, key, value = parse_option_flag(flag)
+            added.setdefault(name, {})[key] = value
+        present = [
+            n
+            for n in blueprints
+            if n in project.record.blueprints and not project.record.blueprints[n].automatic
+        ]
+        plan = plan_change(project, spec_with(project, added), sources=tuple(source or ()))
+        if present:
+            plan.notes.append(f"already part of the project: {', '.join(present)}")
+        plan.notes += _selection_notes(project, plan)
+        _apply_plan(plan, command="add", dry_run=dry_run, as_json=as_json)
+
+
+@app.command()
+def remove(
+    blueprints: Annotated[list[str], typer.Argument(help="Blueprints to remove.")],
+    *,
+    project_dir: ProjectDirOption = Path(),
+    source: SourceOption = None,
+    dry_run: DryRunOption = False,
+    allow_dirty: AllowDirtyOption = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Remove blueprints: their files and their parts of the shared files go.
+
+    A file you edited is merged, never deleted blind. Refused when another blueprint of the
+    project requires one you remove.
+    """
+    with _error_boundary(as_json=as_json):
+        from scaffold.evolve import check_removable, plan_change, spec_without
+        from scaffold.project import open_project, refuse_dirty
+
+        project = open_project(project_dir)
+        if not dry_run:
+            refuse_dirty(project.root, allow_dirty=allow_dirty)
+        sources = tuple(source or ())
+        catalog = _load_catalog(project.sources() + sources)
+        for name in blueprints:
+            catalog.get(name)  # a misspelt name gets "did you mean"
+        absent = [name for name in blueprints if name not in project.record.blueprints]
+        plan = plan_change(project, spec_without(project, blueprints), sources=sources)
+        check_removable(plan, blueprints)
+        if absent:
+            plan.notes.append(f"not part of the project: {', '.join(absent)}")
+        plan.notes += _selection_notes(project, plan)
+        _apply_plan(plan, command="remove", dry_run=dry_run, as_json=as_json)
+
+
+@app.command()
+def update(
+    *,
+    project_dir: ProjectDirOption = Path(),
+    source: SourceOption = None,
+    dry_run: DryRunOption = False,
+    allow_dirty: AllowDirtyOption = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Bring the project to the blueprint versions available now, by the same merge."""
+    with _error_boundary(as_json=as_json):
+        from scaffold.evolve import plan_change
+        from scaffold.project import open_project, refuse_dirty
+
+        project = open_project(project_dir)
+        if not dry_run:
+            refuse_dirty(project.root, allow_dirty=allow_dirty)
+        plan = plan_change(project, project.spec(), sources=tuple(source or ()))
+        plan.notes += _selection_notes(project, plan)
+        _apply_plan(plan, command="update", dry_run=dry_run, as_json=as_json)
+
+
+def _selection_notes(project: Project, plan: Plan) -> list[str]:
+    """Say which blueprints came, went or moved to another version."""
+    before = project.record.blueprints
+    after = {item.name: item for item in plan.selection.items}
+    notes = []
+    for name, item in after.items():
+        version = item.blueprint.manifest.version
+        if name not in before:
+            why = " (required by another blueprint)" if item.automatic else ""
+            notes.append(f"adds {name} {version}{why}")
+        elif before[name].version != version:
+            notes.append(f"moves {name} from {before[name].version} to {version}")
+    notes += [f"removes {name}" for name in before if name not in after]
+    return notes
+
+
+@app.command()
+def status(
+    *,
+    project_dir: ProjectDirOption = Path(),
+    source: SourceOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Show the project's blueprints and versions, and the generated files you edited."""
+    with _error_boundary(as_json=as_json):
+        from dataclasses import asdict
+
+        from scaffold.project import open_project
+        from scaffold.status import project_status
+
+        project = open_project(project_dir)
+        catalog = _load_catalog(project.sources() + tuple(source or ()))
+        result = project_status(project, catalog)
+        if as_json:
+            document = {"project": project.record.name, **asdict(result)}
+            typer.echo(json.dumps(document, indent=2))
+            return
+        from scaffold.report import print_status
+
+        print_status(project, result)
+
+
+@app.command()
+def check(
+    *,
+    project_dir: ProjectDirOption = Path(),
+    source: SourceOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Fail (exit 1) when the project drifted: for CI.
+
+    Drift: a blueprint with a newer version available (or none), a file a blueprint manages
+    verbatim that differs from what it renders now, or leftover conflict markers. Your
+    ordinary edits to generated files are not drift. Exit 0: clean; 1: drift; 2: usage error.
+    """
+    with _error_boundary(as_json=as_json):
+        from dataclasses import asdict
+
+        from scaffold.project import open_project
+        from scaffold.status import check_project
+
+        project = open_project(project_dir)
+        sources = tuple(source or ())
+        drift = check_project(project, _load_catalog(project.sources() + sources), sources)
+        if as_json:
+            document = {
+                "ok": not drift,
+                "project": project.record.name,
+                "drift": [asdict(item) for item in drift],
+            }
+            typer.echo(json.dumps(document, indent=2))
+        else:
+            from scaffold.report import print_check
+
+            print_check(project, drift)
+        if drift:
+            raise typer.Exit(EXIT_CONFLICTS)
 
 
 def main() -> None:

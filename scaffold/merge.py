@@ -76,7 +76,10 @@ def merge_text(base: str, ours: str, new: str) -> tuple[str, bool]:
     merger = Merge3(base_lines, ours_lines, new_lines)
     lines = list(
         merger.merge_lines(
-            name_a="yours", name_b="scaffold", start_marker="<<<<<<<", mid_marker="=======",
+            name_a="yours",
+            name_b="scaffold",
+            start_marker="<<<<<<<",
+            mid_marker="=======",
             end_marker=">>>>>>>",
         )
     )
@@ -97,8 +100,10 @@ def has_conflict_markers(content: bytes) -> bool:
 
 # --- pyproject.toml: dependencies merge by requirement ---------------------------------------
 
+# An array's body is strings (which may hold "]", as in "fastapi[standard]") and other text.
 _ARRAY = re.compile(
-    r"^(?P<key>dependencies|dev)\s*=\s*\[(?P<body>[^\]]*)\]", flags=re.MULTILINE | re.DOTALL
+    r'^(?P<key>dependencies|dev)\s*=\s*\[(?P<body>(?:"(?:[^"\\\n]|\\.)*"|[^\]"])*)\]',
+    flags=re.MULTILINE,
 )
 _ITEM = re.compile(r'"((?:[^"\\]|\\.)*)"')
 

@@ -201,6 +201,9 @@ class BlueprintManifest(_Strict):
     options: dict[str, OptionSpec] = {}
     checks: tuple[OptionCheck, ...] = ()
     when: dict[str, str] = {}  # template path (relative to files/) -> condition
+    # globs of generated paths the owner must not change (an org's CI workflow); 'check' fails
+    # when such a file differs from what would be rendered now
+    verbatim: tuple[str, ...] = ()
     contribute: Contributions = Contributions()
 
     @field_validator("name")

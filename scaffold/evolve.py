@@ -1,0 +1,113 @@
+"""Changing an existing project: ``add``, ``remove`` and ``update`` as one three-way merge.
+
+Each command computes a new spec, renders it (formatted) in memory, and merges it file by file
+with the base (what scaffold generated last time, from the project's record) and what is on
+disk. The plan is applied atomically, or shown as a diff with ``--dry-run``. The record is
+rewritten last: the new base is what scaffold generated now, not the merged result, so the next
+merge again separates the owner's lines from scaffold's.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from scaffold import __version__
+from scaffold.errors import ResolutionError
+from scaffold.merge import FileMerge, merge_file
+from scaffold.pipeline import render_project
+from scaffold.record import RECORD_DIR, record_files
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from scaffold.compose import Selection
+    from scaffold.models import ProjectSpec
+    from scaffold.project import Project
+
+
+@dataclass
+class Plan:
+    """What a command would do to a project."""
+
+    project: Project
+    spec: ProjectSpec
+    selection: Selection
+    merges: list[FileMerge]
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def changes(self) -> list[FileMerge]:
+        """The merges that change the working tree (the record included)."""
+        return [merge for merge in self.merges if merge.changes_disk]
+
+    @property
+    def conflicts(self) -> list[str]:
+        """The files that get conflict markers (or, binary, could not be merged)."""
+        return [merge.path for merge in self.merges if merge.outcome == "conflict"]
+
+
+def plan_change(project: Project, spec: ProjectSpec, *, sources: tuple[Path, ...] = ()) -> Plan:
+    """Merge what ``spec`` generates now into the project; nothing is written."""
+    selection, new_tree = render_project(spec, sources=project.sources() + sources)
+    base = project.base()
+    merges = [
+        merge_file(path, base.get(path), project.read(path), new_tree.get(path))
+        for path in sorted(set(base) | set(new_tree))
+        if not path.startswith(f"{RECORD_DIR}/")
+    ]
+    for path, content in record_files(spec, selection, new_tree, __version__).items():
+        before = project.read(path)
+        merges.append(
+            FileMerge(path, content, "unchanged" if before == content else "replaced", before)
+        )
+    return Plan(project=project, spec=spec, selection=selection, merges=merges)
+
+
+def spec_with(project: Project, added: dict[str, dict[str, Any]]) -> ProjectSpec:
+    """Return the project's spec with blueprints added (or their options changed)."""
+    from scaffold.models import ProjectSpec
+
+    current = project.spec()
+    blueprints = {name: dict(options) for name, options in current.blueprints.items()}
+    for name, options in added.items():
+        blueprints[name] = {**blueprints.get(name, {}), **options}
+    automatic = current.automatic - set(added)
+    return ProjectSpec.model_validate(
+        {
+            **current.model_dump(exclude={"blueprints", "automatic"}),
+            "blueprints": blueprints,
+            "automatic": automatic,
+        }
+    )
+
+
+def spec_without(project: Project, removed: list[str]) -> ProjectSpec:
+    """Return the project's spec without ``removed``."""
+    from scaffold.models import ProjectSpec
+
+    current = project.spec()
+    blueprints = {k: v for k, v in current.blueprints.items() if k not in removed}
+    return ProjectSpec.model_validate(
+        {
+            **current.model_dump(exclude={"blueprints", "automatic"}),
+            "blueprints": blueprints,
+            "automatic": current.automatic - set(removed),
+        }
+    )
+
+
+def check_removable(plan: Plan, removed: list[str]) -> None:
+    """Refuse a removal that the remaining blueprints undo by requiring what was removed."""
+    for item in plan.selection.items:
+        if item.name in removed:
+            if item.blueprint.manifest.always:
+                msg = f"'{item.name}' is part of every project and cannot be removed"
+                raise ResolutionError(msg)
+            needers = [
+                other.name
+                for other in plan.selection.items
+                if item.name in other.blueprint.manifest.requires
+            ]
+            msg = f"cannot remove '{item.name}': {', '.join(needers)} requires it"
+            raise ResolutionError(msg, hint=f"remove {', '.join(needers)} too, or keep it")

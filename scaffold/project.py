@@ -1,0 +1,99 @@
+"""An existing project on disk: its record, its base, its files, and whether git is clean."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from scaffold.errors import DestinationError, SpecError
+from scaffold.record import Record, read_base, read_record
+
+if TYPE_CHECKING:
+    from scaffold.models import ProjectSpec
+
+
+_SHOWN = 3  # uncommitted paths named in the error
+
+
+@dataclass(frozen=True)
+class Project:
+    """A scaffold project: the folder and what its record says."""
+
+    root: Path
+    record: Record
+
+    def base(self) -> dict[str, bytes]:
+        """Return what scaffold generated last time."""
+        return read_base(self.root)
+
+    def read(self, relative: str) -> bytes | None:
+        """Return the file's content on disk now, or None when it does not exist."""
+        path = self.root / relative
+        try:
+            return path.read_bytes() if path.is_file() else None
+        except OSError:
+            return None
+
+    def spec(self) -> ProjectSpec:
+        """Return the spec the project was last generated from."""
+        from pydantic import ValidationError
+
+        from scaffold.models import ProjectSpec, describe_validation_error
+
+        try:
+            return ProjectSpec.model_validate(self.record.spec_data())
+        except ValidationError as error:
+            msg = f"the project's record is invalid: {describe_validation_error(error)}"
+            raise SpecError(msg, hint="fix .scaffold/project.toml or restore it from git") from None
+
+    def sources(self) -> tuple[Path, ...]:
+        """Return the blueprint folders the record names besides the built-in ones."""
+        folders = {bp.source for bp in self.record.blueprints.values() if bp.source != "built-in"}
+        return tuple(Path(folder) for folder in sorted(folders))
+
+
+def open_project(root: Path) -> Project:
+    """Open the project at ``root`` (its record must exist)."""
+    if not root.is_dir():
+        msg = f"{root} is not a folder"
+        raise DestinationError(msg, hint="pass the project's folder with -C")
+    return Project(root=root, record=read_record(root))
+
+
+def uncommitted_changes(root: Path) -> list[str] | None:
+    """List what git reports as uncommitted in ``root``; None when it is not a git work tree."""
+    git = shutil.which("git")
+    if git is None:
+        return None
+    inside = subprocess.run(
+        [git, "-C", str(root), "rev-parse", "--is-inside-work-tree"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if inside.returncode != 0 or inside.stdout.strip() != "true":
+        return None
+    status = subprocess.run(
+        [git, "-C", str(root), "status", "--porcelain", "--untracked-files=normal", "--", "."],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    return [line[3:] for line in status.stdout.splitlines() if line.strip()]
+
+
+def refuse_dirty(root: Path, *, allow_dirty: bool) -> None:
+    """Refuse to change a git work tree with uncommitted changes, unless allowed."""
+    if allow_dirty:
+        return
+    changes = uncommitted_changes(root)
+    if changes:
+        shown = ", ".join(changes[:_SHOWN])
+        if len(changes) > _SHOWN:
+            shown += f" and {len(changes) - _SHOWN} more"
+        msg = f"the project has uncommitted changes ({shown})"
+        hint = "commit or stash them to review scaffold's change with git, or pass --allow-dirty"
+        raise DestinationError(msg, hint=hint)

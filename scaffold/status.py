@@ -1,0 +1,141 @@
+"""Looking at a project without changing it: ``status`` and ``check``.
+
+``status`` says what the project is made of and which generated files the owner edited.
+``check`` is for CI: it lists drift, the things a platform team wants to fail a pipeline on:
+a recorded blueprint with a newer version available (or none at all), a file a blueprint
+manages verbatim that differs from what would be rendered now, and leftover conflict markers.
+The owner's ordinary edits to generated files are not drift.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fnmatch import fnmatchcase
+from typing import TYPE_CHECKING, Literal
+
+from scaffold.merge import has_conflict_markers
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from scaffold.catalog import Catalog
+    from scaffold.project import Project
+
+DriftKind = Literal["outdated", "ahead", "unknown-blueprint", "verbatim", "conflict"]
+
+
+@dataclass(frozen=True)
+class BlueprintState:
+    """A recorded blueprint next to the version available now."""
+
+    name: str
+    recorded: str
+    available: str | None
+    source: str
+    automatic: bool
+
+
+@dataclass(frozen=True)
+class Drift:
+    """One reason for ``check`` to fail."""
+
+    kind: DriftKind
+    blueprint: str | None
+    path: str | None
+    detail: str
+
+
+@dataclass(frozen=True)
+class Status:
+    """What ``status`` reports."""
+
+    blueprints: list[BlueprintState]
+    edited: list[str]
+    missing: list[str]
+    conflicts: list[str]
+
+
+def _version_key(version: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in version.split("."))
+
+
+def blueprint_states(project: Project, catalog: Catalog) -> list[BlueprintState]:
+    """Each recorded blueprint with the version the catalog offers now."""
+    states = []
+    for name, recorded in project.record.blueprints.items():
+        available = catalog.get(name).manifest.version if name in catalog else None
+        states.append(
+            BlueprintState(name, recorded.version, available, recorded.source, recorded.automatic)
+        )
+    return states
+
+
+def project_status(project: Project, catalog: Catalog) -> Status:
+    """Compare the project with what scaffold generated last time."""
+    base = project.base()
+    edited, missing, conflicts = [], [], []
+    for path, generated in sorted(base.items()):
+        current = project.read(path)
+        if current is None:
+            missing.append(path)
+        elif current != generated:
+            edited.append(path)
+            if has_conflict_markers(current):
+                conflicts.append(path)
+    return Status(blueprint_states(project, catalog), edited, missing, conflicts)
+
+
+def _version_drift(states: list[BlueprintState]) -> list[Drift]:
+    drift = []
+    for state in states:
+        if state.available is None:
+            detail = f"recorded at {state.recorded}, but no source offers it now"
+            drift.append(Drift("unknown-blueprint", state.name, None, detail))
+        elif _version_key(state.available) > _version_key(state.recorded):
+            detail = f"{state.recorded} -> {state.available} available; run 'scaffold update'"
+            drift.append(Drift("outdated", state.name, None, detail))
+        elif _version_key(state.available) < _version_key(state.recorded):
+            detail = f"recorded at {state.recorded}, newer than the available {state.available}"
+            drift.append(Drift("ahead", state.name, None, detail))
+    return drift
+
+
+def _verbatim_drift(project: Project, catalog: Catalog, sources: tuple[Path, ...]) -> list[Drift]:
+    patterns = {
+        name: catalog.get(name).manifest.verbatim
+        for name in project.record.blueprints
+        if name in catalog and catalog.get(name).manifest.verbatim
+    }
+    if not patterns:
+        return []  # nothing to render: check stays a quick look at the record
+    from scaffold.pipeline import render_project
+    from scaffold.render import Renderer
+
+    spec = project.spec()
+    renderer = Renderer(spec)
+    _, tree = render_project(spec, sources=project.sources() + sources)
+    drift = []
+    for name, globs in patterns.items():
+        rendered_globs = [renderer.render_string(glob, {}) for glob in globs]
+        for path in sorted(tree):
+            if any(fnmatchcase(path, glob) for glob in rendered_globs):
+                current = project.read(path)
+                if current != tree[path]:
+                    detail = (
+                        "missing" if current is None else "differs from what the blueprint renders"
+                    )
+                    drift.append(Drift("verbatim", name, path, detail))
+    return drift
+
+
+def check_project(
+    project: Project, catalog: Catalog, sources: tuple[Path, ...] = ()
+) -> list[Drift]:
+    """List every drift; an empty list means the project passes."""
+    drift = _version_drift(blueprint_states(project, catalog))
+    drift += _verbatim_drift(project, catalog, sources)
+    for path in sorted(project.base()):
+        current = project.read(path)
+        if current is not None and has_conflict_markers(current):
+            drift.append(Drift("conflict", None, path, "unresolved conflict markers"))
+    return drift
