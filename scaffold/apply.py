@@ -100,18 +100,18 @@ def _staging_parent(destination: Path, *, dry_run: bool) -> Path:
 
 
 def _commit(staging: Path, destination: Path, paths: list[str]) -> None:
-    with _sigint_held(reraise=False):
-        if not destination.exists():
-            staging.rename(destination)
-            return
-        if not any(destination.iterdir()):
-            destination.rmdir()
-            staging.rename(destination)
-            return
-        for relative in paths:  # --force into a folder that has files
-            target = destination / relative
-            target.parent.mkdir(parents=True, exist_ok=True)
-            (staging / relative).replace(target)
+    """Move the staged project into place; the caller holds Ctrl-C."""
+    if not destination.exists():
+        staging.rename(destination)
+        return
+    if not any(destination.iterdir()):
+        destination.rmdir()
+        staging.rename(destination)
+        return
+    for relative in paths:  # --force into a folder that has files
+        target = destination / relative
+        target.parent.mkdir(parents=True, exist_ok=True)
+        (staging / relative).replace(target)
 
 
 def _make_staging(parent: Path) -> Path:
@@ -134,6 +134,7 @@ def write_project(
     check_destination(destination, force=force)
     parent = _staging_parent(destination, dry_run=dry_run)
     staging: Path | None = None
+    committed = False  # once true, a Ctrl-C must not be reported as "nothing was written"
     try:
         with _sigint_held(reraise=True):  # no instant where the folder exists but is not ours
             staging = _make_staging(parent)
@@ -144,11 +145,13 @@ def write_project(
         paths = sorted(tree)
         final = _read_tree(staging, paths)
         if not dry_run:
-            _commit(staging, destination, paths)
+            with _sigint_held(reraise=False):
+                _commit(staging, destination, paths)
+                committed = True
         return WriteResult(destination=destination, files=final, written=not dry_run)
     finally:
         if staging is not None:
-            with _sigint_held(reraise=True):
+            with _sigint_held(reraise=not committed):
                 shutil.rmtree(staging, ignore_errors=True)
 
 
@@ -162,6 +165,7 @@ def apply_changes(root: Path, changes: dict[str, bytes | None]) -> None:
     if not changes:
         return
     staging: Path | None = None
+    swapped = False  # once true, a Ctrl-C must not be reported as "nothing was written"
     try:
         with _sigint_held(reraise=True):
             staging = _make_staging(root)
@@ -172,9 +176,10 @@ def apply_changes(root: Path, changes: dict[str, bytes | None]) -> None:
         (staging / "old").mkdir()
         with _sigint_held(reraise=False):
             _swap_in(root, staging, sorted(changes.items()))
+            swapped = True
     finally:
         if staging is not None:
-            with _sigint_held(reraise=True):
+            with _sigint_held(reraise=not swapped):
                 shutil.rmtree(staging, ignore_errors=True)
 
 
