@@ -342,14 +342,19 @@ def _apply_plan(plan: Plan, *, command: str, dry_run: bool, as_json: bool) -> No
     """Write the plan (unless dry), report it, and exit 1 when files have conflicts."""
     from scaffold.apply import apply_changes
 
-    if not dry_run and plan.changes:
+    written = not dry_run and bool(plan.changes)
+    if written:
         apply_changes(plan.project.root, {m.path: m.content for m in plan.changes})
-    if as_json:
-        typer.echo(json.dumps(_plan_json(plan, command=command, dry_run=dry_run), indent=2))
-    else:
-        from scaffold.report import print_plan
+    try:
+        if as_json:
+            typer.echo(json.dumps(_plan_json(plan, command=command, dry_run=dry_run), indent=2))
+        else:
+            from scaffold.report import print_plan
 
-        print_plan(plan, dry_run=dry_run)
+            print_plan(plan, dry_run=dry_run)
+    except KeyboardInterrupt:
+        done = "the changes were written" if written else "nothing was written"
+        _fail(f"interrupted; {done}", EXIT_INTERRUPTED, as_json=as_json)
     if plan.conflicts:
         raise typer.Exit(EXIT_CONFLICTS)
 
