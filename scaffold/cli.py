@@ -562,5 +562,5 @@ def check(
 
 
 def main() -> None:
-    """Run the ``scaffold`` command."""
-    app()
+    """Run the ``scaffold`` command under one name, however it was started (help, completion)."""
+    app(prog_name="scaffold")
