@@ -169,11 +169,15 @@ def apply_changes(root: Path, changes: dict[str, bytes | None]) -> None:
     try:
         with _sigint_held(reraise=True):
             staging = _make_staging(root)
-        for index, (_relative, content) in enumerate(sorted(changes.items())):
-            if content is not None:
-                (staging / "new" / str(index)).parent.mkdir(parents=True, exist_ok=True)
-                (staging / "new" / str(index)).write_bytes(content)
-        (staging / "old").mkdir()
+        try:
+            for index, (_relative, content) in enumerate(sorted(changes.items())):
+                if content is not None:
+                    (staging / "new" / str(index)).parent.mkdir(parents=True, exist_ok=True)
+                    (staging / "new" / str(index)).write_bytes(content)
+            (staging / "old").mkdir()
+        except OSError as error:
+            msg = f"cannot write in {root}: {error.strerror or error}"
+            raise DestinationError(msg, hint="nothing was changed") from None
         with _sigint_held(reraise=False):
             _swap_in(root, staging, sorted(changes.items()))
             swapped = True
@@ -185,6 +189,8 @@ def apply_changes(root: Path, changes: dict[str, bytes | None]) -> None:
 
 def _swap_in(root: Path, staging: Path, changes: list[tuple[str, bytes | None]]) -> None:
     moved: list[tuple[Path, Path | None]] = []  # (target, backup or None when it was absent)
+    created: list[Path] = []  # folders made for new files, to remove again on failure
+    relative = ""
     try:
         for index, (relative, content) in enumerate(changes):
             target = root / relative
@@ -194,15 +200,23 @@ def _swap_in(root: Path, staging: Path, changes: list[tuple[str, bytes | None]])
                 target.replace(backup)
             moved.append((target, backup))
             if content is not None:
+                missing = [p for p in (target.parent, *target.parent.parents) if not p.exists()]
+                created += reversed(missing)  # outermost first
                 target.parent.mkdir(parents=True, exist_ok=True)
                 (staging / "new" / str(index)).replace(target)
                 target.chmod(0o666 & ~_current_umask())
-    except OSError:
+    except OSError as error:
         for target, backup in reversed(moved):
-            target.unlink(missing_ok=True)
+            # Absent, or its folder is in the way (a file where a folder should be): not ours.
+            with contextlib.suppress(FileNotFoundError, NotADirectoryError):
+                target.unlink()
             if backup is not None:
                 backup.replace(target)
-        raise
+        for folder in reversed(created):
+            with contextlib.suppress(OSError):  # not empty: something else is in it now
+                folder.rmdir()
+        msg = f"cannot write {relative}: {error.strerror or error}"
+        raise DestinationError(msg, hint="nothing was changed") from error
     for relative, content in changes:
         if content is None:
             _remove_empty_parents(root, root / relative)

@@ -114,11 +114,19 @@ def _blueprints_in(folder: Path, *, source: str) -> dict[str, Blueprint]:
 def load_catalog(sources: tuple[Path, ...] = ()) -> Catalog:
     """Load the built-in blueprints and those in ``sources``; a name offered twice is an error."""
     blueprints = _blueprints_in(builtin_blueprints_dir(), source="built-in")
+    seen: set[Path] = set()
     for folder in sources:
         if not folder.is_dir():
             msg = f"blueprint source {folder} is not a folder"
             raise BlueprintError(msg, hint="pass a folder holding blueprint folders")
-        for name, blueprint in _blueprints_in(folder, source=str(folder)).items():
+        # The same folder twice (recorded by the project and passed again with --source) is
+        # one source, not two offering the same blueprints.
+        if folder.resolve() in seen:
+            continue
+        seen.add(folder.resolve())
+        # Absolute, because the project records it: a path relative to the folder 'scaffold new'
+        # ran in would be lost when a later command runs inside the project.
+        for name, blueprint in _blueprints_in(folder, source=str(folder.absolute())).items():
             if name in blueprints:
                 other = blueprints[name].source
                 msg = f"blueprint '{name}' is offered by both {other} and {folder}"

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from scaffold.models import ProjectSpec
     from scaffold.pipeline import Generated
     from scaffold.project import Project
+    from scaffold.record import Adopted
 
 EXIT_INTERRUPTED = 130
 
@@ -445,6 +446,10 @@ def remove(
         from scaffold.project import open_project, refuse_dirty
 
         project = open_project(project_dir)
+        if project.record.adopted is not None:
+            from scaffold.adopted import refuse_removal
+
+            refuse_removal(project)
         if not dry_run:
             refuse_dirty(project.root, allow_dirty=allow_dirty)
         sources = tuple(source or ())
@@ -480,6 +485,81 @@ def update(
         plan = plan_change(project, project.spec(), sources=tuple(source or ()))
         plan.notes += _selection_notes(project, plan)
         _apply_plan(plan, command="update", dry_run=dry_run, as_json=as_json)
+
+
+@app.command()
+def adopt(
+    *,
+    project_dir: ProjectDirOption = Path(),
+    app_reference: Annotated[
+        str | None,
+        typer.Option(
+            "--app",
+            metavar="MODULE:NAME",
+            help="The app to adopt when there are several, e.g. app.main:app.",
+        ),
+    ] = None,
+    source: SourceOption = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Say what would be adopted; write nothing.")
+    ] = False,
+    allow_dirty: AllowDirtyOption = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Take an existing FastAPI project into scaffold's care; none of its code changes.
+
+    Finds the app created as NAME = FastAPI(...) (the only one, or the one --app names) and
+    records it under .scaffold/. Then 'scaffold add' edits that module in place (imports,
+    middleware, mounts, routers, lifespan), keeping your formatting and comments. When the
+    app cannot be found or edited safely, adopt says why and writes nothing (exit 2).
+
+    Examples:
+      scaffold adopt -C my-service
+
+      scaffold adopt --app app.main:app && scaffold add static websockets
+
+    """
+    with _error_boundary(as_json=as_json):
+        from dataclasses import asdict
+
+        from scaffold.adopt import adopt_project
+        from scaffold.apply import apply_changes
+        from scaffold.project import refuse_dirty
+
+        adoption = adopt_project(project_dir, app=app_reference, sources=tuple(source or ()))
+        if not dry_run:
+            refuse_dirty(project_dir, allow_dirty=allow_dirty)
+            apply_changes(project_dir, dict(adoption.files))
+        if as_json:
+            document = {
+                "command": "adopt",
+                "project": str(project_dir.resolve()),
+                "name": adoption.spec.name,
+                "dry_run": dry_run,
+                "adopted": asdict(adoption.adopted),
+                "files": sorted(adoption.files),
+            }
+            typer.echo(json.dumps(document, indent=2))
+            return
+        _print_adoption(adoption.adopted, adoption.spec.name, dry_run=dry_run)
+
+
+def _print_adoption(adopted: Adopted, name: str, *, dry_run: bool) -> None:
+    from rich.markup import escape
+
+    from scaffold.console import out_console
+
+    console = out_console()
+    verb = "Would adopt" if dry_run else "Adopted"
+    console.print(
+        f"{verb} [bold]{escape(adopted.module)}:{escape(adopted.app)}[/] as project "
+        f"[bold]{escape(name)}[/] (package {escape(adopted.package)})"
+    )
+    if dry_run:
+        console.print("[yellow]Dry run: nothing was written.[/]")
+        return
+    console.print("Recorded in .scaffold/project.toml; your code is unchanged.")
+    console.print("Next: [bold]scaffold blueprints[/], then e.g. [bold]scaffold add static[/]")
 
 
 def _selection_notes(project: Project, plan: Plan) -> list[str]:

@@ -49,6 +49,10 @@ class Plan:
 
 def plan_change(project: Project, spec: ProjectSpec, *, sources: tuple[Path, ...] = ()) -> Plan:
     """Merge what ``spec`` generates now into the project; nothing is written."""
+    if project.record.adopted is not None:  # the owner's app module stands in for main.py
+        from scaffold.adopted import plan_adopted_change
+
+        return plan_adopted_change(project, spec, sources=sources)
     selection, new_tree = render_project(spec, sources=project.sources() + sources)
     base = project.base()
     merges = [

@@ -24,6 +24,25 @@ same bytes and git shows no change.
     source = "built-in"
     automatic = false           # true when present only because another blueprint requires it
     options = { allowed_origins = [] }
+
+An adopted project (``scaffold adopt``: an existing FastAPI app that scaffold did not generate)
+has one more table, and its record means something slightly different::
+
+    [adopted]
+    module = "app/main.py"      # the owner's module that creates the app, from the project root
+    app = "app"                 # the module-level name bound to FastAPI(...) in it
+    package = "app"             # the import package holding that module ({{ package }})
+    package_dir = "app"         # that package's folder ("src/app" in a src layout)
+
+    [blueprints.base]           # recorded because every resolution includes it, but adopted:
+    adopted = true              # none of its files or contributions are generated
+
+In an adopted project ``base.zip`` holds only the files scaffold owns: the files blueprints
+added (``app/websockets.py``, ``app/static/...``), at their paths on disk; right after
+``adopt`` it is an empty archive. The owner's app module, ``pyproject.toml`` and
+``requirements.txt`` are never part of it: scaffold changes them by syntax-aware edits
+(imports, ``app.add_middleware``/``mount``/``include_router`` statements, ``FastAPI(...)``
+keywords, dependency lines) that find what is already there instead of diffing against a base.
 """
 
 from __future__ import annotations
@@ -66,6 +85,26 @@ class RecordedBlueprint:
 
 
 @dataclass(frozen=True)
+class Adopted:
+    """Where the owner's app lives in an adopted project (the ``[adopted]`` table)."""
+
+    module: str  # path of the module creating the app, relative to the project root
+    app: str  # the module-level name bound to ``FastAPI(...)``
+    package: str  # the import package holding the module
+    package_dir: str  # the package's folder, relative to the project root
+
+    def table(self) -> list[str]:
+        """Render the ``[adopted]`` table's lines."""
+        return [
+            "[adopted]",
+            f"module = {_toml_value(self.module)}",
+            f"app = {_toml_value(self.app)}",
+            f"package = {_toml_value(self.package)}",
+            f"package_dir = {_toml_value(self.package_dir)}",
+        ]
+
+
+@dataclass(frozen=True)
 class Record:
     """The parsed ``project.toml``."""
 
@@ -74,6 +113,7 @@ class Record:
     description: str
     python: str
     blueprints: dict[str, RecordedBlueprint]
+    adopted: Adopted | None = None  # set for a project made by ``scaffold adopt``
 
     def spec_data(self) -> dict[str, Any]:
         """Return the raw fields of the ProjectSpec that produced this record."""
@@ -96,8 +136,13 @@ def _toml_value(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
-def render_record(spec: ProjectSpec, selection: Selection, scaffold_version: str) -> bytes:
-    """Render ``project.toml`` for a generation run."""
+def render_record(
+    spec: ProjectSpec,
+    selection: Selection,
+    scaffold_version: str,
+    adopted: Adopted | None = None,
+) -> bytes:
+    """Render ``project.toml`` for a generation run (``adopted``: for an adopted project)."""
     lines = [
         "# Written by scaffold: how this project was generated. Keep it under version control;",
         "# base.zip beside it is what scaffold generated last time (the base of its merges).",
@@ -110,6 +155,8 @@ def render_record(spec: ProjectSpec, selection: Selection, scaffold_version: str
         f"description = {_toml_value(spec.description)}",
         f"python = {_toml_value(spec.python)}",
     ]
+    if adopted is not None:
+        lines += ["", *adopted.table()]
     for item in selection.items:
         options = {k: v for k, v in item.options.items() if v is not None}
         lines += [
@@ -120,6 +167,8 @@ def render_record(spec: ProjectSpec, selection: Selection, scaffold_version: str
             f"automatic = {_toml_value(item.automatic)}",
             f"options = {_toml_value(options)}",
         ]
+        if adopted is not None and item.blueprint.manifest.always:
+            lines.append("adopted = true  # the owner's app stands in for it: nothing generated")
     return ("\n".join(lines) + "\n").encode("utf-8")
 
 
@@ -148,10 +197,22 @@ def parse_record(text: str, *, origin: str = RECORD_PATH) -> Record:
             description=str(project["description"]),
             python=str(project["python"]),
             blueprints=blueprints,
+            adopted=_parse_adopted(data.get("adopted")),
         )
     except (tomllib.TOMLDecodeError, KeyError, TypeError, AttributeError) as error:
         msg = f"{origin} is damaged ({type(error).__name__}: {error})"
         raise RecordError(msg, hint="restore it from version control") from None
+
+
+def _parse_adopted(table: Any) -> Adopted | None:
+    if table is None:
+        return None
+    return Adopted(
+        module=str(table["module"]),
+        app=str(table["app"]),
+        package=str(table["package"]),
+        package_dir=str(table["package_dir"]),
+    )
 
 
 def read_record(root: Path) -> Record:
@@ -193,10 +254,14 @@ def read_base(root: Path) -> dict[str, bytes]:
 
 
 def record_files(
-    spec: ProjectSpec, selection: Selection, generated: dict[str, bytes], scaffold_version: str
+    spec: ProjectSpec,
+    selection: Selection,
+    generated: dict[str, bytes],
+    scaffold_version: str,
+    adopted: Adopted | None = None,
 ) -> dict[str, bytes]:
     """Return the record files to write beside a generated tree."""
     return {
-        RECORD_PATH: render_record(spec, selection, scaffold_version),
+        RECORD_PATH: render_record(spec, selection, scaffold_version, adopted),
         BASE_PATH: pack_base(generated),
     }

@@ -1,0 +1,432 @@
+"""Changing an adopted project: blueprints rendered as usual, the owner's app edited in place.
+
+An adopted project has the owner's own app module, ``pyproject.toml`` and layout, not the ones
+scaffold's base blueprint generates. So, for ``add`` and ``update``:
+
+* blueprints are resolved and rendered as for any project, with ``{{ package }}`` the owner's
+  package; the blueprints that are part of every project (``always``: the base) render
+  nothing but the ``__init__.py`` of a sub-package another blueprint writes into (and their
+  ``pyproject.toml``, only as ruff's configuration while the tree is formatted);
+* the other blueprints' files are new files, three-way merged as usual (base: what scaffold
+  wrote last time, from ``base.zip``); a path that already holds a file of the owner's is
+  refused rather than overwritten or filled with conflict markers;
+* the contributions base's ``main.py`` would hold become syntax-aware edits of the owner's
+  module (:mod:`scaffold.cst_edit`): middleware (added innermost first, since Starlette wraps
+  the app in the last one added, so the stack order of the blueprints holds), mounts, routers,
+  ``FastAPI(...)`` keywords such as ``lifespan``. Settings are read through
+  ``get_settings()`` (a cached function): a middleware argument written ``settings.x`` in a
+  manifest becomes ``get_settings().x``, so no module-level ``settings`` name is added next to
+  the owner's; and, like scaffold's ``create_app()``, the app keeps them on
+  ``app.state.settings`` for the blueprints that read them there. Like base's ``main.py``
+  template, this knows the settings blueprint's ``<package>.config:get_settings``;
+* runtime requirements go into the owner's ``[project].dependencies`` or ``requirements.txt``
+  (:mod:`scaffold.dependency_edit`); development requirements are left to the owner;
+* a blueprint contributing pytest fixtures is refused: fixtures go into the ``tests/conftest.py``
+  that base generates around ``create_app()``, which an adopted project does not have.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import re
+from dataclasses import asdict, dataclass, replace
+from typing import TYPE_CHECKING, Any
+
+from scaffold import __version__
+from scaffold.cst_edit import (
+    AppEdits,
+    AppKeyword,
+    ImportName,
+    NewStatement,
+    UnsafeAppError,
+    edit_app_module,
+)
+from scaffold.dependency_edit import PYPROJECT, REQUIREMENTS, add_requirements
+from scaffold.errors import ScaffoldError
+from scaffold.evolve import Plan
+from scaffold.merge import FileMerge, merge_file
+from scaffold.record import RECORD_DIR, record_files
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from scaffold.compose import Composition, Selection
+    from scaffold.models import ProjectSpec
+    from scaffold.project import Project
+    from scaffold.record import Adopted
+    from scaffold.render import Renderer
+
+_BOM = b"\xef\xbb\xbf"
+_EVENT_HANDLER = re.compile(
+    r"\.on_event\(|\.add_event_handler\(|\bon_startup\s*=|\bon_shutdown\s*="
+)
+
+
+class AdoptedChangeError(ScaffoldError):
+    """A change an adopted project cannot take safely; nothing was written."""
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """What the blueprints of an adopted project produce."""
+
+    selection: Selection
+    renderer: Renderer
+    composition: Composition
+    tree: dict[str, bytes]  # formatted, at the paths on disk
+
+    def owner(self, kind: str, key: str) -> str:
+        """Return the blueprint whose contribution of ``kind`` renders to ``key``."""
+        field_of = {
+            "middleware": "cls",
+            "mounts": "path",
+            "routers": "ref",
+            "app_arguments": "name",
+        }
+        for item in self.selection.items:
+            for entry in getattr(item.blueprint.manifest.contribute, kind):
+                raw = getattr(entry, field_of[kind])
+                if self.renderer.render_string(raw, item.options) == key:
+                    return item.name
+        return "?"
+
+
+# --- rendering ------------------------------------------------------------------------------
+
+
+def adopted_renderer(spec: ProjectSpec, package: str) -> Renderer:
+    """Return a renderer whose ``{{ package }}`` is the owner's package, not one from the name."""
+    from scaffold.render import Renderer
+
+    renderer = Renderer(spec)
+    renderer.project = replace(renderer.project, package=package)
+    renderer.base_context["project"] = asdict(renderer.project)
+    renderer.base_context["package"] = package
+    return renderer
+
+
+def resolve_adopted(
+    spec: ProjectSpec, adopted: Adopted, sources: tuple[Path, ...]
+) -> tuple[Selection, Renderer]:
+    """Resolve the spec's blueprints for an adopted project."""
+    from scaffold.catalog import load_catalog
+    from scaffold.compose import resolve
+
+    renderer = adopted_renderer(spec, adopted.package)
+    selection = resolve(spec, load_catalog(sources), renderer)
+    renderer.bind(selection)
+    return selection, renderer
+
+
+def _refuse_unsupported(selection: Selection) -> None:
+    for item in selection.items:
+        if item.blueprint.manifest.contribute.fixtures and not item.blueprint.manifest.always:
+            msg = (
+                f"the '{item.name}' blueprint adds pytest fixtures to the tests/conftest.py that "
+                "scaffold generates around its create_app() factory; an adopted project has "
+                "its own app and tests, so it cannot take that blueprint"
+            )
+            raise AdoptedChangeError(msg, hint=f"leave '{item.name}' out")
+
+
+def _split(selection: Selection) -> tuple[Selection, Selection]:
+    """Split into (the owner-replaced blueprints, the others)."""
+    from scaffold.compose import Selection
+
+    frame = tuple(i for i in selection.items if i.blueprint.manifest.always)
+    own = tuple(i for i in selection.items if not i.blueprint.manifest.always)
+    return Selection(items=frame), Selection(items=own)
+
+
+def _sub_package_inits(
+    frame_tree: dict[str, bytes], tree: dict[str, bytes], package: str
+) -> dict[str, bytes]:
+    """Base's ``__init__.py`` files for the sub-packages other blueprints write into."""
+    inits = {}
+    for path, content in frame_tree.items():
+        folder, _, name = path.rpartition("/")
+        if (
+            name == "__init__.py"
+            and folder != package
+            and any(p.startswith(f"{folder}/") for p in tree)
+        ):
+            inits[path] = content
+    return inits
+
+
+def render_adopted(spec: ProjectSpec, adopted: Adopted, sources: tuple[Path, ...]) -> Rendered:
+    """Render and format the blueprints' own files for an adopted project."""
+    from scaffold.compose import compose
+    from scaffold.format import format_tree
+    from scaffold.render import render_selection
+
+    selection, renderer = resolve_adopted(spec, adopted, sources)
+    _refuse_unsupported(selection)
+    frame, own = _split(selection)
+    composition = compose(own, renderer)
+    renderer.bind(selection, composition)
+    tree = render_selection(own, renderer)
+    frame_tree = render_selection(frame, renderer)
+    tree |= _sub_package_inits(frame_tree, tree, adopted.package)
+    if tree:  # format with the ruff settings scaffold's own pyproject.toml gives
+        settings = {k: v for k, v in frame_tree.items() if k == PYPROJECT}
+        formatted = format_tree(tree | settings)
+        tree = {path: formatted[path] for path in tree}
+    on_disk = {_disk_path(path, adopted): content for path, content in tree.items()}
+    return Rendered(selection, renderer, composition, on_disk)
+
+
+def _disk_path(path: str, adopted: Adopted) -> str:
+    if path.startswith(f"{adopted.package}/"):
+        return adopted.package_dir + path[len(adopted.package) :]
+    return path
+
+
+# --- the owner's app module -----------------------------------------------------------------
+
+
+def _with_settings(expression: str) -> tuple[str, bool]:
+    """Read ``settings`` in an expression as ``get_settings()``; say whether it was used."""
+    source = expression.strip().encode("utf-8")  # ast's column offsets count UTF-8 bytes
+    try:
+        tree = ast.parse(source, mode="eval")
+    except SyntaxError:
+        return expression, False
+    starts = [0, *(m.end() for m in re.finditer(b"\n", source))]
+    names = [
+        node
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Name) and node.id == "settings" and isinstance(node.ctx, ast.Load)
+    ]
+    for node in sorted(names, key=lambda n: (n.lineno, n.col_offset), reverse=True):
+        offset = starts[node.lineno - 1] + node.col_offset
+        source = source[:offset] + b"get_settings()" + source[offset + len(b"settings") :]
+    return source.decode("utf-8"), bool(names)
+
+
+def _ref_import(ref: str) -> ImportName:
+    module, _, name = ref.partition(":")
+    return ImportName(module, name)
+
+
+def _python_string(value: str) -> str:
+    return json.dumps(value, ensure_ascii=False)  # a JSON string is a Python string literal
+
+
+class _EditBuilder:
+    """Turns the composition into the statements and keywords of the owner's module."""
+
+    def __init__(self, rendered: Rendered, adopted: Adopted) -> None:
+        self.rendered = rendered
+        self.app = adopted.app
+        self.settings_import = ImportName(f"{adopted.package}.config", "get_settings")
+
+    def _expression(self, value: str, imports: list[ImportName]) -> str:
+        text, used = _with_settings(value)
+        if used:
+            imports.append(self.settings_import)
+        return text
+
+    def middleware(self, entry: Any) -> NewStatement:
+        imports = [_ref_import(entry.cls)]
+        name = entry.cls.partition(":")[2]
+        args = (name, *(f"{k}={self._expression(v, imports)}" for k, v in entry.kwargs.items()))
+        guard = (
+            self._expression(f"settings.{entry.enabled_by}", imports) if entry.enabled_by else None
+        )
+        return NewStatement(
+            "middleware",
+            f"{self.app}.add_middleware",
+            args,
+            key=name,
+            guard=guard,
+            comment=entry.comment,
+            imports=tuple(imports),
+            blueprint=self.rendered.owner("middleware", entry.cls),
+        )
+
+    def mount(self, entry: Any) -> NewStatement:
+        imports = [_ref_import(ref) for ref in entry.imports]
+        app = self._expression(entry.app, imports)
+        args = (_python_string(entry.path), app, f"name={_python_string(entry.name)}")
+        return NewStatement(
+            "mount",
+            f"{self.app}.mount",
+            args,
+            key=entry.path,
+            comment=entry.comment,
+            imports=tuple(imports),
+            blueprint=self.rendered.owner("mounts", entry.path),
+        )
+
+    def router(self, entry: Any) -> NewStatement:
+        module, _, attribute = entry.ref.partition(":")
+        parent, _, leaf = module.rpartition(".")
+        return NewStatement(
+            "call",
+            f"{self.app}.include_router",
+            (f"{leaf}.{attribute}",),
+            imports=(ImportName(parent, leaf),),
+            blueprint=self.rendered.owner("routers", entry.ref),
+        )
+
+    def keyword(self, entry: Any) -> AppKeyword:
+        imports = [_ref_import(ref) for ref in entry.imports]
+        value = self._expression(entry.value, imports)
+        owner = self.rendered.owner("app_arguments", entry.name)
+        return AppKeyword(entry.name, value, tuple(imports), blueprint=owner)
+
+    def settings_state(self) -> NewStatement:
+        return NewStatement(
+            "assign",
+            f"{self.app}.state.settings",
+            ("get_settings()",),
+            comment="The settings, where blueprints' code reads them (as scaffold's create_app()).",
+            imports=(self.settings_import,),
+            blueprint="settings",
+        )
+
+    def edits(self) -> AppEdits:
+        composition = self.rendered.composition
+        statements = [self.settings_state()] if "settings" in self.rendered.selection.names else []
+        # Starlette wraps the app in the middleware added last: add the innermost first.
+        statements += [self.middleware(entry) for entry in reversed(composition.middleware)]
+        statements += [self.mount(entry) for entry in composition.mounts]
+        statements += [self.router(entry) for entry in composition.routers]
+        keywords = tuple(self.keyword(entry) for entry in composition.app_arguments)
+        return AppEdits(statements=tuple(statements), keywords=keywords)
+
+
+def _decode(content: bytes, path: str) -> tuple[str, bytes]:
+    """Return the text and its byte-order mark (kept as it was)."""
+    bom = _BOM if content.startswith(_BOM) else b""
+    try:
+        return content[len(bom) :].decode("utf-8"), bom
+    except UnicodeDecodeError:
+        msg = f"{path} is not UTF-8 text, so scaffold cannot edit it"
+        raise UnsafeAppError(msg) from None
+
+
+def _event_handlers_elsewhere(project: Project, adopted: Adopted) -> tuple[str, int, str] | None:
+    """Find a startup/shutdown handler registered outside the app module."""
+    folder = project.root / adopted.package_dir
+    for path in sorted(folder.rglob("*.py")):
+        relative = path.relative_to(project.root).as_posix()
+        if relative == adopted.module:
+            continue
+        text = path.read_text(encoding="utf-8", errors="replace")
+        for number, line in enumerate(text.splitlines(), start=1):
+            match = _EVENT_HANDLER.search(line.split("#")[0])
+            if match:
+                return relative, number, match.group(0).strip("(=. ")
+    return None
+
+
+def _refuse_lifespan_elsewhere(project: Project, adopted: Adopted, edits: AppEdits) -> None:
+    lifespans = [k for k in edits.keywords if k.name == "lifespan"]
+    if not lifespans:
+        return
+    found = _event_handlers_elsewhere(project, adopted)
+    if found is not None:
+        path, line, what = found
+        msg = (
+            f"{path} registers a startup/shutdown handler ({what} at line {line}), which "
+            f"FastAPI ignores once the app has a lifespan, so scaffold did not add the "
+            f"'{lifespans[0].blueprint}' blueprint"
+        )
+        raise UnsafeAppError(msg, hint="move the handlers into a lifespan first")
+
+
+def _app_module_merge(
+    project: Project, adopted: Adopted, rendered: Rendered
+) -> tuple[FileMerge, list[str]]:
+    before = project.read(adopted.module)
+    if before is None:
+        msg = f"{adopted.module}, the module of the adopted app, is missing"
+        raise UnsafeAppError(msg, hint="restore it, or fix [adopted] in .scaffold/project.toml")
+    text, bom = _decode(before, adopted.module)
+    edits = _EditBuilder(rendered, adopted).edits()
+    result = edit_app_module(
+        text,
+        origin=adopted.module,
+        app=adopted.app,
+        package=adopted.package,
+        edits=edits,
+        before_keyword=lambda _keyword: _refuse_lifespan_elsewhere(project, adopted, edits),
+    )
+    after = bom + result.code.encode("utf-8")
+    merge = FileMerge(adopted.module, after, "unchanged" if after == before else "merged", before)
+    return merge, result.notes
+
+
+# --- the plan -------------------------------------------------------------------------------
+
+
+def _new_files(
+    project: Project, adopted: Adopted, rendered: Rendered, base: dict[str, bytes]
+) -> dict[str, bytes]:
+    """Return the blueprints' files, minus the owner's package markers; refuse the owner's."""
+    tree = {}
+    for path, content in rendered.tree.items():
+        ours = project.read(path)
+        owners = (adopted.module, PYPROJECT, REQUIREMENTS)
+        if path in owners or (path not in base and ours is not None and ours != content):
+            if path.endswith("/__init__.py") and path not in owners:
+                continue  # the owner's package marker does the job
+            msg = (
+                f"{path} already exists and is not scaffold's, but a blueprint you chose "
+                f"writes its own {path}"
+            )
+            raise AdoptedChangeError(msg, hint="move or rename yours, or leave that blueprint out")
+        tree[path] = content
+    return tree
+
+
+def _dependency_merges(project: Project, rendered: Rendered) -> tuple[list[FileMerge], list[str]]:
+    edit = add_requirements(project.read, rendered.composition.dependencies)
+    notes = list(edit.notes)
+    if edit.path is None or edit.content is None:
+        return [], notes
+    before = project.read(edit.path)
+    if edit.added:
+        notes.append(f"requirements added to {edit.path}: {', '.join(edit.added)}; install them")
+    changed = edit.content != before
+    return [FileMerge(edit.path, edit.content, "merged" if changed else "unchanged", before)], notes
+
+
+def plan_adopted_change(
+    project: Project, spec: ProjectSpec, *, sources: tuple[Path, ...] = ()
+) -> Plan:
+    """Plan ``add``/``update`` in an adopted project; nothing is written."""
+    adopted = project.record.adopted
+    assert adopted is not None  # noqa: S101  # the caller checked
+    rendered = render_adopted(spec, adopted, project.sources() + sources)
+    base = project.base()
+    tree = _new_files(project, adopted, rendered, base)
+    merges = [
+        merge_file(path, base.get(path), project.read(path), tree.get(path))
+        for path in sorted(set(base) | set(tree))
+        if not path.startswith(f"{RECORD_DIR}/")
+    ]
+    app_merge, notes = _app_module_merge(project, adopted, rendered)
+    dependency_merges, dependency_notes = _dependency_merges(project, rendered)
+    merges += [app_merge, *dependency_merges]
+    for path, content in record_files(spec, rendered.selection, tree, __version__, adopted).items():
+        before = project.read(path)
+        merges.append(
+            FileMerge(path, content, "unchanged" if before == content else "replaced", before)
+        )
+    return Plan(project, spec, rendered.selection, merges, notes=[*notes, *dependency_notes])
+
+
+def refuse_removal(project: Project) -> None:
+    """``remove`` is not supported in adopted projects: say so and what to do instead."""
+    adopted = project.record.adopted
+    module = adopted.module if adopted else "the app module"
+    msg = (
+        "remove is not supported in an adopted project yet: scaffold would have to take its "
+        f"statements back out of {module}, which it does not do"
+    )
+    hint = f"delete the blueprint's lines from {module} and its files yourself"
+    raise AdoptedChangeError(msg, hint=hint)

@@ -1,0 +1,850 @@
+"""Finding the owner's FastAPI app and editing its module with libcst, keeping every other byte.
+
+Only ``scaffold adopt`` and changes to adopted projects import this module: libcst is not
+needed (nor imported) to generate or evolve a project that scaffold generated.
+
+Finding (:func:`find_apps`): a call of ``fastapi.FastAPI``, imported as ``FastAPI``, under an
+alias, or reached as ``fastapi.FastAPI``. scaffold edits only an app bound at module level by
+``NAME = FastAPI(...)`` (or ``NAME: FastAPI = FastAPI(...)``) with arguments it can read, and
+never bound again afterwards. Every other construction (inside a factory function or a class,
+under ``if``/``try``/``with``, wrapped in another call, ``FastAPI(**kwargs)``, ``app = ...``
+again later) is reported with the reason and its line, and nothing is edited.
+
+Editing (:func:`edit_app_module`) adds, and only adds:
+
+* imports, one ``from module import a, b`` per module after the last import above the app; a
+  name already imported from the same place is reused, a name bound to anything else refuses;
+* keyword arguments of the ``FastAPI(...)`` call (``lifespan=lifespan``), laid out like the
+  call's other arguments; a keyword already set to something else refuses;
+* top-level statements on the app (``app.add_middleware(...)``, ``app.mount(...)``,
+  ``app.include_router(...)``, ``app.state.settings = ...``) after the last top-level statement
+  that uses the app (so the owner's routes keep precedence) and before any
+  ``if __name__ == "__main__":`` block. A statement counts as present when an equivalent one
+  (same syntax tree, formatting and comments aside) is anywhere at the top level, when the same
+  middleware class is already added, when the same path is already mounted, or when the same
+  target is already assigned. A missing statement goes right after the one that precedes it
+  in the wanted order, so middleware added by a later run still lands at its place in the
+  stack.
+
+Every other byte of the module (formatting, comments, blank lines, newline style) stays:
+libcst round-trips source exactly and scaffold only inserts nodes.
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Literal
+
+import libcst as cst
+from libcst.metadata import (
+    MetadataWrapper,
+    ParentNodeProvider,
+    PositionProvider,
+    ScopeProvider,
+)
+
+from scaffold.errors import ScaffoldError
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable, Mapping, Sequence
+
+    from libcst.metadata import CodeRange, Scope
+
+LINE_WIDTH = 88  # where an inserted call is split over lines, as ruff and black do by default
+_FASTAPI_MODULES = ("fastapi", "fastapi.applications")
+_BLOCKS: dict[type[cst.CSTNode], str] = {
+    cst.If: "an 'if' block",
+    cst.Try: "a 'try' block",
+    cst.TryStar: "a 'try' block",
+    cst.With: "a 'with' block",
+    cst.For: "a 'for' loop",
+    cst.While: "a 'while' loop",
+    cst.Match: "a 'match' block",
+}
+
+
+class UnsafeAppError(ScaffoldError):
+    """The owner's app cannot be found or edited safely; nothing was written."""
+
+
+@dataclass(frozen=True)
+class FoundApp:
+    """A ``FastAPI(...)`` call; ``problem`` says why scaffold cannot edit it (None: it can)."""
+
+    name: str | None
+    line: int
+    problem: str | None
+
+
+@dataclass(frozen=True)
+class ImportName:
+    """``from module import name``, or ``import name`` when ``module`` is empty."""
+
+    module: str
+    name: str
+
+    def __str__(self) -> str:
+        """Render the import statement."""
+        return f"from {self.module} import {self.name}" if self.module else f"import {self.name}"
+
+
+StatementKind = Literal["assign", "middleware", "mount", "call"]
+
+
+@dataclass(frozen=True)
+class NewStatement:
+    """A top-level statement on the app that a blueprint wants.
+
+    ``kind`` says when it is already present: ``assign`` (``func`` = ``args[0]``, present when
+    ``func`` is assigned), ``middleware`` (present when ``key``, a class name, is added),
+    ``mount`` (present when ``key``, a path, is mounted) or ``call`` (an equivalent statement).
+    """
+
+    kind: StatementKind
+    func: str  # the called function (``app.mount``), or the assigned target
+    args: tuple[str, ...]  # Python expressions; ``assign``: the value
+    key: str = ""
+    guard: str | None = None  # wrap the statement in ``if guard:``
+    comment: str = ""
+    imports: tuple[ImportName, ...] = ()
+    blueprint: str = ""
+
+
+@dataclass(frozen=True)
+class AppKeyword:
+    """A keyword argument of ``FastAPI(...)`` that a blueprint wants."""
+
+    name: str
+    value: str
+    imports: tuple[ImportName, ...] = ()
+    blueprint: str = ""
+
+
+@dataclass(frozen=True)
+class AppEdits:
+    """Everything blueprints want in the owner's app module."""
+
+    statements: tuple[NewStatement, ...] = ()
+    keywords: tuple[AppKeyword, ...] = ()
+
+
+@dataclass
+class EditResult:
+    """The edited module's source and what the owner should know."""
+
+    code: str
+    notes: list[str] = field(default_factory=list)
+
+
+# --- parsing and finding --------------------------------------------------------------------
+
+
+def parse(text: str, origin: str) -> cst.Module:
+    """Parse a module; a syntax error is an :class:`UnsafeAppError` naming the place."""
+    try:
+        return cst.parse_module(text)
+    except cst.ParserSyntaxError as error:
+        try:  # Python's own message is the one the owner knows
+            compile(text, origin, "exec", dont_inherit=True)
+        except SyntaxError as python_error:
+            msg = f"cannot parse {origin}: {python_error.msg} (line {python_error.lineno})"
+            raise UnsafeAppError(msg, hint="fix the syntax error and run again") from None
+        where = f"line {error.raw_line}, column {error.raw_column + 1}"
+        msg = f"libcst cannot parse {origin} ({where}), though Python can"
+        raise UnsafeAppError(msg, hint="upgrade libcst, or report the syntax it misses") from None
+
+
+def _dotted(node: cst.BaseExpression) -> str | None:
+    """``a.b.c`` for a chain of names, else None."""
+    if isinstance(node, cst.Name):
+        return node.value
+    if isinstance(node, cst.Attribute):
+        head = _dotted(node.value)
+        return f"{head}.{node.attr.value}" if head else None
+    return None
+
+
+def _module_name(node: cst.BaseExpression | None) -> str:
+    return (_dotted(node) or "") if node is not None else ""
+
+
+class _Imports(cst.CSTVisitor):
+    """The spellings under which a module can call ``fastapi.FastAPI``."""
+
+    def __init__(self) -> None:
+        self.callables: set[str] = set()
+
+    def visit_ImportFrom(self, node: cst.ImportFrom) -> None:  # noqa: N802  # libcst's visitor names
+        if node.relative or _module_name(node.module) not in _FASTAPI_MODULES:
+            return
+        if isinstance(node.names, cst.ImportStar):
+            self.callables.add("FastAPI")
+            return
+        for alias in node.names:
+            if _dotted(alias.name) == "FastAPI":
+                self.callables.add(_bound_name(alias) or "FastAPI")
+
+    def visit_Import(self, node: cst.Import) -> None:  # noqa: N802  # libcst's visitor names
+        for alias in node.names:
+            dotted = _dotted(alias.name) or ""
+            if dotted.split(".")[0] != "fastapi":
+                continue
+            bound = _bound_name(alias)
+            prefixes = [bound] if bound else [dotted, "fastapi"]
+            if bound and dotted == "fastapi.applications":
+                prefixes = []
+                self.callables.add(f"{bound}.FastAPI")
+            for prefix in prefixes:
+                self.callables.update({f"{prefix}.FastAPI", f"{prefix}.applications.FastAPI"})
+
+
+def _bound_name(alias: cst.ImportAlias) -> str | None:
+    if alias.asname is None or not isinstance(alias.asname.name, cst.Name):
+        return None
+    return alias.asname.name.value
+
+
+class _Calls(cst.CSTVisitor):
+    def __init__(self, callables: set[str]) -> None:
+        self.callables = callables
+        self.found: list[cst.Call] = []
+
+    def visit_Call(self, node: cst.Call) -> None:  # noqa: N802  # libcst's visitor names
+        if _dotted(node.func) in self.callables:
+            self.found.append(node)
+
+
+@dataclass(frozen=True)
+class _Parsed:
+    """A module with the metadata scaffold reads."""
+
+    module: cst.Module
+    positions: Mapping[cst.CSTNode, CodeRange]
+    parents: Mapping[cst.CSTNode, cst.CSTNode]
+    scope: Scope
+
+    @classmethod
+    def of(cls, module: cst.Module) -> _Parsed:
+        wrapper = MetadataWrapper(module)
+        scopes = wrapper.resolve(ScopeProvider)
+        scope = scopes[wrapper.module]
+        assert scope is not None  # noqa: S101  # a module always has its global scope
+        return cls(
+            module=wrapper.module,
+            positions=wrapper.resolve(PositionProvider),
+            parents=wrapper.resolve(ParentNodeProvider),
+            scope=scope,
+        )
+
+    def line(self, node: cst.CSTNode) -> int:
+        return self.positions[node].start.line
+
+    def ancestors(self, node: cst.CSTNode) -> Iterable[cst.CSTNode]:
+        while node in self.parents:
+            node = self.parents[node]
+            yield node
+
+    def top_statement(self, node: cst.CSTNode) -> cst.CSTNode:
+        """Return the statement of the module body that holds ``node``."""
+        for ancestor in self.ancestors(node):
+            if self.parents.get(ancestor) is self.module:
+                return ancestor
+        return node
+
+
+def _fastapi_calls(parsed: _Parsed) -> list[cst.Call]:
+    imports = _Imports()
+    parsed.module.visit(imports)
+    calls = _Calls(imports.callables)
+    parsed.module.visit(calls)
+    return calls.found
+
+
+def find_apps(module: cst.Module) -> list[FoundApp]:
+    """Every ``FastAPI(...)`` construction in ``module``, each editable or with its problem."""
+    parsed = _Parsed.of(module)
+    return [_classify(parsed, call) for call in _fastapi_calls(parsed)]
+
+
+def _classify(parsed: _Parsed, call: cst.Call) -> FoundApp:
+    line = parsed.line(call)
+    for ancestor in parsed.ancestors(call):
+        if isinstance(ancestor, cst.FunctionDef | cst.ClassDef):
+            kind = "function" if isinstance(ancestor, cst.FunctionDef) else "class"
+            where = f"{ancestor.name.value}{'()' if kind == 'function' else ''}"
+            problem = (
+                f"the app is built inside the {kind} {where} (line {parsed.line(ancestor)}), "
+                "which scaffold cannot follow; it edits an app created at module level as "
+                "NAME = FastAPI(...)"
+            )
+            return FoundApp(None, line, problem)
+    for ancestor in parsed.ancestors(call):
+        if type(ancestor) in _BLOCKS:
+            problem = (
+                f"the app is created conditionally, inside {_BLOCKS[type(ancestor)]} (line "
+                f"{parsed.line(ancestor)}); scaffold edits an app created unconditionally at "
+                "module level as NAME = FastAPI(...)"
+            )
+            return FoundApp(None, line, problem)
+    name = _assigned_name(parsed, call)
+    if name is None:
+        problem = (
+            f"FastAPI(...) at line {line} is not assigned on its own to one name; scaffold "
+            "edits an app created as NAME = FastAPI(...)"
+        )
+        return FoundApp(None, line, problem)
+    return FoundApp(name, line, _editing_problem(parsed, call, name))
+
+
+def _assigned_name(parsed: _Parsed, call: cst.Call) -> str | None:
+    """Return the name in ``NAME = FastAPI(...)`` at module level, else None."""
+    parent = parsed.parents.get(call)
+    if isinstance(parent, cst.Assign) and len(parent.targets) == 1:
+        target = parent.targets[0].target
+    elif isinstance(parent, cst.AnnAssign) and parent.value is call:
+        target = parent.target
+    else:
+        return None
+    line = parsed.parents.get(parent)
+    if (
+        not isinstance(target, cst.Name)
+        or line is None
+        or parsed.parents.get(line) is not parsed.module
+    ):
+        return None
+    return target.value
+
+
+def _editing_problem(parsed: _Parsed, call: cst.Call, name: str) -> str | None:
+    line = parsed.line(call)
+    if any(arg.star for arg in call.args):
+        return (
+            f"FastAPI(...) at line {line} takes *args or **kwargs, so scaffold cannot see or "
+            "safely extend its arguments"
+        )
+    created = parsed.positions[parsed.top_statement(call)].end
+    for assignment in parsed.scope.assignments[name]:
+        node = getattr(assignment, "node", None)
+        if node is None or node not in parsed.positions:
+            continue
+        start = parsed.positions[node].start
+        if (start.line, start.column) > (created.line, created.column):
+            return (
+                f"'{name}' is bound again at line {start.line} after FastAPI(...) at line "
+                f"{line}, so scaffold cannot tell which object serves"
+            )
+    return None
+
+
+# --- editing --------------------------------------------------------------------------------
+
+
+def edit_app_module(
+    text: str,
+    *,
+    origin: str,
+    app: str,
+    package: str,
+    edits: AppEdits,
+    before_keyword: Callable[[AppKeyword], None] | None = None,
+) -> EditResult:
+    """Apply ``edits`` to the module creating ``app``; raise :class:`UnsafeAppError` if unsafe.
+
+    ``package`` is the module's own package, against which relative imports resolve;
+    ``before_keyword`` may refuse (by raising) a keyword about to be added to ``FastAPI(...)``.
+    """
+    parsed = _Parsed.of(parse(text, origin))
+    call = _the_app(parsed, origin, app)
+    body: list[cst.BaseStatement] = list(parsed.module.body)
+    app_index = next(i for i, s in enumerate(body) if s is parsed.top_statement(call))
+    result = EditResult(code=text)
+    new_call, keyword_imports = _add_keywords(
+        parsed, call, origin, app, edits.keywords, before_keyword=before_keyword
+    )
+    placement = _place_statements(
+        parsed, origin, app, app_index=app_index, edits=edits, result=result
+    )
+    imports = _missing_imports(parsed, origin, package, [*keyword_imports, *placement.imports])
+    if new_call is call and not placement.inserted and not imports:
+        return result
+    body[app_index] = _replace_call(body[app_index], call, new_call)
+    new_body = _assemble(parsed.module, body, placement, imports, app_index)
+    result.code = parsed.module.with_changes(body=new_body).code
+    _check_compiles(text, result.code, origin)
+    return result
+
+
+def _the_app(parsed: _Parsed, origin: str, app: str) -> cst.Call:
+    """Return the call creating ``app``, which must still be editable."""
+    for call in _fastapi_calls(parsed):
+        found = _classify(parsed, call)
+        if found.name == app:
+            if found.problem is not None:
+                raise UnsafeAppError(f"cannot edit the app in {origin}: {found.problem}")
+            return call
+    msg = f"{origin} no longer creates the app '{app}' at module level as {app} = FastAPI(...)"
+    raise UnsafeAppError(msg, hint="restore it, or fix [adopted] in .scaffold/project.toml")
+
+
+def _compiles(code: str, origin: str) -> bool:
+    try:
+        compile(code, origin, "exec", dont_inherit=True)
+    except SyntaxError:
+        return False
+    return True
+
+
+def _check_compiles(original: str, code: str, origin: str) -> None:
+    """Refuse an edit that breaks a module this Python compiles (newer syntax is not judged)."""
+    if not _compiles(original, origin):
+        return
+    try:
+        compile(code, origin, "exec", dont_inherit=True)
+    except SyntaxError as error:  # a bug in scaffold: say so rather than write broken code
+        msg = f"editing {origin} would produce invalid Python ({error.msg}, line {error.lineno})"
+        raise UnsafeAppError(msg, hint="this is a bug in scaffold; please report it") from None
+
+
+# --- FastAPI(...) keywords ------------------------------------------------------------------
+
+
+def _add_keywords(
+    parsed: _Parsed,
+    call: cst.Call,
+    origin: str,
+    app: str,
+    keywords: Sequence[AppKeyword],
+    *,
+    before_keyword: Callable[[AppKeyword], None] | None,
+) -> tuple[cst.Call, list[ImportName]]:
+    imports: list[ImportName] = []
+    new_call = call
+    for keyword in keywords:
+        existing = _keyword(call, keyword.name)
+        if existing is not None:
+            _check_same_keyword(parsed, call, origin, keyword, existing)
+            continue
+        if keyword.name == "lifespan":
+            _refuse_event_handlers(parsed, call, origin, app, keyword.blueprint)
+        if before_keyword is not None:
+            before_keyword(keyword)
+        new_call = _append_keyword(new_call, keyword.name, cst.parse_expression(keyword.value))
+        imports += keyword.imports
+    return new_call, imports
+
+
+def _keyword(call: cst.Call, name: str) -> cst.Arg | None:
+    return next((a for a in call.args if a.keyword and a.keyword.value == name), None)
+
+
+def _dump(code: str) -> str | None:
+    """Return ``code``'s syntax tree as text: equal for equal code, whatever its layout."""
+    try:
+        return ast.dump(ast.parse(code.strip()))
+    except SyntaxError:
+        return None
+
+
+def _same_code(left: str, right: str) -> bool:
+    return _dump(left) is not None and _dump(left) == _dump(right)
+
+
+def _check_same_keyword(
+    parsed: _Parsed, call: cst.Call, origin: str, keyword: AppKeyword, existing: cst.Arg
+) -> None:
+    code = parsed.module.code_for_node(existing.value)
+    if _same_code(code, keyword.value):
+        return
+    where = f"FastAPI(...) in {origin} (line {parsed.line(call)}) already has"
+    if keyword.name == "lifespan":
+        msg = (
+            f"{where} lifespan={code.strip()}; scaffold cannot safely merge two lifespans, so "
+            f"it did not add the '{keyword.blueprint}' blueprint"
+        )
+        hint = "run your startup in one lifespan yourself, or leave that blueprint out"
+        raise UnsafeAppError(msg, hint=hint)
+    msg = (
+        f"{where} {keyword.name}={code.strip()}; the '{keyword.blueprint}' blueprint needs "
+        f"{keyword.name}={keyword.value}"
+    )
+    raise UnsafeAppError(msg)
+
+
+class _EventHandlers(cst.CSTVisitor):
+    """Startup/shutdown handlers registered on the app, which a lifespan would silence."""
+
+    def __init__(self, app: str) -> None:
+        self.app = app
+        self.found: list[tuple[str, cst.CSTNode]] = []
+
+    def visit_Attribute(self, node: cst.Attribute) -> None:  # noqa: N802  # libcst's visitor names
+        dotted = _dotted(node) or ""
+        owner, _, attribute = dotted.rpartition(".")
+        if owner == self.app and attribute in {"on_event", "add_event_handler"}:
+            self.found.append((f"{dotted}(...)", node))
+        elif owner == f"{self.app}.router" and attribute in {"on_startup", "on_shutdown"}:
+            self.found.append((dotted, node))
+
+
+def _refuse_event_handlers(
+    parsed: _Parsed, call: cst.Call, origin: str, app: str, blueprint: str
+) -> None:
+    visitor = _EventHandlers(app)
+    parsed.module.visit(visitor)
+    found: list[tuple[str, cst.CSTNode]] = [
+        (f"FastAPI({name}=...)", arg)
+        for arg in call.args
+        if (name := arg.keyword.value if arg.keyword else "") in {"on_startup", "on_shutdown"}
+    ]
+    found += visitor.found
+    if found:
+        what, node = found[0]
+        msg = (
+            f"{origin} registers startup/shutdown handlers ({what} at line {parsed.line(node)}), "
+            f"which FastAPI ignores once the app has a lifespan, so scaffold did not add the "
+            f"'{blueprint}' blueprint"
+        )
+        raise UnsafeAppError(msg, hint="move the handlers into a lifespan first")
+
+
+def _append_keyword(call: cst.Call, name: str, value: cst.BaseExpression) -> cst.Call:
+    """Add ``name=value`` after the call's last argument, in the layout of the others."""
+    equal = cst.AssignEqual(
+        whitespace_before=cst.SimpleWhitespace(""), whitespace_after=cst.SimpleWhitespace("")
+    )
+    new = cst.Arg(value=value, keyword=cst.Name(name), equal=equal)
+    if not call.args:
+        return call.with_changes(args=[new])
+    args = list(call.args)
+    last = args[-1]
+    if isinstance(last.comma, cst.Comma):  # a trailing comma: the new argument goes after it
+        after = last.comma.whitespace_after
+        if isinstance(after, cst.ParenthesizedWhitespace):  # one argument per line
+            indent = _argument_indent(call, args)
+            args[-1] = last.with_changes(
+                comma=last.comma.with_changes(whitespace_after=after.with_changes(**indent))
+            )
+            closing = cst.ParenthesizedWhitespace(indent=after.indent, last_line=after.last_line)
+            new = new.with_changes(comma=cst.Comma(whitespace_after=closing))
+        else:
+            args[-1] = last.with_changes(
+                comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))
+            )
+            new = new.with_changes(comma=last.comma)
+        return call.with_changes(args=[*args, new])
+    separator = _separator(call, args)
+    args[-1] = last.with_changes(comma=separator, whitespace_after_arg=cst.SimpleWhitespace(""))
+    new = new.with_changes(whitespace_after_arg=last.whitespace_after_arg)
+    return call.with_changes(args=[*args, new])
+
+
+def _argument_indent(call: cst.Call, args: list[cst.Arg]) -> dict[str, object]:
+    """Return the ``indent``/``last_line`` putting an argument on its own line."""
+    for whitespace in (
+        call.whitespace_before_args,
+        *(a.comma.whitespace_after for a in args[:-1] if isinstance(a.comma, cst.Comma)),
+    ):
+        if isinstance(whitespace, cst.ParenthesizedWhitespace):
+            return {"indent": whitespace.indent, "last_line": whitespace.last_line}
+    return {"indent": True, "last_line": cst.SimpleWhitespace("    ")}
+
+
+def _separator(call: cst.Call, args: list[cst.Arg]) -> cst.Comma:
+    """Return the comma (and line break) separating the call's arguments, no comment."""
+    if isinstance(call.whitespace_before_args, cst.ParenthesizedWhitespace):
+        indent = _argument_indent(call, args)
+        return cst.Comma(whitespace_after=cst.ParenthesizedWhitespace(**indent))  # type: ignore[arg-type]
+    return cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))
+
+
+def _replace_call(statement: cst.BaseStatement, old: cst.Call, new: cst.Call) -> cst.BaseStatement:
+    if old is new:
+        return statement
+    replaced = statement.deep_replace(old, new)
+    assert isinstance(replaced, cst.BaseStatement)  # noqa: S101  # a statement stays one
+    return replaced
+
+
+# --- statements on the app ------------------------------------------------------------------
+
+
+@dataclass
+class _Placement:
+    """Where the missing statements go: after which body index, and what they import."""
+
+    inserted: dict[int, list[NewStatement]] = field(default_factory=dict)
+    imports: list[ImportName] = field(default_factory=list)
+    ours: set[int] = field(default_factory=set)  # body indexes of wanted statements present
+
+
+def _place_statements(
+    parsed: _Parsed, origin: str, app: str, *, app_index: int, edits: AppEdits, result: EditResult
+) -> _Placement:
+    """Decide which wanted statements are missing and after which body index each goes."""
+    dumps = [_dump(parsed.module.code_for_node(statement)) for statement in parsed.module.body]
+    found = [
+        _present_at(parsed, dumps, app, wanted=wanted, origin=origin, result=result)
+        for wanted in edits.statements
+    ]
+    placement = _Placement(ours={index for index in found if index is not None})
+    existing = sorted(placement.ours)
+    cursor = max(existing[0] - 1 if existing else _anchor(parsed, app, app_index), app_index)
+    for wanted, index in zip(edits.statements, found, strict=True):
+        if index is not None:
+            cursor = max(index, app_index)
+            continue
+        placement.inserted.setdefault(cursor, []).append(wanted)
+        placement.imports += wanted.imports
+    return placement
+
+
+def _anchor(parsed: _Parsed, app: str, app_index: int) -> int:
+    """Return the last top-level statement using the app, before a ``__main__`` guard."""
+    anchor = app_index
+    for index, statement in enumerate(parsed.module.body):
+        if _is_main_guard(statement):
+            break
+        if index > app_index and _uses_name(statement, app):
+            anchor = index
+    return anchor
+
+
+def _is_main_guard(statement: cst.CSTNode) -> bool:
+    if not isinstance(statement, cst.If) or not isinstance(statement.test, cst.Comparison):
+        return False
+    return _dotted(statement.test.left) == "__name__"
+
+
+class _Names(cst.CSTVisitor):
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.used = False
+
+    def visit_Name(self, node: cst.Name) -> None:  # noqa: N802  # libcst's visitor names
+        self.used = self.used or node.value == self.name
+
+
+def _uses_name(statement: cst.CSTNode, name: str) -> bool:
+    visitor = _Names(name)
+    statement.visit(visitor)
+    return visitor.used
+
+
+def _present_at(
+    parsed: _Parsed,
+    dumps: list[str | None],
+    app: str,
+    *,
+    wanted: NewStatement,
+    origin: str,
+    result: EditResult,
+) -> int | None:
+    """Return the body index of the statement making ``wanted`` present, else None."""
+    code = _dump(_statement_code(wanted, indent="    ", newline="\n"))
+    for index, statement in enumerate(parsed.module.body):
+        if dumps[index] is not None and dumps[index] == code:
+            return index
+        reason = _same_purpose(statement, app, wanted)
+        if reason:
+            line = parsed.line(statement)
+            result.notes.append(
+                f"{origin} already {reason} (line {line}); kept yours, so the "
+                f"'{wanted.blueprint}' blueprint's own does not apply"
+            )
+            return index
+    return None
+
+
+def _same_purpose(statement: cst.CSTNode, app: str, wanted: NewStatement) -> str | None:
+    """Say what the owner's statement already does that ``wanted`` would do, else None."""
+    if wanted.kind == "assign":
+        targets = _assigned_targets(statement)
+        return f"sets {wanted.func}" if wanted.func in targets else None
+    for call in _top_calls(statement):
+        func = _dotted(call.func)
+        if wanted.kind == "middleware" and func == f"{app}.add_middleware":
+            if _middleware_class(call) == wanted.key:
+                return f"adds {wanted.key}"
+        elif wanted.kind == "mount" and func == f"{app}.mount" and _mount_path(call) == wanted.key:
+            return f"mounts {wanted.key}"
+    return None
+
+
+def _middleware_class(call: cst.Call) -> str | None:
+    """Return the last name of the class in ``app.add_middleware(Class, ...)``."""
+    if not call.args:
+        return None
+    return (_dotted(call.args[0].value) or "").rpartition(".")[2] or None
+
+
+def _assigned_targets(statement: cst.CSTNode) -> set[str]:
+    if not isinstance(statement, cst.SimpleStatementLine):
+        return set()
+    targets: set[str] = set()
+    for small in statement.body:
+        if isinstance(small, cst.Assign):
+            targets.update(_dotted(t.target) or "" for t in small.targets)
+        elif isinstance(small, cst.AnnAssign):
+            targets.add(_dotted(small.target) or "")
+    return targets
+
+
+def _top_calls(statement: cst.CSTNode) -> list[cst.Call]:
+    """Return the calls that are whole statements, at the top or one ``if`` down."""
+    lines: list[cst.CSTNode] = [statement]
+    if isinstance(statement, cst.If) and isinstance(statement.body, cst.IndentedBlock):
+        lines += list(statement.body.body)
+    calls = []
+    for line in lines:
+        if isinstance(line, cst.SimpleStatementLine):
+            calls += [
+                s.value
+                for s in line.body
+                if isinstance(s, cst.Expr) and isinstance(s.value, cst.Call)
+            ]
+    return calls
+
+
+def _mount_path(call: cst.Call) -> str | None:
+    positional = [arg for arg in call.args if arg.keyword is None and not arg.star]
+    argument = _keyword(call, "path") or (positional[0] if positional else None)
+    if argument is None or not isinstance(argument.value, cst.SimpleString):
+        return None
+    value = argument.value.evaluated_value
+    return value if isinstance(value, str) else None
+
+
+def _call_lines(func: str, args: Sequence[str], level: int, indent: str) -> list[str]:
+    one_line = f"{func}({', '.join(args)})"
+    if len(indent * level) + len(one_line) <= LINE_WIDTH or not args:
+        return [indent * level + one_line]
+    inner = [f"{indent * (level + 1)}{arg}," for arg in args]
+    return [f"{indent * level}{func}(", *inner, f"{indent * level})"]
+
+
+def _statement_code(wanted: NewStatement, *, indent: str, newline: str) -> str:
+    if wanted.kind == "assign":
+        lines = [f"{wanted.func} = {wanted.args[0]}"]
+    elif wanted.guard is not None:
+        lines = [f"if {wanted.guard}:", *_call_lines(wanted.func, wanted.args, 1, indent)]
+    else:
+        lines = _call_lines(wanted.func, wanted.args, 0, indent)
+    return newline.join(lines) + newline
+
+
+def _statement_node(
+    module: cst.Module, wanted: NewStatement, blank_lines: int
+) -> cst.BaseStatement:
+    config = module.config_for_parsing
+    code = _statement_code(wanted, indent=module.default_indent, newline=module.default_newline)
+    node = cst.parse_statement(code, config=config)
+    leading = [cst.EmptyLine() for _ in range(blank_lines)]
+    if wanted.comment:
+        comment = " ".join(wanted.comment.split())
+        leading.append(cst.EmptyLine(comment=cst.Comment(f"# {comment}")))
+    return node.with_changes(leading_lines=leading)
+
+
+# --- imports --------------------------------------------------------------------------------
+
+
+def _resolve(node: cst.ImportFrom, package: str) -> str:
+    """Return the absolute module of ``from <module> import ...`` in ``package``."""
+    module = _module_name(node.module)
+    if not node.relative:
+        return module
+    parts = package.split(".")
+    parts = parts[: len(parts) - (len(node.relative) - 1)]
+    return ".".join([*parts, module] if module else parts)
+
+
+def _imports_binding(node: cst.CSTNode, wanted: ImportName, package: str) -> bool:
+    """Whether the import statement ``node`` binds ``wanted.name`` to ``wanted``'s object."""
+    if isinstance(node, cst.ImportFrom) and not isinstance(node.names, cst.ImportStar):
+        if _resolve(node, package) != wanted.module:
+            return False
+        return any(
+            _dotted(a.name) == wanted.name and _bound_name(a) in (None, wanted.name)
+            for a in node.names
+        )
+    if isinstance(node, cst.Import) and not wanted.module:
+        return any(_dotted(a.name) == wanted.name and _bound_name(a) is None for a in node.names)
+    return False
+
+
+def _missing_imports(
+    parsed: _Parsed, origin: str, package: str, wanted: Iterable[ImportName]
+) -> list[ImportName]:
+    """Return the imports to add; refuse a name the module binds to something else."""
+    missing: list[ImportName] = []
+    for item in dict.fromkeys(wanted):
+        assignments = list(parsed.scope.assignments[item.name])
+        nodes = [getattr(a, "node", None) for a in assignments]
+        if any(n is not None and _imports_binding(n, item, package) for n in nodes):
+            continue
+        if assignments:
+            node = next((n for n in nodes if n is not None and n in parsed.positions), None)
+            where = f" (line {parsed.line(node)})" if node is not None else ""
+            msg = (
+                f"{origin} already uses the name '{item.name}'{where}, which scaffold needs "
+                f"for '{item}'"
+            )
+            raise UnsafeAppError(msg, hint="rename yours, then run again")
+        missing.append(item)
+    return missing
+
+
+def _import_statements(
+    module: cst.Module, imports: Sequence[ImportName]
+) -> list[cst.BaseStatement]:
+    by_module: dict[str, list[str]] = {}
+    for item in imports:
+        by_module.setdefault(item.module, []).append(item.name)
+    lines = [f"import {name}" for name in sorted(by_module.pop("", []))]
+    lines += [f"from {m} import {', '.join(sorted(set(n)))}" for m, n in sorted(by_module.items())]
+    config = module.config_for_parsing
+    return [cst.parse_statement(line + module.default_newline, config=config) for line in lines]
+
+
+def _last_import(body: Sequence[cst.BaseStatement], app_index: int) -> int:
+    """Return the index of the last top-level import above the app (else the one before it)."""
+    last = app_index - 1
+    for index, statement in enumerate(body[:app_index]):
+        if isinstance(statement, cst.SimpleStatementLine) and all(
+            isinstance(small, cst.Import | cst.ImportFrom) for small in statement.body
+        ):
+            last = index
+    return last
+
+
+# --- assembling -----------------------------------------------------------------------------
+
+
+def _blank_lines_before(previous: cst.BaseStatement, *, previous_is_ours: bool) -> int:
+    if isinstance(previous, cst.FunctionDef | cst.ClassDef):
+        return 2
+    return 0 if previous_is_ours else 1
+
+
+def _assemble(
+    module: cst.Module,
+    body: list[cst.BaseStatement],
+    placement: _Placement,
+    imports: list[ImportName],
+    app_index: int,
+) -> list[cst.BaseStatement]:
+    after: dict[int, list[cst.BaseStatement]] = {}
+    if imports:
+        after[_last_import(body, app_index)] = _import_statements(module, imports)
+    for index, statements in placement.inserted.items():
+        blank = _blank_lines_before(body[index], previous_is_ours=index in placement.ours)
+        nodes = [
+            _statement_node(module, statement, blank if position == 0 else 0)
+            for position, statement in enumerate(statements)
+        ]
+        after.setdefault(index, []).extend(nodes)
+    new_body: list[cst.BaseStatement] = list(after.get(-1, []))
+    for index, statement in enumerate(body):
+        new_body += [statement, *after.get(index, [])]
+    return new_body

@@ -1,0 +1,172 @@
+"""Adding requirements to a project scaffold did not generate, by the smallest line edit.
+
+An adopted project's ``pyproject.toml`` and ``requirements.txt`` are the owner's: scaffold never
+regenerates them. It adds the requirements blueprints need, and nothing else:
+
+* ``pyproject.toml`` with a ``[project].dependencies`` array: each missing requirement becomes one
+  more item of that array, in its layout (one per line, or inline); the result is parsed again
+  and must differ from the original by exactly those items, else the file is left alone;
+* else ``requirements.txt``: one line per missing requirement at its end;
+* else nothing is written and the requirements are listed for the owner.
+
+A requirement counts as present when the owner already requires a distribution of that name
+(normalised, extras and versions aside): the owner's pin wins over a blueprint's range.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable
+
+PYPROJECT = "pyproject.toml"
+REQUIREMENTS = "requirements.txt"
+_NAME = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)")
+_SECTION = re.compile(r"^\s*\[", flags=re.MULTILINE)
+# ``dependencies = [`` at the start of a line, then strings (which may hold "]") and other text.
+_ARRAY = re.compile(
+    r'^dependencies\s*=\s*\[(?P<body>(?:"(?:[^"\\\n]|\\.)*"|\'[^\'\n]*\'|[^\]"\'])*)\]',
+    flags=re.MULTILINE,
+)
+
+
+@dataclass
+class DependencyEdit:
+    """Where the requirements went: the file's new content, or a note for the owner."""
+
+    path: str | None = None
+    content: bytes | None = None
+    added: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+def requirement_name(requirement: str) -> str:
+    """Return the normalised distribution name of a requirement (``Foo_Bar[x]>=1`` -> foo-bar)."""
+    match = _NAME.match(requirement)
+    return re.sub(r"[-_.]+", "-", match.group(1)).lower() if match else requirement.strip()
+
+
+def _missing(wanted: Iterable[str], present: Iterable[str]) -> list[str]:
+    have = {requirement_name(item) for item in present}
+    return [item for item in wanted if requirement_name(item) not in have]
+
+
+def add_requirements(read: Callable[[str], bytes | None], wanted: list[str]) -> DependencyEdit:
+    """Add the requirements the project lacks to its pyproject.toml or requirements.txt.
+
+    ``read`` returns a file's bytes (None: absent), relative to the project root.
+    """
+    if not wanted:
+        return DependencyEdit()
+    pyproject = read(PYPROJECT)
+    if pyproject is not None:
+        edit = _edit_pyproject(pyproject, wanted)
+        if edit is not None:
+            return edit
+    requirements = read(REQUIREMENTS)
+    if requirements is not None:
+        return _edit_requirements_txt(requirements, wanted)
+    note = (
+        "no [project].dependencies in pyproject.toml and no requirements.txt: add these "
+        f"requirements yourself: {', '.join(wanted)}"
+    )
+    return DependencyEdit(notes=[note])
+
+
+def _project_dependencies(text: str) -> list[str] | None:
+    try:
+        data: dict[str, Any] = tomllib.loads(text)
+    except tomllib.TOMLDecodeError:
+        return None
+    dependencies = data.get("project", {}).get("dependencies")
+    return dependencies if isinstance(dependencies, list) else None
+
+
+def _edit_pyproject(content: bytes, wanted: list[str]) -> DependencyEdit | None:
+    """Edit ``[project].dependencies``; None when the file has no such array to edit."""
+    try:
+        text = content.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    present = _project_dependencies(text)
+    if present is None:
+        return None
+    missing = _missing(wanted, present)
+    if not missing:
+        return DependencyEdit(path=PYPROJECT, content=content)
+    edited = _insert_items(text, missing)
+    if edited is None or _project_dependencies(edited) != [*present, *missing]:
+        note = (
+            "could not edit [project].dependencies in pyproject.toml safely: add these "
+            f"requirements yourself: {', '.join(missing)}"
+        )
+        return DependencyEdit(notes=[note])
+    return DependencyEdit(path=PYPROJECT, content=edited.encode("utf-8"), added=missing)
+
+
+def _project_table(text: str) -> tuple[int, int] | None:
+    """Return the span of the ``[project]`` table's body in ``text``."""
+    header = re.search(r"^\[project\][ \t]*(#.*)?$", text, flags=re.MULTILINE)
+    if header is None:
+        return None
+    following = _SECTION.search(text, header.end())
+    return header.end(), following.start() if following else len(text)
+
+
+def _insert_items(text: str, items: list[str]) -> str | None:
+    span = _project_table(text)
+    if span is None:
+        return None
+    match = _ARRAY.search(text, *span)
+    if match is None:
+        return None
+    body = match["body"]
+    quoted = [f'"{item}"' for item in items]
+    inline = "\n" not in body
+    new_body = _append_inline(body, quoted) if inline else _insert_lines(body, quoted)
+    start, end = match.span("body")
+    return text[:start] + new_body + text[end:]
+
+
+def _append_inline(body: str, quoted: list[str]) -> str:
+    items = body.rstrip()
+    if not items.strip():
+        return ", ".join(quoted)
+    joiner = " " if items.endswith(",") else ", "
+    return items + joiner + ", ".join(quoted) + body[len(items) :]
+
+
+def _insert_lines(body: str, quoted: list[str]) -> str:
+    """Add one line per item after the array's last line holding an item."""
+    lines = body.split("\n")
+    indices = [i for i, line in enumerate(lines) if re.search(r"[\"']", line.split("#")[0])]
+    if not indices:
+        return body.rstrip(" \t") + "".join(f"    {item},\n" for item in quoted)
+    last = indices[-1]
+    code, hash_, comment = lines[last].partition("#")
+    if not code.rstrip().endswith(","):
+        lines[last] = code.rstrip() + "," + (f"  {hash_}{comment}" if hash_ else "")
+    indent = re.match(r"\s*", lines[last])
+    prefix = indent.group(0) if indent else "    "
+    lines[last + 1 : last + 1] = [f"{prefix}{item}," for item in quoted]
+    return "\n".join(lines)
+
+
+def _edit_requirements_txt(content: bytes, wanted: list[str]) -> DependencyEdit:
+    text = content.decode("utf-8", errors="replace")
+    present = [
+        line.split("#")[0]
+        for line in text.splitlines()
+        if line.strip() and not line.lstrip().startswith(("#", "-"))
+    ]
+    missing = _missing(wanted, present)
+    if not missing:
+        return DependencyEdit(path=REQUIREMENTS, content=content)
+    newline = "\r\n" if "\r\n" in text else "\n"
+    head = content if not content or content.endswith(b"\n") else content + newline.encode()
+    added = "".join(f"{item}{newline}" for item in missing).encode("utf-8")
+    return DependencyEdit(path=REQUIREMENTS, content=head + added, added=missing)

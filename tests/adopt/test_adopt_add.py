@@ -1,0 +1,380 @@
+"""``scaffold add`` in an adopted project: the owner's app module is edited, never regenerated."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import tomllib
+from typing import TYPE_CHECKING
+
+import pytest
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+EVERYTHING = ("static", "templates", "websockets", "middleware", "lifespan")
+
+
+def lines_in_order(original: str, edited: str) -> None:
+    """Assert every line of ``original`` is in ``edited``, in the same order."""
+    remaining = iter(edited.splitlines())
+    for line in original.splitlines():
+        assert any(candidate == line for candidate in remaining), f"lost or moved: {line!r}"
+
+
+def ruff_parses(project: Path) -> None:
+    from scaffold.format import ruff_binary
+
+    completed = subprocess.run(
+        [ruff_binary(), "check", "--no-cache", "--select", "E9,F63,F7,F82", "."],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+
+
+@pytest.fixture
+def everything(adopted: Path, cli) -> Path:
+    """The adopted project with every blueprint an adopted project can take."""
+    result = cli("add", *EVERYTHING, "-C", adopted)
+    assert result.exit_code == 0, result.output
+    return adopted
+
+
+def test_add_keeps_every_line_and_comment_of_main(everything: Path, main_py: str) -> None:
+    main = (everything / "app/main.py").read_text()
+
+    # The one line that changes is the app's: it gains the lifespan keyword, in its layout.
+    created = "app = FastAPI(dependencies=[Depends(get_query_token)])"
+    lines_in_order(main_py.replace(created, created[:-1] + ", lifespan=lifespan)"), main)
+    assert "# Every route needs ?token=jessica (see dependencies.py)." in main
+    assert '    return {"message": "Hello Bigger Applications!"}  # the docs\' greeting' in main
+    assert "from app.lifespan import lifespan" in main
+    assert "app.include_router(websockets.router)" in main
+    assert 'app.mount(\n    "/static",' in main
+    ruff_parses(everything)
+
+
+MIDDLEWARE_INNERMOST_FIRST = ("GZip", "CORS", "HTTPSRedirect", "TrustedHost", "RequestContext")
+
+
+def middleware_positions(main: str) -> list[int]:
+    """Where each middleware is added, innermost (added first) to outermost."""
+    return [
+        re.search(rf"app\.add_middleware\(\s*{name}Middleware\b", main).start()  # type: ignore[union-attr]
+        for name in MIDDLEWARE_INNERMOST_FIRST
+    ]
+
+
+def test_middleware_is_added_innermost_first(everything: Path) -> None:
+    main = (everything / "app/main.py").read_text()
+
+    positions = middleware_positions(main)
+
+    assert positions == sorted(positions)
+    assert (
+        "if get_settings().https_redirect:\n    app.add_middleware(HTTPSRedirectMiddleware)" in main
+    )
+    # Outermost, so every response carries the request ID: the contribution's own comment.
+    assert "# Outermost, so every response (even a refused one) carries X-Request-ID" in main
+
+
+def test_the_adopted_app_works(everything: Path, python_in) -> None:
+    output = python_in(
+        everything,
+        """
+        from fastapi.testclient import TestClient
+
+        from app.main import app
+
+        with TestClient(app) as client:
+            users = client.get("/users/", params={"token": "jessica"})
+            assert users.status_code == 200, users.text
+            assert users.json() == [{"username": "Rick"}, {"username": "Morty"}]
+            assert users.headers["x-request-id"]
+            root = client.get("/", params={"token": "jessica"})
+            assert root.json() == {"message": "Hello Bigger Applications!"}, "owner's / first"
+            css = client.get("/static/css/app.css")
+            assert css.status_code == 200 and css.headers["content-type"].startswith("text/css")
+            assert client.get("/users/", headers={"host": "evil.example"}).status_code == 400
+            with client.websocket_connect("/ws?token=jessica") as socket:
+                socket.send_text("hello")
+                assert socket.receive_json() == {"type": "echo", "text": "hello"}
+            assert app.state.http_client is not None
+        print("ok")
+        """,
+    )
+
+    assert output.strip() == "ok"
+
+
+def test_adding_again_changes_nothing(everything: Path, cli, snapshot) -> None:
+    before = snapshot(everything)
+
+    result = cli("add", *EVERYTHING, "-C", everything)
+
+    assert result.exit_code == 0, result.output
+    assert "Nothing to change" in result.stdout
+    assert snapshot(everything) == before
+    assert cli("update", "-C", everything).exit_code == 0
+    assert snapshot(everything) == before
+
+
+def test_new_files_requirements_and_record(everything: Path) -> None:
+    for path in (
+        "app/websockets.py",
+        "app/middleware.py",
+        "app/config.py",
+        "app/lifespan.py",
+        "app/pages.py",
+        "app/routes/__init__.py",
+        "app/routes/info.py",
+        "app/static/css/app.css",
+        "app/templates/index.html",
+        ".env.example",
+    ):
+        assert (everything / path).is_file(), path
+    assert not (everything / "pyproject.toml").exists()
+    assert not (everything / "tests").exists()
+    requirements = (everything / "requirements.txt").read_text().splitlines()
+    assert requirements[0] == "fastapi[standard]>=0.115"
+    assert set(requirements[1:]) == {
+        "httpx>=0.27",
+        "jinja2>=3.1",
+        "pydantic-settings>=2.3",
+        "websockets>=12",
+    }
+    record = tomllib.loads((everything / ".scaffold/project.toml").read_text())
+    assert record["adopted"]["module"] == "app/main.py"
+    assert record["blueprints"]["settings"]["automatic"] is True
+
+
+def test_one_at_a_time_gives_the_same_main(adopted: Path, everything_copy: Path, cli) -> None:
+    for name in ("websockets", "static", "lifespan", "middleware", "templates"):
+        result = cli("add", name, "-C", adopted)
+        assert result.exit_code == 0, result.output
+
+    main = (adopted / "app/main.py").read_text()
+    together = (everything_copy / "app/main.py").read_text()
+    assert statements(main) == statements(together)
+    positions = middleware_positions(main)
+    assert positions == sorted(positions)
+    ruff_parses(adopted)
+
+
+def statements(main: str) -> set[str]:
+    """The lines of a module, blank lines and imports aside (their grouping may differ)."""
+    return {line for line in main.splitlines() if line.strip() and not line.startswith("from ")}
+
+
+@pytest.fixture
+def everything_copy(tmp_path: Path, files, cli, bigger_files) -> Path:
+    root = files(tmp_path / "copy", bigger_files)
+    assert cli("adopt", "-C", root).exit_code == 0
+    assert cli("add", *EVERYTHING, "-C", root).exit_code == 0
+    return root
+
+
+def test_dry_run_shows_the_edit_and_writes_nothing(adopted: Path, cli, snapshot) -> None:
+    before = snapshot(adopted)
+
+    result = cli("add", "static", "--dry-run", "-C", adopted)
+
+    assert result.exit_code == 0, result.output
+    assert "+app.mount(" in result.stdout
+    assert snapshot(adopted) == before
+
+
+def test_requirements_go_into_pyproject(adopted: Path, cli, files) -> None:
+    (adopted / "requirements.txt").unlink()
+    head = '[project]\nname = "bigger"\ndependencies = [\n    "fastapi",  # web\n'
+    files(adopted, {"pyproject.toml": head + "]\n"})
+
+    assert cli("add", "websockets", "-C", adopted).exit_code == 0
+
+    assert (adopted / "pyproject.toml").read_text() == head + '    "websockets>=12",\n]\n'
+
+
+def test_without_a_requirements_file_the_owner_is_told(adopted: Path, cli) -> None:
+    (adopted / "requirements.txt").unlink()
+
+    result = cli("add", "websockets", "-C", adopted)
+
+    assert result.exit_code == 0, result.output
+    assert "add these requirements yourself: websockets>=12" in " ".join(result.stdout.split())
+    assert not (adopted / "requirements.txt").exists()
+
+
+# --- refusals at add time: exit 2, one line saying why, nothing written -----------------------
+
+
+def _refused(project: Path, cli, snapshot, error_of, *blueprints: str) -> str:
+    before = snapshot(project)
+    message = error_of(cli("add", *blueprints, "-C", project))
+    assert snapshot(project) == before
+    return message
+
+
+def test_an_existing_lifespan_is_not_merged(adopted: Path, cli, snapshot, error_of) -> None:
+    main = adopted / "app/main.py"
+    main.write_text(
+        main.read_text()
+        .replace(
+            "app = FastAPI(dependencies=[Depends(get_query_token)])",
+            "app = FastAPI(\n"
+            "    dependencies=[Depends(get_query_token)],\n"
+            "    lifespan=my_lifespan,\n"
+            ")",
+        )
+        .replace(
+            "from fastapi import Depends, FastAPI\n",
+            "from fastapi import Depends, FastAPI\n\nmy_lifespan = None\n",
+        )
+    )
+
+    message = _refused(adopted, cli, snapshot, error_of, "static", "lifespan")
+
+    assert message == (
+        "FastAPI(...) in app/main.py (line 10) already has lifespan=my_lifespan; scaffold cannot "
+        "safely merge two lifespans, so it did not add the 'lifespan' blueprint (run your "
+        "startup in one lifespan yourself, or leave that blueprint out)"
+    )
+
+
+def test_startup_handlers_block_a_lifespan(adopted: Path, cli, snapshot, error_of) -> None:
+    with (adopted / "app/main.py").open("a") as main:
+        main.write('\n\n@app.on_event("startup")\nasync def warm_up():\n    pass\n')
+
+    message = _refused(adopted, cli, snapshot, error_of, "lifespan")
+
+    assert message == (
+        "app/main.py registers startup/shutdown handlers (app.on_event(...) at line 27), which "
+        "FastAPI ignores once the app has a lifespan, so scaffold did not add the 'lifespan' "
+        "blueprint (move the handlers into a lifespan first)"
+    )
+
+
+def test_startup_handlers_in_a_router_block_a_lifespan(
+    adopted: Path, cli, snapshot, error_of
+) -> None:
+    with (adopted / "app/routers/users.py").open("a") as users:
+        users.write('\n\n@router.on_event("shutdown")\nasync def bye():\n    pass\n')
+
+    message = _refused(adopted, cli, snapshot, error_of, "lifespan")
+
+    assert message.startswith(
+        "app/routers/users.py registers a startup/shutdown handler (on_event at line 21)"
+    )
+
+
+def test_a_name_the_owner_uses_is_not_shadowed(adopted: Path, cli, snapshot, error_of) -> None:
+    main = adopted / "app/main.py"
+    main.write_text(
+        main.read_text().replace(
+            "from .routers import items, users",
+            "from .routers import items, users\nfrom .routers import users as websockets",
+        )
+    )
+
+    message = _refused(adopted, cli, snapshot, error_of, "websockets")
+
+    assert message == (
+        "app/main.py already uses the name 'websockets' (line 6), which scaffold needs for "
+        "'from app import websockets' (rename yours, then run again)"
+    )
+
+
+def test_a_file_of_the_owner_is_not_overwritten(
+    adopted: Path, cli, snapshot, error_of, files
+) -> None:
+    files(adopted, {"app/config.py": "SETTING = 1\n"})
+
+    message = _refused(adopted, cli, snapshot, error_of, "middleware")
+
+    assert message == (
+        "app/config.py already exists and is not scaffold's, but a blueprint you chose writes its "
+        "own app/config.py (move or rename yours, or leave that blueprint out)"
+    )
+
+
+def test_the_tests_blueprint_is_refused(adopted: Path, cli, snapshot, error_of) -> None:
+    message = _refused(adopted, cli, snapshot, error_of, "static", "tests")
+
+    assert message.startswith("the 'tests' blueprint adds pytest fixtures to the tests/conftest.py")
+
+
+def test_an_app_changed_since_adoption_is_refused(adopted: Path, cli, snapshot, error_of) -> None:
+    main = adopted / "app/main.py"
+    main.write_text(main.read_text() + "\napp = CustomWrapper(app)\n")
+
+    message = _refused(adopted, cli, snapshot, error_of, "static")
+
+    assert message == (
+        "cannot edit the app in app/main.py: 'app' is bound again at line 26 after FastAPI(...) "
+        "at line 8, so scaffold cannot tell which object serves"
+    )
+
+
+def test_remove_is_not_supported(everything: Path, cli, snapshot, error_of) -> None:
+    message = _refused_remove(everything, cli, snapshot, error_of)
+
+    assert message == (
+        "remove is not supported in an adopted project yet: scaffold would have to take its "
+        "statements back out of app/main.py, which it does not do (delete the blueprint's lines "
+        "from app/main.py and its files yourself)"
+    )
+
+
+def _refused_remove(project: Path, cli, snapshot, error_of) -> str:
+    before = snapshot(project)
+    message = error_of(cli("remove", "static", "-C", project))
+    assert snapshot(project) == before
+    return message
+
+
+def test_src_layout_files_land_in_the_package(tmp_path: Path, cli, files, python_in) -> None:
+    root = files(
+        tmp_path / "svc",
+        {
+            "src/svc/__init__.py": "",
+            "src/svc/api.py": "from fastapi import FastAPI\n\napi = FastAPI(title='svc')\n",
+        },
+    )
+    assert cli("adopt", "-C", root).exit_code == 0
+
+    result = cli("add", "static", "websockets", "-C", root)
+
+    assert result.exit_code == 0, result.output
+    assert (root / "src/svc/static/css/app.css").is_file()
+    assert (root / "src/svc/websockets.py").is_file()
+    assert not (root / "svc").exists()
+    output = python_in(
+        root / "src",
+        """
+        from fastapi.testclient import TestClient
+
+        from svc.api import api
+
+        with TestClient(api) as client:
+            assert client.get("/static/css/app.css").status_code == 200
+            with client.websocket_connect("/ws") as socket:
+                socket.send_text("x")
+                print(socket.receive_json()["text"])
+        """,
+    )
+    assert output.strip() == "x"
+
+
+def test_status_and_check_work_in_an_adopted_project(everything: Path, cli) -> None:
+    status = cli("status", "-C", everything, "--json")
+    check = cli("check", "-C", everything)
+
+    assert status.exit_code == 0, status.output
+    assert "Every generated file is as scaffold wrote it" in cli("status", "-C", everything).stdout
+    assert check.exit_code == 0, check.output
+
+    (everything / "app/websockets.py").write_text("# mine now\n")
+    edited = cli("status", "-C", everything).stdout
+    assert "app/websockets.py" in edited

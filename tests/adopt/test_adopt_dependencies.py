@@ -1,0 +1,92 @@
+"""Requirements added to the owner's pyproject.toml or requirements.txt, by the smallest edit."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import pytest
+
+from scaffold.adopted import _with_settings
+from scaffold.dependency_edit import add_requirements, requirement_name
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+WANTED = ["websockets>=12", "jinja2>=3.1"]
+
+
+def files(**content: str) -> Callable[[str], bytes | None]:
+    """A project reader: ``pyproject_toml="..."`` is the file pyproject.toml."""
+    by_path = {name.replace("_", "."): text.encode() for name, text in content.items()}
+    return by_path.get
+
+
+@pytest.mark.parametrize(
+    ("before", "after"),
+    [
+        (
+            'dependencies = ["fastapi"]',
+            'dependencies = ["fastapi", "websockets>=12", "jinja2>=3.1"]',
+        ),
+        ("dependencies = []", 'dependencies = ["websockets>=12", "jinja2>=3.1"]'),
+        (
+            'dependencies = [\n  "fastapi",  # the web framework\n  "Jinja2==3.0"\n]',
+            'dependencies = [\n  "fastapi",  # the web framework\n  "Jinja2==3.0",\n'
+            '  "websockets>=12",\n]',
+        ),
+    ],
+)
+def test_pyproject_arrays_keep_their_layout(before: str, after: str) -> None:
+    head = '[project]\nname = "svc"\n'
+    tail = '\n\n[tool.other]\ndependencies = ["not-this"]\n'
+
+    edit = add_requirements(files(pyproject_toml=head + before + tail), WANTED)
+
+    assert edit.path == "pyproject.toml"
+    assert edit.content == (head + after + tail).encode()
+
+
+def test_present_requirements_are_not_added_again() -> None:
+    text = '[project]\nname = "svc"\ndependencies = ["WebSockets==11", "jinja2"]\n'
+
+    edit = add_requirements(files(pyproject_toml=text), WANTED)
+
+    assert edit.content == text.encode()
+    assert edit.added == []
+
+
+def test_poetry_projects_fall_back_to_requirements_txt() -> None:
+    edit = add_requirements(
+        files(pyproject_toml='[tool.poetry]\nname = "svc"\n', requirements_txt="fastapi"),
+        WANTED,
+    )
+
+    assert edit.path == "requirements.txt"
+    assert edit.content == b"fastapi\nwebsockets>=12\njinja2>=3.1\n"
+
+
+def test_without_either_file_the_owner_gets_a_note() -> None:
+    edit = add_requirements(files(), WANTED)
+
+    assert edit.path is None
+    assert edit.notes == [
+        "no [project].dependencies in pyproject.toml and no requirements.txt: add these "
+        "requirements yourself: websockets>=12, jinja2>=3.1"
+    ]
+
+
+def test_requirement_names_are_normalised() -> None:
+    assert requirement_name("Pydantic_Settings[dotenv]>=2") == "pydantic-settings"
+
+
+@pytest.mark.parametrize(
+    ("expression", "expected"),
+    [
+        ("settings.allowed_hosts", ("get_settings().allowed_hosts", True)),
+        ('["GET", "POST"]', ('["GET", "POST"]', False)),
+        ("other.settings", ("other.settings", False)),
+        ('f("é", settings.a)', ('f("é", get_settings().a)', True)),
+    ],
+)
+def test_settings_in_expressions_read_get_settings(expression: str, expected) -> None:
+    assert _with_settings(expression) == expected
