@@ -6,6 +6,7 @@ boundary exists) exits 130 with one line instead of a traceback.
 
 from __future__ import annotations
 
+import gc
 import sys
 
 EXIT_INTERRUPTED = 130
@@ -22,3 +23,7 @@ def main() -> None:
     except KeyboardInterrupt:
         sys.stderr.write("error: interrupted; nothing was written\n")
         sys.exit(EXIT_INTERRUPTED)
+    finally:
+        # The process is about to exit: a last garbage collection of every module's objects
+        # only costs time (~25 ms here), so move them out of the collector's reach.
+        gc.freeze()

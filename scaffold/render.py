@@ -296,6 +296,9 @@ def _template_files(files_dir: Path) -> list[Path]:
         return []
     found = []
     for path in sorted(files_dir.rglob("*")):
+        # pip compiles every .py in the wheel, blueprint files included: bytecode is not a template.
+        if "__pycache__" in path.relative_to(files_dir).parts or path.suffix == ".pyc":
+            continue
         if path.is_symlink():
             msg = f"{path} is a symbolic link; blueprints may not contain links"
             raise BlueprintError(msg, hint="replace the link with the file itself")

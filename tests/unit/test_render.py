@@ -232,3 +232,22 @@ def test_templates_see_the_project_the_selection_and_their_options(source) -> No
     _, tree = build_tree(spec, sources=(source.root,))
 
     assert tree["info.txt"] == b"My-App|my_app|Desc|3.12|base,mine|2|2"
+
+
+def test_bytecode_next_to_blueprint_files_is_not_copied(tmp_path) -> None:
+    from scaffold.catalog import load_catalog
+    from scaffold.render import _template_files
+
+    blueprint = next(bp for bp in load_catalog() if bp.name == "base")
+    cache = tmp_path / "files"
+    import shutil
+
+    shutil.copytree(blueprint.files_dir, cache)
+    (cache / "tests" / "__pycache__").mkdir()
+    (cache / "tests" / "__pycache__" / "test_health.cpython-311.pyc").write_bytes(b"\0")
+    (cache / "stray.pyc").write_bytes(b"\0")
+
+    names = [p.name for p in _template_files(cache)]
+
+    assert "test_health.py" in names
+    assert not any(name.endswith(".pyc") for name in names)
