@@ -220,7 +220,13 @@ def new(
                 _note(f"No blueprints chosen; using the default set: {', '.join(defaults)}")
         spec = _build_spec(name, raw)
         _generate_and_report(
-            spec, output_dir / name, sources, force=force, dry_run=dry_run, as_json=as_json
+            spec,
+            output_dir / name,
+            sources,
+            catalog=catalog,
+            force=force,
+            dry_run=dry_run,
+            as_json=as_json,
         )
 
 
@@ -241,6 +247,7 @@ def _generate_and_report(
     destination: Path,
     sources: tuple[Path, ...],
     *,
+    catalog: Catalog,
     force: bool,
     dry_run: bool,
     as_json: bool,
@@ -250,7 +257,9 @@ def _generate_and_report(
 
     status = contextlib.nullcontext() if as_json else err_console().status("Generating...")
     with status:
-        generated = generate(spec, destination, sources=sources, force=force, dry_run=dry_run)
+        generated = generate(
+            spec, destination, sources=sources, catalog=catalog, force=force, dry_run=dry_run
+        )
     try:
         if as_json:
             typer.echo(json.dumps(_json_report(generated), indent=2))

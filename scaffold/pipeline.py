@@ -19,6 +19,7 @@ from scaffold.render import Renderer, Tree, render_selection
 if TYPE_CHECKING:
     from pathlib import Path
 
+    from scaffold.catalog import Catalog
     from scaffold.models import ProjectSpec
 
 
@@ -33,9 +34,15 @@ class Generated:
     written: bool
 
 
-def build_tree(spec: ProjectSpec, *, sources: tuple[Path, ...] = ()) -> tuple[Selection, Tree]:
-    """Resolve, compose and render the project in memory (unformatted, without the record)."""
-    catalog = load_catalog(sources)
+def build_tree(
+    spec: ProjectSpec, *, sources: tuple[Path, ...] = (), catalog: Catalog | None = None
+) -> tuple[Selection, Tree]:
+    """Resolve, compose and render the project in memory (unformatted, without the record).
+
+    ``catalog``, when the caller already loaded it from the same sources, saves loading it again.
+    """
+    if catalog is None:
+        catalog = load_catalog(sources)
     renderer = Renderer(spec)
     selection = resolve(spec, catalog, renderer)
     renderer.bind(selection)
@@ -44,9 +51,11 @@ def build_tree(spec: ProjectSpec, *, sources: tuple[Path, ...] = ()) -> tuple[Se
     return selection, render_selection(selection, renderer)
 
 
-def render_project(spec: ProjectSpec, *, sources: tuple[Path, ...] = ()) -> tuple[Selection, Tree]:
+def render_project(
+    spec: ProjectSpec, *, sources: tuple[Path, ...] = (), catalog: Catalog | None = None
+) -> tuple[Selection, Tree]:
     """Render and format the project: exactly what scaffold generates, without the record."""
-    selection, tree = build_tree(spec, sources=sources)
+    selection, tree = build_tree(spec, sources=sources, catalog=catalog)
     return selection, format_tree(tree)
 
 
@@ -55,12 +64,13 @@ def generate(
     destination: Path,
     *,
     sources: tuple[Path, ...] = (),
+    catalog: Catalog | None = None,
     force: bool = False,
     dry_run: bool = False,
 ) -> Generated:
     """Generate the project described by ``spec`` into ``destination``."""
     check_destination(destination, force=force)  # fail before any work
-    selection, tree = render_project(spec, sources=sources)
+    selection, tree = render_project(spec, sources=sources, catalog=catalog)
     files = tree | record_files(spec, selection, tree, __version__)
     result = write_project(files, destination, force=force, dry_run=dry_run)
     return Generated(
