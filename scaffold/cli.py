@@ -414,11 +414,9 @@ def add(
     with _error_boundary(as_json=as_json):
         from scaffold.answers import parse_option_flag
         from scaffold.evolve import plan_change, spec_with
-        from scaffold.project import open_project, refuse_dirty
+        from scaffold.project import open_for_change
 
-        project = open_project(project_dir)
-        if not dry_run:
-            refuse_dirty(project.root, allow_dirty=allow_dirty)
+        project = open_for_change(project_dir, dry_run=dry_run, allow_dirty=allow_dirty)
         added: dict[str, dict[str, Any]] = {name: {} for name in blueprints}
         for flag in option or []:
             name, key, value = parse_option_flag(flag)
@@ -486,11 +484,9 @@ def update(
     """Bring the project to the blueprint versions available now, by the same merge."""
     with _error_boundary(as_json=as_json):
         from scaffold.evolve import plan_change
-        from scaffold.project import open_project, refuse_dirty
+        from scaffold.project import open_for_change
 
-        project = open_project(project_dir)
-        if not dry_run:
-            refuse_dirty(project.root, allow_dirty=allow_dirty)
+        project = open_for_change(project_dir, dry_run=dry_run, allow_dirty=allow_dirty)
         plan = plan_change(project, project.spec(), sources=tuple(source or ()))
         plan.notes += _selection_notes(project, plan)
         _apply_plan(plan, command="update", dry_run=dry_run, as_json=as_json)

@@ -97,3 +97,11 @@ def refuse_dirty(root: Path, *, allow_dirty: bool) -> None:
         msg = f"the project has uncommitted changes ({shown})"
         hint = "commit or stash them to review scaffold's change with git, or pass --allow-dirty"
         raise DestinationError(msg, hint=hint)
+
+
+def open_for_change(root: Path, *, dry_run: bool, allow_dirty: bool) -> Project:
+    """Open the project a command will change; a dry run may look at a dirty work tree."""
+    project = open_project(root)
+    if not dry_run:
+        refuse_dirty(project.root, allow_dirty=allow_dirty)
+    return project
