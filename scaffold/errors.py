@@ -5,7 +5,8 @@ Every error a user can cause derives from one root, so the CLI has one boundary:
     ScaffoldError                 exit 2 unless a subclass says otherwise
     ├── SpecError                 a choice is invalid (name, option, answers file)
     ├── BlueprintError            a blueprint is unknown, malformed or cannot be combined
-    │   └── ResolutionError       requires / conflicts cannot be satisfied
+    │   ├── ResolutionError       requires / conflicts cannot be satisfied
+    │   └── TrustError            a blueprint runs code and its source is not trusted (exit 3)
     ├── DestinationError          the target folder cannot be written as asked
     └── FormatError               ruff could not format the generated code (exit 1: our bug)
 
@@ -42,6 +43,12 @@ class BlueprintError(ScaffoldError):
 
 class ResolutionError(BlueprintError):
     """The chosen blueprints cannot be combined (a conflict or a missing requirement)."""
+
+
+class TrustError(BlueprintError):
+    """A blueprint wants to run code (copier tasks, jinja extensions) from an untrusted source."""
+
+    exit_code = 3
 
 
 class DestinationError(ScaffoldError):

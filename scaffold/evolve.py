@@ -19,8 +19,7 @@ from scaffold.pipeline import render_project
 from scaffold.record import RECORD_DIR, record_files
 
 if TYPE_CHECKING:
-    from pathlib import Path
-
+    from scaffold.catalog import Catalog, SourceLike
     from scaffold.compose import Selection
     from scaffold.models import ProjectSpec
     from scaffold.project import Project
@@ -47,20 +46,32 @@ class Plan:
         return [merge.path for merge in self.merges if merge.outcome == "conflict"]
 
 
-def plan_change(project: Project, spec: ProjectSpec, *, sources: tuple[Path, ...] = ()) -> Plan:
-    """Merge what ``spec`` generates now into the project; nothing is written."""
+def plan_change(
+    project: Project,
+    spec: ProjectSpec,
+    *,
+    sources: tuple[SourceLike, ...] = (),
+    catalog: Catalog | None = None,
+) -> Plan:
+    """Merge what ``spec`` generates now into the project; nothing is written.
+
+    ``catalog``: the blueprints to use (the CLI loads them with the configured sources and
+    trust); without it, the record's sources and ``sources`` are loaded.
+    """
     if project.record.adopted is not None:  # the owner's app module stands in for main.py
         from scaffold.adopted import plan_adopted_change
 
         return plan_adopted_change(project, spec, sources=sources)
-    selection, new_tree = render_project(spec, sources=project.sources() + sources)
+    selection, new_tree = render_project(spec, sources=project.sources() + sources, catalog=catalog)
     base = project.base()
     merges = [
         merge_file(path, base.get(path), project.read(path), new_tree.get(path))
         for path in sorted(set(base) | set(new_tree))
         if not path.startswith(f"{RECORD_DIR}/")
     ]
-    for path, content in record_files(spec, selection, new_tree, __version__).items():
+    for path, content in record_files(
+        spec, selection, new_tree, __version__, root=project.root
+    ).items():
         before = project.read(path)
         merges.append(
             FileMerge(path, content, "unchanged" if before == content else "replaced", before)

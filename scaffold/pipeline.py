@@ -19,7 +19,7 @@ from scaffold.render import Renderer, Tree, render_selection
 if TYPE_CHECKING:
     from pathlib import Path
 
-    from scaffold.catalog import Catalog
+    from scaffold.catalog import Catalog, SourceLike
     from scaffold.models import ProjectSpec
 
 
@@ -35,7 +35,7 @@ class Generated:
 
 
 def build_tree(
-    spec: ProjectSpec, *, sources: tuple[Path, ...] = (), catalog: Catalog | None = None
+    spec: ProjectSpec, *, sources: tuple[SourceLike, ...] = (), catalog: Catalog | None = None
 ) -> tuple[Selection, Tree]:
     """Resolve, compose and render the project in memory (unformatted, without the record).
 
@@ -52,7 +52,7 @@ def build_tree(
 
 
 def render_project(
-    spec: ProjectSpec, *, sources: tuple[Path, ...] = (), catalog: Catalog | None = None
+    spec: ProjectSpec, *, sources: tuple[SourceLike, ...] = (), catalog: Catalog | None = None
 ) -> tuple[Selection, Tree]:
     """Render and format the project: exactly what scaffold generates, without the record."""
     selection, tree = build_tree(spec, sources=sources, catalog=catalog)
@@ -63,7 +63,7 @@ def generate(
     spec: ProjectSpec,
     destination: Path,
     *,
-    sources: tuple[Path, ...] = (),
+    sources: tuple[SourceLike, ...] = (),
     catalog: Catalog | None = None,
     force: bool = False,
     dry_run: bool = False,
@@ -71,7 +71,7 @@ def generate(
     """Generate the project described by ``spec`` into ``destination``."""
     check_destination(destination, force=force)  # fail before any work
     selection, tree = render_project(spec, sources=sources, catalog=catalog)
-    files = tree | record_files(spec, selection, tree, __version__)
+    files = tree | record_files(spec, selection, tree, __version__, root=destination)
     result = write_project(files, destination, force=force, dry_run=dry_run)
     return Generated(
         spec=spec,

@@ -13,6 +13,7 @@ from scaffold.record import Record, read_base, read_record
 
 if TYPE_CHECKING:
     from scaffold.models import ProjectSpec
+    from scaffold.sources import Source
 
 
 _SHOWN = 3  # uncommitted paths named in the error
@@ -49,10 +50,22 @@ class Project:
             msg = f"the project's record is invalid: {describe_validation_error(error)}"
             raise SpecError(msg, hint="fix .scaffold/project.toml or restore it from git") from None
 
-    def sources(self) -> tuple[Path, ...]:
-        """Return the blueprint folders the record names besides the built-in ones."""
-        folders = {bp.source for bp in self.record.blueprints.values() if bp.source != "built-in"}
-        return tuple(Path(folder) for folder in sorted(folders))
+    def sources(self, *, for_update: bool = False) -> tuple[Source, ...]:
+        """The sources the record names, each pinned for the blueprints that came from it.
+
+        They keep the recorded tag and commit, so ``add`` never moves an org blueprint to a new
+        version behind the owner's back; ``for_update`` drops them (newest tag, or ``--to``).
+        """
+        from dataclasses import replace
+
+        from scaffold.sources import parse_source
+
+        found = []
+        for name, blueprint in self.record.blueprints.items():
+            source = parse_source(blueprint.source, base=self.root, layer="record")
+            ref, commit = (None, None) if for_update else (blueprint.ref, blueprint.commit)
+            found.append(replace(source, ref=ref, commit=commit, pins=frozenset({name})))
+        return tuple(found)
 
 
 def open_project(root: Path) -> Project:

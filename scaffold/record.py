@@ -25,6 +25,18 @@ same bytes and git shows no change.
     automatic = false           # true when present only because another blueprint requires it
     options = { allowed_origins = [] }
 
+    [blueprints.acme-service]   # a blueprint from a git source also records the tag and commit
+    version = "2.0.0"
+    source = "gh:acme/blueprints"   # the source spec without @REF; folders relative to the project
+    ref = "v2.0.0"
+    commit = "3f9c..."
+    automatic = false
+    options = {}
+
+The recorded source pins the blueprint to it: later commands take that blueprint from the same
+source (at the recorded ``ref``, except ``update``, which moves to the newest version tag or to
+``--to``), even when another source offers a blueprint of the same name.
+
 An adopted project (``scaffold adopt``: an existing FastAPI app that scaffold did not generate)
 has one more table, and its record means something slightly different::
 
@@ -82,6 +94,8 @@ class RecordedBlueprint:
     source: str
     automatic: bool
     options: dict[str, Any]
+    ref: str | None = None  # git sources: the tag (or commit) the blueprint came from
+    commit: str | None = None  # git sources: the commit checked out
 
 
 @dataclass(frozen=True)
@@ -141,8 +155,13 @@ def render_record(
     selection: Selection,
     scaffold_version: str,
     adopted: Adopted | None = None,
+    root: Path | None = None,
 ) -> bytes:
-    """Render ``project.toml`` for a generation run (``adopted``: for an adopted project)."""
+    """Render ``project.toml`` for a generation run (``adopted``: for an adopted project).
+
+    ``root`` is the project's folder: a folder source is recorded relative to it, so the record
+    stays true on another machine with the same layout (a monorepo, a CI checkout).
+    """
     lines = [
         "# Written by scaffold: how this project was generated. Keep it under version control;",
         "# base.zip beside it is what scaffold generated last time (the base of its merges).",
@@ -163,13 +182,29 @@ def render_record(
             "",
             f"[blueprints.{item.name}]",
             f"version = {_toml_value(item.blueprint.manifest.version)}",
-            f"source = {_toml_value(item.blueprint.source)}",
+            f"source = {_toml_value(_recorded_source(item.blueprint.source, root))}",
+            *_git_lines(item.blueprint.ref, item.blueprint.commit),
             f"automatic = {_toml_value(item.automatic)}",
             f"options = {_toml_value(options)}",
         ]
         if adopted is not None and item.blueprint.manifest.always:
             lines.append("adopted = true  # the owner's app stands in for it: nothing generated")
     return ("\n".join(lines) + "\n").encode("utf-8")
+
+
+def _recorded_source(source: str, root: Path | None) -> str:
+    """A folder source relative to the project (``../blueprints``); anything else as it is."""
+    import os
+    from pathlib import Path
+
+    if root is None or not os.path.isabs(source):
+        return source
+    return Path(os.path.relpath(source, root.absolute())).as_posix()
+
+
+def _git_lines(ref: str | None, commit: str | None) -> list[str]:
+    lines = [f"ref = {_toml_value(ref)}"] if ref else []
+    return lines + ([f"commit = {_toml_value(commit)}"] if commit else [])
 
 
 def parse_record(text: str, *, origin: str = RECORD_PATH) -> Record:
@@ -188,6 +223,8 @@ def parse_record(text: str, *, origin: str = RECORD_PATH) -> Record:
                 source=str(table.get("source", "built-in")),
                 automatic=bool(table.get("automatic", False)),
                 options=dict(table.get("options", {})),
+                ref=str(table["ref"]) if "ref" in table else None,
+                commit=str(table["commit"]) if "commit" in table else None,
             )
             for name, table in data.get("blueprints", {}).items()
         }
@@ -259,9 +296,10 @@ def record_files(
     generated: dict[str, bytes],
     scaffold_version: str,
     adopted: Adopted | None = None,
+    root: Path | None = None,
 ) -> dict[str, bytes]:
-    """Return the record files to write beside a generated tree."""
+    """Return the record files to write beside a generated tree (``root``: the project)."""
     return {
-        RECORD_PATH: render_record(spec, selection, scaffold_version, adopted),
+        RECORD_PATH: render_record(spec, selection, scaffold_version, adopted, root),
         BASE_PATH: pack_base(generated),
     }

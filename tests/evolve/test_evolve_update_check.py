@@ -315,7 +315,7 @@ def test_status_reports_versions_and_the_owners_edits(org_project, source, cli, 
     states = {bp["name"]: bp for bp in report["blueprints"]}
     assert states["orgkit"]["recorded"] == "1.0.0"
     assert states["orgkit"]["available"] == "1.1.0"
-    assert states["orgkit"]["source"] == str(source.root)
+    assert (org_project / states["orgkit"]["source"]).resolve() == source.root.resolve()
     assert states["base"]["source"] == "built-in"
     assert sorted(report["edited"]) == [HANDBOOK, f"{PACKAGE}/main.py"]
     assert report["missing"] == ["README.md"]

@@ -270,9 +270,13 @@ def test_the_record_file_describes_how_the_project_was_made(cli, source, out) ->
     }
     assert list(record["blueprints"]) == ["base", "gears", "app"]
     assert record["blueprints"]["base"]["source"] == "built-in"
+    recorded_source = record["blueprints"]["app"]["source"]
+    # A folder source is recorded relative to the project, so the record travels with a checkout.
+    assert not Path(recorded_source).is_absolute()
+    assert (out / "demo" / recorded_source).resolve() == source.root.resolve()
     assert record["blueprints"]["app"] == {
         "version": "2.1.0",
-        "source": str(source.root),
+        "source": recorded_source,
         "automatic": False,
         "options": {"label": 'say "hi" \\ ünïcode'},
     }

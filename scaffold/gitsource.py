@@ -1,0 +1,183 @@
+"""Blueprints from git repositories: version tags, and a checkout of one commit.
+
+A git source is listed with ``git ls-remote`` (no clone needed to learn its versions) and
+checked out once per commit into ``~/.cache/scaffold/git/`` (``SCAFFOLD_CACHE_DIR``). A checkout
+is immutable (a commit's files never change), so a cached one is reused without asking the
+remote: commands other than ``update`` and ``check`` work offline once the recorded commit has
+been fetched. Versions are tags spelt ``1.2.0`` or ``v1.2.0``; other tags are ignored.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from scaffold.errors import BlueprintError
+
+_VERSION_TAG = re.compile(r"^v?(\d+(?:\.\d+)*)$")
+_HEX = re.compile(r"^[0-9a-f]{7,40}$")
+_GIT_TIMEOUT = 120.0
+# Never let a URL pick a transport that runs commands (ext::) or reads arbitrary files oddly.
+_SAFE_GIT = ("-c", "protocol.ext.allow=never", "-c", "protocol.fd.allow=never")
+
+
+class GitSourceError(BlueprintError):
+    """A git source cannot be listed or fetched."""
+
+
+@dataclass(frozen=True)
+class Checkout:
+    """One commit of a git source, on disk."""
+
+    url: str
+    ref: str  # the tag (or commit) asked for
+    version: str | None  # the tag's version, when ref is a version tag
+    commit: str
+    path: Path
+
+
+def version_of_tag(tag: str) -> str | None:
+    """``v1.2.0`` -> ``1.2.0``; None for a tag that is not a version."""
+    match = _VERSION_TAG.match(tag)
+    return match.group(1) if match else None
+
+
+def version_key(version: str) -> tuple[int, ...]:
+    """Order dotted versions numerically (1.10 after 1.9)."""
+    return tuple(int(part) for part in version.split("."))
+
+
+def _git(*args: str, cwd: Path | None = None) -> str:
+    git = shutil.which("git")
+    if git is None:
+        msg = "git is not installed, and a blueprint source is a git repository"
+        raise GitSourceError(msg, hint="install git")
+    env = {**os.environ, "GIT_TERMINAL_PROMPT": "0", "GIT_ASKPASS": "true"}
+    try:
+        done = subprocess.run(
+            [git, *_SAFE_GIT, *args],
+            cwd=cwd,
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=_GIT_TIMEOUT,
+            env=env,
+        )
+    except subprocess.TimeoutExpired:
+        msg = f"git {args[0]} took longer than {_GIT_TIMEOUT:.0f} s"
+        raise GitSourceError(msg, hint="check the network and the source's URL") from None
+    if done.returncode != 0:
+        reason = (done.stderr.strip().splitlines() or ["failed"])[-1]
+        msg = f"git {args[0]} failed: {reason}"
+        raise GitSourceError(msg, hint="check the source's URL and that you can reach it")
+    return done.stdout
+
+
+def list_tags(url: str) -> dict[str, str]:
+    """Return ``{tag: commit}`` for the repository's tags (annotated tags peeled)."""
+    tags: dict[str, str] = {}
+    for line in _git("ls-remote", "--tags", "--", url).splitlines():
+        commit, _, ref = line.partition("\t")
+        name = ref.removeprefix("refs/tags/")
+        if name.endswith("^{}"):
+            tags[name.removesuffix("^{}")] = commit  # the commit an annotated tag points to
+        else:
+            tags.setdefault(name, commit)
+    return tags
+
+
+def versions(url: str) -> dict[str, tuple[str, str]]:
+    """Return ``{version: (tag, commit)}`` for the repository's version tags."""
+    found: dict[str, tuple[str, str]] = {}
+    for tag, commit in list_tags(url).items():
+        version = version_of_tag(tag)
+        if version is not None:
+            found[version] = (tag, commit)
+    return found
+
+
+def newest_version(url: str) -> str | None:
+    """The repository's highest version tag, or None when it has none."""
+    known = versions(url)
+    return max(known, key=version_key) if known else None
+
+
+def _cache_root() -> Path:
+    configured = os.environ.get("SCAFFOLD_CACHE_DIR")
+    base = (
+        Path(configured)
+        if configured
+        else Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "scaffold"
+    )
+    return base / "git"
+
+
+def _slot(url: str) -> Path:
+    return _cache_root() / hashlib.sha256(url.encode("utf-8")).hexdigest()[:20]
+
+
+def _resolve(url: str, ref: str | None) -> tuple[str, str | None, str | None]:
+    """Return (ref, version, commit or None when the ref must be resolved after cloning)."""
+    known = versions(url)
+    if ref is None:
+        if not known:
+            msg = f"{url} has no version tags (such as v1.0.0)"
+            raise GitSourceError(msg, hint=f"tag a release, or name a commit: {url}@<sha>")
+        version = max(known, key=version_key)
+        tag, commit = known[version]
+        return tag, version, commit
+    for version, (tag, commit) in known.items():
+        if ref in {tag, version}:
+            return tag, version, commit
+    return ref, None, None
+
+
+def checkout(url: str, ref: str | None, *, commit: str | None = None) -> Checkout:
+    """Return the source's files at ``ref`` (newest version tag when None), fetching if needed.
+
+    With ``commit`` (as a project's record knows it), a cached checkout is used without asking
+    the remote at all.
+    """
+    if commit is not None and ref is not None:
+        cached = _slot(url) / commit
+        if cached.is_dir():
+            version = version_of_tag(ref)
+            return Checkout(url, ref, version, commit, cached)
+    ref, version, resolved = _resolve(url, ref)
+    if resolved is not None and (_slot(url) / resolved).is_dir():
+        return Checkout(url, ref, version, resolved, _slot(url) / resolved)
+    return _fetch(url, ref, version)
+
+
+def _fetch(url: str, ref: str, version: str | None) -> Checkout:
+    slot = _slot(url)
+    slot.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix=".fetch-", dir=slot))
+    try:
+        _git("clone", "--quiet", "--no-checkout", "--", url, str(work / "repo"))
+        repo = work / "repo"
+        if ref.startswith("-") or not (_HEX.match(ref) or re.match(r"^[\w./-]+$", ref)):
+            msg = f"'{ref}' is not a tag or commit of {url}"
+            raise GitSourceError(msg)
+        try:
+            commit = _git("rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}", cwd=repo).strip()
+        except GitSourceError:
+            msg = f"{url} has no tag or commit '{ref}'"
+            raise GitSourceError(
+                msg, hint="run 'git ls-remote --tags' on it to see its tags"
+            ) from None
+        _git("-c", "advice.detachedHead=false", "checkout", "--quiet", commit, cwd=repo)
+        # The checkout is a plain folder from now on: no .git for copier or anyone to follow.
+        shutil.rmtree(repo / ".git")
+        target = slot / commit
+        if not target.exists():
+            repo.rename(target)  # atomic: a half-written checkout is never seen as cached
+        return Checkout(url, ref, version or version_of_tag(ref), commit, target)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
