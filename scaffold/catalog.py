@@ -55,7 +55,7 @@ def builtin_blueprints_dir() -> Path:
     return shipped if shipped.is_dir() else package_dir.parent / "blueprints"
 
 
-def _manifest_from(folder: Path, data: dict[str, object], origin: Path) -> BlueprintManifest:
+def _manifest_from(data: dict[str, object], origin: Path) -> BlueprintManifest:
     try:
         return BlueprintManifest.model_validate(data)
     except ValidationError as error:
@@ -80,7 +80,7 @@ def load_blueprint(
 
         config = read_copier_config(copier_yml)
         data = manifest_data(config, name=name or folder.name, version=version)
-        manifest = _manifest_from(folder, data, copier_yml)
+        manifest = _manifest_from(data, copier_yml)
         return Blueprint(manifest=manifest, root=folder, source=source, engine="copier")
     try:
         data = tomllib.loads(manifest_path.read_text(encoding="utf-8"))
@@ -95,7 +95,7 @@ def load_blueprint(
 
         questions = manifest_data(read_copier_config(copier_yml), name="x", version=None)
         data = {**data, "options": questions["options"]}
-    manifest = _manifest_from(folder, data, manifest_path)
+    manifest = _manifest_from(data, manifest_path)
     if manifest.name != folder.name and name is None:
         msg = f"{manifest_path} names '{manifest.name}' but its folder is '{folder.name}'"
         raise BlueprintError(msg, hint="rename one so they match")
@@ -144,7 +144,7 @@ def _is_blueprint(folder: Path) -> bool:
 def _blueprints_in(
     folder: Path, *, source: str, name: str | None = None, version: str | None = None
 ) -> dict[str, Blueprint]:
-    """The blueprints in ``folder``: the folder itself when it is one, else its sub-folders."""
+    """Load the blueprints in ``folder``: the folder itself when it is one, else its sub-folders."""
     if _is_blueprint(folder):  # a source may be a single blueprint
         blueprint = load_blueprint(folder, source=source, name=name, version=version)
         return {blueprint.name: blueprint}
@@ -206,7 +206,7 @@ def _load_git(source: Source) -> dict[str, Blueprint]:
 
 
 def _package_folder(name: str) -> Path:
-    """The folder an installed package registered under the ``scaffold.blueprints`` group."""
+    """Find the folder an installed package registered under the ``scaffold.blueprints`` group."""
     import importlib.util
 
     from scaffold.sources import ENTRY_POINT_GROUP
@@ -234,7 +234,7 @@ def _entry_points() -> list[EntryPoint]:
 
 
 def installed_sources() -> list[Source]:
-    """A source for every installed package registering blueprints (the defaults layer)."""
+    """Return a source for every installed package registering blueprints (the defaults layer)."""
     return [
         Source("package", entry.name, layer="default", spelling=f"pkg:{entry.name}")
         for entry in _entry_points()

@@ -18,7 +18,7 @@ import typer
 from scaffold import __version__
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import Collection, Iterator
 
     from scaffold.catalog import Catalog
     from scaffold.evolve import Plan
@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from scaffold.pipeline import Generated
     from scaffold.project import Project
     from scaffold.record import Adopted
+    from scaffold.sources import Source
 
 EXIT_INTERRUPTED = 130
 
@@ -41,6 +42,24 @@ app = typer.Typer(
     no_args_is_help=True,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
+
+
+SOURCE_HELP = (
+    "Extra blueprint source, highest precedence first (repeatable): a folder, "
+    "gh:org/repo@v1.2.0, a git URL or local repository path with @TAG, or pkg:NAME. "
+    "NAME=SOURCE pins blueprint NAME to that source."
+)
+SourceOption = Annotated[
+    list[str] | None, typer.Option("--source", metavar="SOURCE", help=SOURCE_HELP)
+]
+TrustOption = Annotated[
+    bool,
+    typer.Option(
+        "--trust",
+        help="Let blueprints run code (copier tasks, migrations, jinja extensions). "
+        "Without it such a blueprint stops the command with exit code 3.",
+    ),
+]
 
 
 def _version_callback(value: bool) -> None:
@@ -154,10 +173,8 @@ def new(
         Path | None,
         typer.Option(help="YAML or TOML file with every choice, for CI.", dir_okay=False),
     ] = None,
-    source: Annotated[
-        list[Path] | None,
-        typer.Option(help="Extra folder of blueprints (repeatable).", file_okay=False),
-    ] = None,
+    source: SourceOption = None,
+    trust: TrustOption = False,
     no_input: Annotated[
         bool, typer.Option("--no-input", help="Never prompt; use flags, answers and defaults.")
     ] = False,
@@ -195,7 +212,6 @@ def new(
             description=description,
             python=python,
         )
-        sources = tuple(source or ())
         interactive = (
             not no_input
             and not as_json
@@ -205,7 +221,7 @@ def new(
             and _stdin_is_interactive()
         )
         _build_spec(name, raw)  # validate the name and fields before any prompt
-        catalog = _load_catalog(sources)
+        catalog = _load_catalog(source, trust=trust)
         if interactive:
             from scaffold.prompts import ask_choices
 
@@ -222,7 +238,6 @@ def new(
         _generate_and_report(
             spec,
             output_dir / name,
-            sources,
             catalog=catalog,
             force=force,
             dry_run=dry_run,
@@ -230,10 +245,33 @@ def new(
         )
 
 
-def _load_catalog(sources: tuple[Path, ...]) -> Catalog:
-    from scaffold.catalog import load_catalog
+def _load_catalog(
+    flags: list[str] | None,
+    *,
+    trust: bool = False,
+    project: Project | None = None,
+    moving: Collection[str] = (),
+    first: tuple[Source, ...] = (),
+) -> Catalog:
+    """Load the blueprints of every configured source, in precedence order.
 
-    return load_catalog(sources)
+    Flags, ``SCAFFOLD_SOURCES``, the project's ``[tool.scaffold]``, its record (each blueprint
+    from the source it came from, at its recorded tag unless in ``moving``), the user's config
+    file, then the built-in blueprints and installed packages. ``first`` goes before all of
+    them (``update --to``).
+    """
+    from scaffold.catalog import load_catalog
+    from scaffold.sources import load_settings
+
+    settings = load_settings(
+        flags=tuple(flags or ()),
+        trust=trust,
+        project_root=project.root if project is not None else None,
+        recorded=project.sources(moving=moving) if project is not None else (),
+    )
+    return load_catalog(
+        (*first, *settings.sources), trusted=settings.trusted, trust_all=settings.trust_all
+    )
 
 
 def _note(message: str) -> None:
@@ -245,7 +283,6 @@ def _note(message: str) -> None:
 def _generate_and_report(
     spec: ProjectSpec,
     destination: Path,
-    sources: tuple[Path, ...],
     *,
     catalog: Catalog,
     force: bool,
@@ -257,9 +294,7 @@ def _generate_and_report(
 
     status = contextlib.nullcontext() if as_json else err_console().status("Generating...")
     with status:
-        generated = generate(
-            spec, destination, sources=sources, catalog=catalog, force=force, dry_run=dry_run
-        )
+        generated = generate(spec, destination, catalog=catalog, force=force, dry_run=dry_run)
     try:
         if as_json:
             typer.echo(json.dumps(_json_report(generated), indent=2))
@@ -283,6 +318,7 @@ def _json_report(generated: Generated) -> dict[str, Any]:
                 "name": item.name,
                 "version": item.blueprint.manifest.version,
                 "source": item.blueprint.source,
+                "ref": item.blueprint.ref,
                 "automatic": item.automatic,
                 "options": item.options,
             }
@@ -295,15 +331,12 @@ def _json_report(generated: Generated) -> dict[str, Any]:
 @app.command("blueprints")
 def list_blueprints(
     *,
-    source: Annotated[
-        list[Path] | None,
-        typer.Option(help="Extra folder of blueprints (repeatable).", file_okay=False),
-    ] = None,
+    source: SourceOption = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON on stdout.")] = False,
 ) -> None:
     """List the blueprints you can choose, with their versions and options."""
     with _error_boundary(as_json=as_json):
-        catalog = _load_catalog(tuple(source or ()))
+        catalog = _load_catalog(source)
         if as_json:
             listing = [
                 {
@@ -311,6 +344,8 @@ def list_blueprints(
                     "version": bp.manifest.version,
                     "summary": bp.manifest.summary,
                     "source": bp.source,
+                    "ref": bp.ref,
+                    "engine": bp.engine,
                     "always": bp.manifest.always,
                     "default": bp.manifest.default,
                     "requires": list(bp.manifest.requires),
@@ -340,10 +375,6 @@ JsonOption = Annotated[
 ]
 AllowDirtyOption = Annotated[
     bool, typer.Option("--allow-dirty", help="Change a git work tree with uncommitted changes.")
-]
-SourceOption = Annotated[
-    list[Path] | None,
-    typer.Option(help="Extra folder of blueprints (repeatable).", file_okay=False),
 ]
 EXIT_CONFLICTS = 1
 
@@ -402,6 +433,7 @@ def add(
     ] = None,
     project_dir: ProjectDirOption = Path(),
     source: SourceOption = None,
+    trust: TrustOption = False,
     dry_run: DryRunOption = False,
     allow_dirty: AllowDirtyOption = False,
     as_json: JsonOption = False,
@@ -426,7 +458,10 @@ def add(
             for n in blueprints
             if n in project.record.blueprints and not project.record.blueprints[n].automatic
         ]
-        plan = plan_change(project, spec_with(project, added), sources=tuple(source or ()))
+        catalog = _load_catalog(source, trust=trust, project=project)
+        plan = plan_change(
+            project, spec_with(project, added), sources=tuple(source or ()), catalog=catalog
+        )
         if present:
             plan.notes.append(f"already part of the project: {', '.join(present)}")
         plan.notes += _selection_notes(project, plan)
@@ -439,6 +474,7 @@ def remove(
     *,
     project_dir: ProjectDirOption = Path(),
     source: SourceOption = None,
+    trust: TrustOption = False,
     dry_run: DryRunOption = False,
     allow_dirty: AllowDirtyOption = False,
     as_json: JsonOption = False,
@@ -453,18 +489,16 @@ def remove(
         from scaffold.project import open_project, refuse_dirty
 
         project = open_project(project_dir)
-        if project.record.adopted is not None:
-            from scaffold.adopted import refuse_removal
-
-            refuse_removal(project)
         if not dry_run:
             refuse_dirty(project.root, allow_dirty=allow_dirty)
         sources = tuple(source or ())
-        catalog = _load_catalog(project.sources() + sources)
+        catalog = _load_catalog(source, trust=trust, project=project)
         for name in blueprints:
             catalog.get(name)  # a misspelt name gets "did you mean"
         absent = [name for name in blueprints if name not in project.record.blueprints]
-        plan = plan_change(project, spec_without(project, blueprints), sources=sources)
+        plan = plan_change(
+            project, spec_without(project, blueprints), sources=sources, catalog=catalog
+        )
         check_removable(plan, blueprints)
         if absent:
             plan.notes.append(f"not part of the project: {', '.join(absent)}")
@@ -474,20 +508,47 @@ def remove(
 
 @app.command()
 def update(
+    blueprints: Annotated[
+        list[str] | None,
+        typer.Argument(help="Only these blueprints (default: all).", show_default=False),
+    ] = None,
     *,
+    to: Annotated[
+        str | None,
+        typer.Option(
+            "--to",
+            metavar="VERSION",
+            help="Move git-sourced blueprints to this tag (1.2.0 or v1.2.0) instead of the newest.",
+        ),
+    ] = None,
     project_dir: ProjectDirOption = Path(),
     source: SourceOption = None,
+    trust: TrustOption = False,
     dry_run: DryRunOption = False,
     allow_dirty: AllowDirtyOption = False,
     as_json: JsonOption = False,
 ) -> None:
-    """Bring the project to the blueprint versions available now, by the same merge."""
+    """Bring the project to the blueprint versions available now, by the same merge.
+
+    Blueprints from git sources move to their newest version tag (or to --to VERSION); the
+    others to what their source offers now. Moving a blueprint to an older version is refused.
+
+    Examples:
+      scaffold update
+
+      scaffold update acme-service --to 2.0.0 --dry-run
+
+    """
     with _error_boundary(as_json=as_json):
-        from scaffold.evolve import plan_change
+        from scaffold.evolve import check_not_downgraded, plan_change, retarget
         from scaffold.project import open_for_change
 
         project = open_for_change(project_dir, dry_run=dry_run, allow_dirty=allow_dirty)
-        plan = plan_change(project, project.spec(), sources=tuple(source or ()))
+        moving = list(blueprints or project.record.blueprints)
+        first = retarget(project, moving, to) if to else ()
+        catalog = _load_catalog(source, trust=trust, project=project, moving=moving, first=first)
+        plan = plan_change(project, project.spec(), sources=tuple(source or ()), catalog=catalog)
+        check_not_downgraded(project, plan)
         plan.notes += _selection_notes(project, plan)
         _apply_plan(plan, command="update", dry_run=dry_run, as_json=as_json)
 
@@ -598,8 +659,8 @@ def status(
         from scaffold.status import project_status
 
         project = open_project(project_dir)
-        catalog = _load_catalog(project.sources() + tuple(source or ()))
-        result = project_status(project, catalog)
+        catalog = _load_catalog(source, project=project)
+        result = project_status(project, catalog, _latest_versions(project, catalog))
         if as_json:
             document = {"project": project.record.name, **asdict(result)}
             typer.echo(json.dumps(document, indent=2))
@@ -629,8 +690,8 @@ def check(
         from scaffold.status import check_project
 
         project = open_project(project_dir)
-        sources = tuple(source or ())
-        drift = check_project(project, _load_catalog(project.sources() + sources), sources)
+        catalog = _load_catalog(source, project=project)
+        drift = check_project(project, catalog, _latest_versions(project, catalog))
         if as_json:
             document = {
                 "ok": not drift,
@@ -644,6 +705,13 @@ def check(
             print_check(project, drift)
         if drift:
             raise typer.Exit(EXIT_CONFLICTS)
+
+
+def _latest_versions(project: Project, catalog: Catalog) -> dict[str, str]:
+    """Return the newest version tag of each recorded blueprint that comes from a git source."""
+    from scaffold.status import latest_git_versions
+
+    return latest_git_versions(project, catalog)
 
 
 def main() -> None:

@@ -16,6 +16,7 @@ made from the questions.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -23,9 +24,12 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from scaffold.errors import BlueprintError, TrustError
+
+if TYPE_CHECKING:
+    from scaffold.compose import Selected
 
 COPIER_FILES = ("copier.yml", "copier.yaml")
 _TYPES = {
@@ -42,7 +46,7 @@ _EXIT_UNSAFE = 3
 
 
 def copier_file(folder: Path) -> Path | None:
-    """The folder's copier.yml, when it is a copier template."""
+    """Return the folder's copier.yml, when it is a copier template."""
     for name in COPIER_FILES:
         if (folder / name).is_file():
             return folder / name
@@ -105,7 +109,7 @@ def manifest_data(config: dict[str, Any], *, name: str, version: str | None) -> 
 
 
 def unsafe_features(config: dict[str, Any]) -> list[str]:
-    """What in copier.yml runs code; copier refuses these unless trusted."""
+    """List what in copier.yml runs code; copier refuses these unless trusted."""
     return [
         label
         for key, label in (
@@ -115,6 +119,34 @@ def unsafe_features(config: dict[str, Any]) -> list[str]:
         )
         if config.get(key)
     ]
+
+
+def render_blueprint(item: Selected, context: dict[str, Any]) -> dict[str, bytes]:
+    """Render one selected copier blueprint with its options and the project's context.
+
+    Answers are the blueprint's options plus what every scaffold template knows (``project``,
+    ``package``, ``blueprints``), so a copier template can name the package it extends.
+    """
+    blueprint = item.blueprint
+    config_path = copier_file(blueprint.root)
+    if config_path is None:  # loaded as copier, so the file was there; it went away since
+        msg = f"blueprint '{item.name}' lost its copier.yml"
+        raise BlueprintError(msg)
+    features = unsafe_features(read_copier_config(config_path))
+    if features and not blueprint.trusted:
+        # copier's own gate would refuse too (run_copy(unsafe=False)); saying it here is quicker
+        # and names the source to trust.
+        msg = f"blueprint '{item.name}' from {blueprint.source} runs code ({', '.join(features)})"
+        hint = "review it, then pass --trust or list its source under 'trusted' in your config"
+        raise TrustError(msg, hint=hint)
+    answers = {
+        "project_name": context["project"]["name"],
+        "project": context["project"],
+        "package": context["package"],
+        "blueprints": list(context["blueprints"]),
+        **{key: value for key, value in item.options.items() if value is not None},
+    }
+    return render_copier(blueprint.root, answers, trusted=blueprint.trusted, origin=item.name)
 
 
 def render_copier(
@@ -178,14 +210,12 @@ def _read_tree(destination: Path, origin: str) -> dict[str, bytes]:
 def _limit_memory() -> None:
     import resource
 
-    try:
+    with contextlib.suppress(ValueError, OSError):  # a lower hard limit is already stricter
         resource.setrlimit(resource.RLIMIT_AS, (_MEMORY_LIMIT, _MEMORY_LIMIT))
-    except (ValueError, OSError):
-        pass  # a lower hard limit is already stricter
 
 
 def _worker() -> int:
-    """The child process: run copier once and exit 0, 3 (untrusted code) or 1."""
+    """Run copier once, as the child process, and exit 0, 3 (untrusted code) or 1."""
     _limit_memory()
     request = json.loads(sys.stdin.read())
     import copier
@@ -208,7 +238,7 @@ def _worker() -> int:
     except MemoryError:
         print("the template needed more memory than allowed", file=sys.stderr)
         return 1
-    except Exception as error:  # noqa: BLE001  # any copier failure becomes one line for the parent
+    except Exception as error:  # any copier failure becomes one line for the parent
         first = (str(error).strip().splitlines() or [type(error).__name__])[0]
         print(f"{type(error).__name__}: {first}", file=sys.stderr)
         return 1

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from scaffold.compose import Selection
     from scaffold.models import ProjectSpec
     from scaffold.project import Project
+    from scaffold.sources import Source
 
 
 @dataclass
@@ -126,3 +127,35 @@ def check_removable(plan: Plan, removed: list[str]) -> None:
             ]
             msg = f"cannot remove '{item.name}': {', '.join(needers)} requires it"
             raise ResolutionError(msg, hint=f"remove {', '.join(needers)} too, or keep it")
+
+
+def retarget(project: Project, names: list[str], version: str) -> tuple[Source, ...]:
+    """Return sources putting the git-sourced blueprints among ``names`` at ``version``."""
+    from dataclasses import replace
+
+    moved = tuple(
+        replace(source, ref=version, commit=None, layer="flag")
+        for source in project.sources(moving=names)
+        if source.kind == "git" and source.pins & set(names)
+    )
+    if not moved:
+        others = ", ".join(f"{n} ({project.record.blueprints[n].source})" for n in names[:3])
+        msg = f"--to needs a blueprint from a git source; {others} have no tags to choose"
+        raise ResolutionError(msg, hint="name a blueprint that came from a git repository")
+    return moved
+
+
+def check_not_downgraded(project: Project, plan: Plan) -> None:
+    """Refuse to move any blueprint to a version older than the one the project records."""
+    from scaffold.gitsource import version_key
+
+    for item in plan.selection.items:
+        recorded = project.record.blueprints.get(item.name)
+        new = item.blueprint.manifest.version
+        if recorded is not None and version_key(new) < version_key(recorded.version):
+            msg = f"refusing to move '{item.name}' back from {recorded.version} to {new}"
+            hint = (
+                "scaffold only moves blueprints forward; pick a newer --to, or remove and "
+                "add the blueprint again"
+            )
+            raise ResolutionError(msg, hint=hint)

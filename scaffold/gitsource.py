@@ -103,7 +103,7 @@ def versions(url: str) -> dict[str, tuple[str, str]]:
 
 
 def newest_version(url: str) -> str | None:
-    """The repository's highest version tag, or None when it has none."""
+    """Return the repository's highest version tag, or None when it has none."""
     known = versions(url)
     return max(known, key=version_key) if known else None
 

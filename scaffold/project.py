@@ -5,13 +5,15 @@ from __future__ import annotations
 import shutil
 import subprocess
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from scaffold.errors import DestinationError, SpecError
 from scaffold.record import Record, read_base, read_record
 
 if TYPE_CHECKING:
+    from collections.abc import Collection
+    from pathlib import Path
+
     from scaffold.models import ProjectSpec
     from scaffold.sources import Source
 
@@ -50,11 +52,12 @@ class Project:
             msg = f"the project's record is invalid: {describe_validation_error(error)}"
             raise SpecError(msg, hint="fix .scaffold/project.toml or restore it from git") from None
 
-    def sources(self, *, for_update: bool = False) -> tuple[Source, ...]:
-        """The sources the record names, each pinned for the blueprints that came from it.
+    def sources(self, *, moving: Collection[str] = ()) -> tuple[Source, ...]:
+        """Return the sources the record names, each pinned for the blueprints that came from it.
 
         They keep the recorded tag and commit, so ``add`` never moves an org blueprint to a new
-        version behind the owner's back; ``for_update`` drops them (newest tag, or ``--to``).
+        version behind the owner's back; for the blueprints in ``moving`` (``update``) they are
+        dropped, so the newest tag (or ``--to``) is used.
         """
         from dataclasses import replace
 
@@ -63,7 +66,7 @@ class Project:
         found = []
         for name, blueprint in self.record.blueprints.items():
             source = parse_source(blueprint.source, base=self.root, layer="record")
-            ref, commit = (None, None) if for_update else (blueprint.ref, blueprint.commit)
+            ref, commit = (None, None) if name in moving else (blueprint.ref, blueprint.commit)
             found.append(replace(source, ref=ref, commit=commit, pins=frozenset({name})))
         return tuple(found)
 

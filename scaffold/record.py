@@ -193,11 +193,11 @@ def render_record(
 
 
 def _recorded_source(source: str, root: Path | None) -> str:
-    """A folder source relative to the project (``../blueprints``); anything else as it is."""
+    """Make a folder source relative to the project (``../blueprints``); anything else as it is."""
     import os
     from pathlib import Path
 
-    if root is None or not os.path.isabs(source):
+    if root is None or not Path(source).is_absolute():
         return source
     return Path(os.path.relpath(source, root.absolute())).as_posix()
 
@@ -296,6 +296,7 @@ def record_files(
     generated: dict[str, bytes],
     scaffold_version: str,
     adopted: Adopted | None = None,
+    *,
     root: Path | None = None,
 ) -> dict[str, bytes]:
     """Return the record files to write beside a generated tree (``root``: the project)."""

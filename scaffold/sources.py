@@ -133,7 +133,7 @@ def _parse_location(spec: str, *, base: Path, layer: Layer) -> Source:
 
 
 def _is_bare(path: Path) -> bool:
-    """A bare repository (no work tree) can only be meant as a git source."""
+    """Tell whether ``path`` is a bare repository: it can only be meant as a git source."""
     return (path / "HEAD").is_file() and (path / "objects").is_dir()
 
 

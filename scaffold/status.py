@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Literal
 from scaffold.merge import has_conflict_markers
 
 if TYPE_CHECKING:
-    from pathlib import Path
+    from collections.abc import Mapping
 
     from scaffold.catalog import Catalog
     from scaffold.project import Project
@@ -59,18 +59,28 @@ def _version_key(version: str) -> tuple[int, ...]:
     return tuple(int(part) for part in version.split("."))
 
 
-def blueprint_states(project: Project, catalog: Catalog) -> list[BlueprintState]:
-    """Each recorded blueprint with the version the catalog offers now."""
+def blueprint_states(
+    project: Project, catalog: Catalog, latest: Mapping[str, str] | None = None
+) -> list[BlueprintState]:
+    """Each recorded blueprint with the version available now.
+
+    ``latest`` holds, for blueprints from git sources, the newest version tag (the catalog
+    holds them at their recorded tag, which is what the project is made of).
+    """
     states = []
     for name, recorded in project.record.blueprints.items():
         available = catalog.get(name).manifest.version if name in catalog else None
+        if latest and name in latest:
+            available = latest[name]
         states.append(
             BlueprintState(name, recorded.version, available, recorded.source, recorded.automatic)
         )
     return states
 
 
-def project_status(project: Project, catalog: Catalog) -> Status:
+def project_status(
+    project: Project, catalog: Catalog, latest: Mapping[str, str] | None = None
+) -> Status:
     """Compare the project with what scaffold generated last time."""
     base = project.base()
     edited, missing, conflicts = [], [], []
@@ -82,7 +92,7 @@ def project_status(project: Project, catalog: Catalog) -> Status:
             edited.append(path)
             if has_conflict_markers(current):
                 conflicts.append(path)
-    return Status(blueprint_states(project, catalog), edited, missing, conflicts)
+    return Status(blueprint_states(project, catalog, latest), edited, missing, conflicts)
 
 
 def _version_drift(states: list[BlueprintState]) -> list[Drift]:
@@ -100,7 +110,7 @@ def _version_drift(states: list[BlueprintState]) -> list[Drift]:
     return drift
 
 
-def _verbatim_drift(project: Project, catalog: Catalog, sources: tuple[Path, ...]) -> list[Drift]:
+def _verbatim_drift(project: Project, catalog: Catalog) -> list[Drift]:
     patterns = {
         name: catalog.get(name).manifest.verbatim
         for name in project.record.blueprints
@@ -113,7 +123,7 @@ def _verbatim_drift(project: Project, catalog: Catalog, sources: tuple[Path, ...
 
     spec = project.spec()
     renderer = Renderer(spec)
-    _, tree = render_project(spec, sources=project.sources() + sources)
+    _, tree = render_project(spec, catalog=catalog)
     drift = []
     for name, globs in patterns.items():
         rendered_globs = [renderer.render_string(glob, {}) for glob in globs]
@@ -129,13 +139,38 @@ def _verbatim_drift(project: Project, catalog: Catalog, sources: tuple[Path, ...
 
 
 def check_project(
-    project: Project, catalog: Catalog, sources: tuple[Path, ...] = ()
+    project: Project, catalog: Catalog, latest: Mapping[str, str] | None = None
 ) -> list[Drift]:
-    """List every drift; an empty list means the project passes."""
-    drift = _version_drift(blueprint_states(project, catalog))
-    drift += _verbatim_drift(project, catalog, sources)
+    """List every drift; an empty list means the project passes.
+
+    ``catalog`` holds the blueprints at the project's recorded versions (what verbatim files
+    are compared with); ``latest``, the newest versions of those from git sources.
+    """
+    drift = _version_drift(blueprint_states(project, catalog, latest))
+    drift += _verbatim_drift(project, catalog)
     for path in sorted(project.base()):
         current = project.read(path)
         if current is not None and has_conflict_markers(current):
             drift.append(Drift("conflict", None, path, "unresolved conflict markers"))
     return drift
+
+
+def latest_git_versions(project: Project, catalog: Catalog) -> dict[str, str]:
+    """Return the newest version tag of each recorded blueprint from a git source.
+
+    One ``git ls-remote`` per repository; blueprints from other sources are not listed.
+    """
+    from scaffold.gitsource import newest_version
+
+    by_url: dict[str, str | None] = {}
+    latest = {}
+    for source in project.sources():
+        if source.kind != "git":
+            continue
+        if source.location not in by_url:
+            by_url[source.location] = newest_version(source.location)
+        newest = by_url[source.location]
+        for name in source.pins:
+            if newest is not None and name in catalog:
+                latest[name] = newest
+    return latest

@@ -1,0 +1,219 @@
+"""Fixtures for the sources suite: blueprints from folders, git repositories, packages, config.
+
+Every test gets its own cache (git checkouts land there) and a user config file that does not
+exist, so nothing from the developer's machine leaks in. Git repositories are real ones made in
+``tmp_path`` with ``git``, tagged like an org would tag its releases.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import textwrap
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pytest
+from typer.testing import CliRunner
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from click.testing import Result
+
+GIT_ENV = {
+    "GIT_AUTHOR_NAME": "Platform Team",
+    "GIT_AUTHOR_EMAIL": "platform@acme.test",
+    "GIT_COMMITTER_NAME": "Platform Team",
+    "GIT_COMMITTER_EMAIL": "platform@acme.test",
+    "GIT_CONFIG_GLOBAL": os.devnull,
+    "GIT_CONFIG_NOSYSTEM": "1",
+}
+
+
+@pytest.fixture(autouse=True)
+def _isolated(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """A private cache and config per test; a fixed, plain terminal."""
+    monkeypatch.setenv("SCAFFOLD_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setenv("SCAFFOLD_CONFIG", str(tmp_path / "no-user-config.toml"))
+    for variable in ("SCAFFOLD_SOURCES", "SCAFFOLD_TRUSTED", "FORCE_COLOR", "GITHUB_ACTIONS"):
+        monkeypatch.delenv(variable, raising=False)
+    monkeypatch.setenv("COLUMNS", "200")
+    monkeypatch.setenv("NO_COLOR", "1")
+    monkeypatch.setenv("TERM", "dumb")
+    monkeypatch.setenv("_TYPER_FORCE_DISABLE_TERMINAL", "1")
+    for key, value in GIT_ENV.items():
+        monkeypatch.setenv(key, value)
+    from scaffold import console
+
+    for factory in (console.err_console, console.out_console):
+        getattr(factory, "cache_clear", lambda: None)()
+
+
+def invoke(*args: object) -> Result:
+    """Run ``scaffold`` in process (exceptions propagate: a traceback fails the test)."""
+    from scaffold.cli import app
+
+    return CliRunner().invoke(app, [str(a) for a in args], catch_exceptions=False)
+
+
+@pytest.fixture
+def cli() -> Callable[..., Result]:
+    """The :func:`invoke` helper."""
+    return invoke
+
+
+@pytest.fixture
+def cli_json() -> Callable[..., tuple[int, dict[str, Any]]]:
+    """Run ``scaffold ... --json``; return the exit code and the parsed document."""
+
+    def run(*args: object) -> tuple[int, dict[str, Any]]:
+        result = invoke(*args, "--json")
+        try:
+            return result.exit_code, json.loads(result.stdout)
+        except json.JSONDecodeError:  # pragma: no cover - the message is the point
+            pytest.fail(f"not one JSON document:\n{result.stdout}\n{result.stderr}")
+
+    return run
+
+
+def one_line_error(result: Result) -> str:
+    """Assert one ``error:`` line on stderr and return it."""
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("error: "), lines[0]
+    return lines[0]
+
+
+@pytest.fixture
+def error_line() -> Callable[[Result], str]:
+    """The :func:`one_line_error` helper."""
+    return one_line_error
+
+
+def git(*args: str, cwd: Path) -> str:
+    """Run git in ``cwd`` and return its output."""
+    done = subprocess.run(
+        ["git", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ, **GIT_ENV},
+    )
+    return done.stdout.strip()
+
+
+@dataclass
+class Repo:
+    """A git repository holding blueprints, released by tags."""
+
+    path: Path
+
+    def write(self, relative: str, text: str) -> None:
+        """Write a file (dedented) into the work tree."""
+        target = self.path / relative
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
+
+    def release(self, tag: str, *, annotated: bool = False) -> str:
+        """Commit everything and tag it; return the commit."""
+        git("add", "-A", cwd=self.path)
+        git("commit", "-q", "--allow-empty", "-m", f"release {tag}", cwd=self.path)
+        if annotated:
+            git("tag", "-a", tag, "-m", tag, cwd=self.path)
+        else:
+            git("tag", tag, cwd=self.path)
+        return git("rev-parse", "HEAD", cwd=self.path)
+
+
+@pytest.fixture
+def make_repo(tmp_path: Path) -> Callable[[str], Repo]:
+    """Create an empty git repository under ``tmp_path``."""
+
+    def make(name: str) -> Repo:
+        path = tmp_path / "remotes" / name
+        path.mkdir(parents=True)
+        git("init", "-q", "-b", "main", cwd=path)
+        return Repo(path)
+
+    return make
+
+
+ACME_MANIFEST = """
+name = "acme-service"
+summary = "Acme's standard: a service header middleware and the org CI workflow"
+version = "{version}"
+requires = ["settings"]
+verbatim = [".github/workflows/acme-ci.yml"]
+
+[[contribute.middleware]]
+cls = "{{{{ package }}}}.acme:AcmeHeaderMiddleware"
+order = 15
+comment = "Every response names the service, for Acme's tracing."
+
+[[contribute.settings]]
+name = "acme_team"
+type = "str"
+default = "{team}"
+description = "The team that owns this service"
+order = 60
+"""
+
+ACME_MIDDLEWARE = '''
+"""Acme's service header (release {version})."""
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+
+class AcmeHeaderMiddleware:
+    """Add X-Acme-Service to every HTTP response."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_header(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                headers.append((b"x-acme-service", b"{{{{ project.name }}}}"))
+                message["headers"] = headers
+            await send(message)
+
+        await self.app(scope, receive, send_with_header)
+'''
+
+ACME_WORKFLOW = """
+name: acme-ci
+on: [push]
+jobs:
+  test:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/checkout@v4
+      - run: echo "acme pipeline {version}"
+"""
+
+
+def write_acme(repo: Repo, version: str, *, team: str = "platform") -> None:
+    """Write release ``version`` of the acme-service blueprint at the repository's root."""
+    repo.write("blueprint.toml", ACME_MANIFEST.format(version=version, team=team))
+    repo.write("files/{{ package }}/acme.py.jinja", ACME_MIDDLEWARE.format(version=version))
+    repo.write("files/.github/workflows/acme-ci.yml", ACME_WORKFLOW.format(version=version))
+
+
+@pytest.fixture
+def acme_repo(make_repo: Callable[[str], Repo]) -> Repo:
+    """An org blueprint repository with two releases: v1.0.0 and v2.0.0."""
+    repo = make_repo("acme-service")
+    write_acme(repo, "1.0.0")
+    repo.release("v1.0.0")
+    write_acme(repo, "2.0.0", team="platform-eng")
+    repo.release("v2.0.0", annotated=True)
+    return repo
