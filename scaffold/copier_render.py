@@ -155,6 +155,7 @@ def render_copier(
     """Render the template at ``folder`` with ``answers`` through copier; return its files."""
     with tempfile.TemporaryDirectory(prefix="scaffold-copier-") as work:
         destination = Path(work) / "out"
+        destination.mkdir()  # copier's tasks run in it, even when the template has no files
         request = {
             "src": str(folder),
             "dst": str(destination),
