@@ -660,7 +660,7 @@ def status(
 
         project = open_project(project_dir)
         catalog = _load_catalog(source, project=project)
-        result = project_status(project, catalog, _latest_versions(project, catalog))
+        result = project_status(project, catalog, _latest_versions(project, catalog, strict=False))
         if as_json:
             document = {"project": project.record.name, **asdict(result)}
             typer.echo(json.dumps(document, indent=2))
@@ -691,7 +691,7 @@ def check(
 
         project = open_project(project_dir)
         catalog = _load_catalog(source, project=project)
-        drift = check_project(project, catalog, _latest_versions(project, catalog))
+        drift = check_project(project, catalog, _latest_versions(project, catalog, strict=True))
         if as_json:
             document = {
                 "ok": not drift,
@@ -707,11 +707,22 @@ def check(
             raise typer.Exit(EXIT_CONFLICTS)
 
 
-def _latest_versions(project: Project, catalog: Catalog) -> dict[str, str]:
-    """Return the newest version tag of each recorded blueprint that comes from a git source."""
+def _latest_versions(project: Project, catalog: Catalog, *, strict: bool) -> dict[str, str]:
+    """Return the newest version tag of each recorded blueprint that comes from a git source.
+
+    ``check`` is ``strict``: an unreachable remote is an error, since CI must not pass blind.
+    ``status`` shows the recorded versions instead, so it works offline.
+    """
+    from scaffold.gitsource import GitSourceError
     from scaffold.status import latest_git_versions
 
-    return latest_git_versions(project, catalog)
+    try:
+        return latest_git_versions(project, catalog)
+    except GitSourceError as error:
+        if strict:
+            raise
+        _note(f"newer versions not checked: {error}")
+        return {}
 
 
 def main() -> None:

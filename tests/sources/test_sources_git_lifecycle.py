@@ -8,13 +8,14 @@ import shutil
 import subprocess
 import sys
 import tomllib
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from conftest import git
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from pathlib import Path
+
+    pass
 
 WORKFLOW = ".github/workflows/acme-ci.yml"
 
@@ -310,3 +311,21 @@ def test_trusted_copier_tasks_run_in_the_private_staging_folder(
 
     assert result.exit_code == 0, result.output
     assert (tmp_path / "svc" / "task-output.txt").read_text().strip() == "made-by-a-task"
+
+
+def test_status_works_offline_but_check_refuses_to_pass_blind(
+    cli, cli_json, error_line, acme_repo, tmp_path: Path
+) -> None:
+    project = _new_service(cli, tmp_path)
+    add = cli("add", "acme-service", "--source", f"{acme_repo.path}@v1.0.0", "-C", project)
+    assert add.exit_code == 0
+    shutil.rmtree(acme_repo.path)
+
+    code, status = cli_json("status", "-C", project)
+    checked = cli("check", "-C", project)
+
+    assert code == 0
+    acme = next(bp for bp in status["blueprints"] if bp["name"] == "acme-service")
+    assert (acme["recorded"], acme["available"]) == ("1.0.0", "1.0.0")
+    assert checked.exit_code == 2
+    assert "git ls-remote failed" in error_line(checked)

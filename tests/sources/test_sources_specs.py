@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-import json
 import sys
-import textwrap
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
 from scaffold.catalog import load_catalog
 from scaffold.errors import BlueprintError
 from scaffold.sources import Source, is_trusted, load_settings, merge_sources, parse_source
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 
 def _blueprint(root: Path, name: str, version: str = "1.0.0") -> Path:
