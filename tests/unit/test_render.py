@@ -136,7 +136,51 @@ def test_a_path_rendering_outside_the_project_is_refused(
 def test_a_path_template_with_a_good_value_renders(source) -> None:
     source.add("mine", '[options.where]\ntype = "str"\ndefault = "ok"\n', {"sub/{{ where }}": "x"})
 
-    assert _tree(source, {"mine": {"where": "deep/er"}})["sub/deep/er"] == b"x"
+    assert _tree(source, {"mine": {"where": "deeper.txt"}})["sub/deeper.txt"] == b"x"
+
+
+@pytest.mark.parametrize("value", ["deep/er", "a/b", "./x"])
+def test_a_value_cannot_smuggle_a_separator_into_one_path_segment(source, value) -> None:
+    # one segment of the template path is one segment of the project path: a '/' in a value
+    # would move the file into a folder the blueprint never laid out
+    source.add("mine", '[options.where]\ntype = "str"\ndefault = "ok"\n', {"sub/{{ where }}": "x"})
+
+    with pytest.raises(BlueprintError, match=r"(holds a '/'|outside the project)") as caught:
+        _tree(source, {"mine": {"where": value}})
+
+    assert "mine/files/sub/{{ where }}" in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("value", "fragment"),
+    [
+        ("C:evil", "non-portable"),
+        ("c:", "non-portable"),
+        ("file.txt:stream", "non-portable"),
+        ("nul\0byte", "control character"),
+        ("line\nbreak", "control character"),
+        (".git", "may not write"),
+        (".GIT", "may not write"),
+    ],
+)
+def test_non_portable_and_reserved_file_names_are_refused(source, value, fragment) -> None:
+    source.add("mine", '[options.where]\ntype = "str"\ndefault = "ok"\n', {"{{ where }}/f": "x"})
+
+    with pytest.raises(BlueprintError, match=fragment):
+        _tree(source, {"mine": {"where": value}})
+
+
+def test_a_blueprint_cannot_write_into_the_scaffold_record_folder(source) -> None:
+    source.add("mine", files={".scaffold/project.toml": "x"})
+
+    with pytest.raises(BlueprintError, match="may not write"):
+        _tree(source, {"mine": {}})
+
+
+def test_a_folder_named_like_the_record_deeper_down_is_fine(source) -> None:
+    source.add("mine", files={"docs/.scaffold/notes.txt": "x"})
+
+    assert _tree(source, {"mine": {}})["docs/.scaffold/notes.txt"] == b"x"
 
 
 def test_a_symlinked_file_in_files_is_refused(source, tmp_path) -> None:
@@ -174,6 +218,28 @@ def test_two_blueprints_writing_one_path_is_an_error_naming_both(source) -> None
     source.add("beta", files={"shared.txt.jinja": "b"})
 
     with pytest.raises(BlueprintError, match=r"shared\.txt") as caught:
+        _tree(source, {"alpha": {}, "beta": {}})
+
+    assert "'alpha'" in str(caught.value)
+    assert "'beta'" in str(caught.value)
+
+
+def test_two_blueprints_writing_paths_that_differ_only_in_case_is_an_error(source) -> None:
+    source.add("alpha", files={"Notes.txt": "a"})
+    source.add("beta", files={"notes.TXT": "b"})
+
+    with pytest.raises(BlueprintError, match="where case is ignored") as caught:
+        _tree(source, {"alpha": {}, "beta": {}})
+
+    assert "'alpha'" in str(caught.value)
+    assert "'beta'" in str(caught.value)
+
+
+def test_a_file_of_one_blueprint_cannot_be_a_folder_of_another(source) -> None:
+    source.add("alpha", files={"thing": "a file"})
+    source.add("beta", files={"thing/inside.txt": "b"})
+
+    with pytest.raises(BlueprintError, match="either a file or a folder") as caught:
         _tree(source, {"alpha": {}, "beta": {}})
 
     assert "'alpha'" in str(caught.value)
