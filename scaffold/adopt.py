@@ -1,9 +1,10 @@
 """``scaffold adopt``: take an existing FastAPI project into scaffold's care, changing no code.
 
 Adopting finds the app, decides the package and the project's name, and writes the record
-(``.scaffold/project.toml`` with an ``[adopted]`` table, and an empty ``base.zip``: scaffold
-generated nothing yet). From then on ``scaffold add`` edits the owner's app module instead of
-generating a ``main.py`` (see :mod:`scaffold.adopted`).
+(``.scaffold/project.toml`` with an ``[adopted]`` table; an empty ``base.zip``: scaffold
+generated nothing yet; and ``adopted.json``: it inserted nothing into the owner's files yet).
+From then on ``scaffold add`` edits the owner's app module instead of generating a ``main.py``
+(see :mod:`scaffold.adopted`).
 
 The app: every ``*.py`` file under the project (not in hidden folders, virtual environments,
 ``tests``, ``build`` or ``dist``) that mentions ``FastAPI`` is parsed with libcst, and each
@@ -32,6 +33,7 @@ from scaffold.record import RECORD_PATH, Adopted
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
+    from scaffold.catalog import SourceLike
     from scaffold.cst_edit import FoundApp
     from scaffold.models import ProjectSpec
 
@@ -253,11 +255,12 @@ def project_spec(root: Path, package: str) -> ProjectSpec:
 
 
 def adopt_project(
-    root: Path, *, app: str | None = None, sources: tuple[Path, ...] = ()
+    root: Path, *, app: str | None = None, sources: tuple[SourceLike, ...] = ()
 ) -> Adoption:
     """Find the app in ``root`` and prepare the record that adopts it; nothing is written."""
     from scaffold import __version__
     from scaffold.adopted import resolve_adopted
+    from scaffold.adopted_memory import MEMORY_PATH, Memory, dump_memory
     from scaffold.record import record_files
 
     if not root.is_dir():
@@ -272,5 +275,6 @@ def adopt_project(
     adopted = Adopted(candidate.path, candidate.found.name, package, package_dir)
     spec = project_spec(root, package)
     selection, _ = resolve_adopted(spec, adopted, sources)
-    files = record_files(spec, selection, {}, __version__, adopted)
+    files = record_files(spec, selection, {}, __version__, adopted, root=root)
+    files[MEMORY_PATH] = dump_memory(Memory())  # scaffold put nothing into the owner's files
     return Adoption(root=root, adopted=adopted, spec=spec, files=files)

@@ -21,8 +21,16 @@ scaffold's base blueprint generates. So, for ``add`` and ``update``:
   template, this knows the settings blueprint's ``<package>.config:get_settings``;
 * runtime requirements go into the owner's ``[project].dependencies`` or ``requirements.txt``
   (:mod:`scaffold.dependency_edit`); development requirements are left to the owner;
-* a blueprint contributing pytest fixtures is refused: fixtures go into the ``tests/conftest.py``
-  that base generates around ``create_app()``, which an adopted project does not have.
+* fixtures (the ``tests`` blueprint's) go into a ``tests/conftest.py`` of scaffold's around the
+  owner's app, or are merged into the owner's own (:mod:`scaffold.adopted_conftest`); the
+  blueprints' test files are not written, since they test scaffold's ``create_app()``.
+
+``remove`` and ``update`` start from what scaffold inserted last time, kept in
+``.scaffold/adopted.json`` (:mod:`scaffold.adopted_memory`): a statement, keyword, import,
+requirement or fixture a blueprint no longer wants is taken out, and one it now wants in
+another form is replaced, but only while it is still exactly what scaffold wrote; one the owner
+changed stays, and the plan's notes say so. The blueprints' own files go through the same
+three-way merge as in any project, so a file the owner edited is never deleted blind.
 """
 
 from __future__ import annotations
@@ -34,23 +42,33 @@ from dataclasses import asdict, dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from scaffold import __version__
+from scaffold.adopted_conftest import CONFTEST, ConftestChange, plan_conftest
+from scaffold.adopted_memory import MEMORY_PATH, Memory, dump_memory, load_memory
 from scaffold.cst_edit import (
     AppEdits,
     AppKeyword,
     ImportName,
     NewStatement,
+    Revision,
     UnsafeAppError,
     edit_app_module,
+    revise_app_module,
+    statement_identity,
 )
-from scaffold.dependency_edit import PYPROJECT, REQUIREMENTS, add_requirements
+from scaffold.dependency_edit import (
+    PYPROJECT,
+    REQUIREMENTS,
+    add_requirements,
+    remove_requirements,
+    requirement_name,
+)
 from scaffold.errors import ScaffoldError
 from scaffold.evolve import Plan
-from scaffold.merge import FileMerge, merge_file
+from scaffold.merge import FileMerge, Outcome, merge_file
 from scaffold.record import RECORD_DIR, record_files
 
 if TYPE_CHECKING:
-    from pathlib import Path
-
+    from scaffold.catalog import Catalog, SourceLike
     from scaffold.compose import Composition, Selection
     from scaffold.models import ProjectSpec
     from scaffold.project import Project
@@ -58,6 +76,7 @@ if TYPE_CHECKING:
     from scaffold.render import Renderer
 
 _BOM = b"\xef\xbb\xbf"
+TESTS = "tests/"
 _EVENT_HANDLER = re.compile(
     r"\.on_event\(|\.add_event_handler\(|\bon_startup\s*=|\bon_shutdown\s*="
 )
@@ -75,6 +94,7 @@ class Rendered:
     renderer: Renderer
     composition: Composition
     tree: dict[str, bytes]  # formatted, at the paths on disk
+    skipped_tests: tuple[str, ...] = ()  # the blueprints' test files, not written
 
     def owner(self, kind: str, key: str) -> str:
         """Return the blueprint whose contribution of ``kind`` renders to ``key``."""
@@ -83,6 +103,7 @@ class Rendered:
             "mounts": "path",
             "routers": "ref",
             "app_arguments": "name",
+            "fixtures": "name",
         }
         for item in self.selection.items:
             for entry in getattr(item.blueprint.manifest.contribute, kind):
@@ -107,27 +128,19 @@ def adopted_renderer(spec: ProjectSpec, package: str) -> Renderer:
 
 
 def resolve_adopted(
-    spec: ProjectSpec, adopted: Adopted, sources: tuple[Path, ...]
+    spec: ProjectSpec,
+    adopted: Adopted,
+    sources: tuple[SourceLike, ...],
+    catalog: Catalog | None = None,
 ) -> tuple[Selection, Renderer]:
-    """Resolve the spec's blueprints for an adopted project."""
+    """Resolve the spec's blueprints for an adopted project (from ``catalog`` when given)."""
     from scaffold.catalog import load_catalog
     from scaffold.compose import resolve
 
     renderer = adopted_renderer(spec, adopted.package)
-    selection = resolve(spec, load_catalog(sources), renderer)
+    selection = resolve(spec, catalog or load_catalog(sources), renderer)
     renderer.bind(selection)
     return selection, renderer
-
-
-def _refuse_unsupported(selection: Selection) -> None:
-    for item in selection.items:
-        if item.blueprint.manifest.contribute.fixtures and not item.blueprint.manifest.always:
-            msg = (
-                f"the '{item.name}' blueprint adds pytest fixtures to the tests/conftest.py that "
-                "scaffold generates around its create_app() factory; an adopted project has "
-                "its own app and tests, so it cannot take that blueprint"
-            )
-            raise AdoptedChangeError(msg, hint=f"leave '{item.name}' out")
 
 
 def _split(selection: Selection) -> tuple[Selection, Selection]:
@@ -155,18 +168,26 @@ def _sub_package_inits(
     return inits
 
 
-def render_adopted(spec: ProjectSpec, adopted: Adopted, sources: tuple[Path, ...]) -> Rendered:
+def render_adopted(
+    spec: ProjectSpec,
+    adopted: Adopted,
+    sources: tuple[SourceLike, ...],
+    catalog: Catalog | None = None,
+) -> Rendered:
     """Render and format the blueprints' own files for an adopted project."""
     from scaffold.compose import compose
     from scaffold.format import format_tree
     from scaffold.render import render_selection
 
-    selection, renderer = resolve_adopted(spec, adopted, sources)
-    _refuse_unsupported(selection)
+    selection, renderer = resolve_adopted(spec, adopted, sources, catalog)
     frame, own = _split(selection)
     composition = compose(own, renderer)
     renderer.bind(selection, composition)
     tree = render_selection(own, renderer)
+    # Blueprints' tests exercise scaffold's create_app() and GET /health, which the owner's app
+    # does not have; the owner's tests get fixtures instead (scaffold.adopted_conftest).
+    skipped = tuple(sorted(path for path in tree if path.startswith(TESTS)))
+    tree = {path: content for path, content in tree.items() if not path.startswith(TESTS)}
     frame_tree = render_selection(frame, renderer)
     tree |= _sub_package_inits(frame_tree, tree, adopted.package)
     if tree:  # format with the ruff settings scaffold's own pyproject.toml gives
@@ -174,7 +195,7 @@ def render_adopted(spec: ProjectSpec, adopted: Adopted, sources: tuple[Path, ...
         formatted = format_tree(tree | settings)
         tree = {path: formatted[path] for path in tree}
     on_disk = {_disk_path(path, adopted): content for path, content in tree.items()}
-    return Rendered(selection, renderer, composition, on_disk)
+    return Rendered(selection, renderer, composition, on_disk, skipped)
 
 
 def _disk_path(path: str, adopted: Adopted) -> str:
@@ -338,26 +359,72 @@ def _refuse_lifespan_elsewhere(project: Project, adopted: Adopted, edits: AppEdi
         raise UnsafeAppError(msg, hint="move the handlers into a lifespan first")
 
 
+def _revision(previous: Memory, edits: AppEdits) -> Revision:
+    """Pair what scaffold inserted last time with what it wants now, where they differ."""
+    wanted = {statement_identity(s): s for s in edits.statements}
+    statements = tuple(
+        (old, wanted.get(statement_identity(old)))
+        for old in previous.edits.statements
+        if _statement_changed(old, wanted.get(statement_identity(old)))
+    )
+    keywords_now = {k.name: k for k in edits.keywords}
+    keywords = tuple(
+        (old, keywords_now.get(old.name))
+        for old in previous.edits.keywords
+        if old.name not in keywords_now or keywords_now[old.name].value != old.value
+    )
+    needed = _imports_of(edits)
+    retired = tuple(item for item in previous.imports if item not in needed)
+    return Revision(statements, keywords, retired, staying=edits.statements)
+
+
+def _statement_changed(old: NewStatement, new: NewStatement | None) -> bool:
+    return new is None or (old.func, old.args, old.guard) != (new.func, new.args, new.guard)
+
+
+def _imports_of(edits: AppEdits) -> set[ImportName]:
+    wanted = {item for statement in edits.statements for item in statement.imports}
+    return wanted | {item for keyword in edits.keywords for item in keyword.imports}
+
+
+def _without_kept(edits: AppEdits, kept: set[str]) -> AppEdits:
+    """Leave out what the owner changed and scaffold keeps: adding it again would clash."""
+    return AppEdits(
+        statements=tuple(s for s in edits.statements if statement_identity(s) not in kept),
+        keywords=tuple(k for k in edits.keywords if f"keyword:{k.name}" not in kept),
+    )
+
+
+@dataclass(frozen=True)
+class _ModuleChange:
+    merge: FileMerge
+    notes: list[str]
+    edits: AppEdits  # what the blueprints want in the module now
+    imports: tuple[ImportName, ...]  # the imports scaffold added and still wants
+
+
 def _app_module_merge(
-    project: Project, adopted: Adopted, rendered: Rendered
-) -> tuple[FileMerge, list[str]]:
+    project: Project, adopted: Adopted, rendered: Rendered, previous: Memory
+) -> _ModuleChange:
     before = project.read(adopted.module)
     if before is None:
         msg = f"{adopted.module}, the module of the adopted app, is missing"
         raise UnsafeAppError(msg, hint="restore it, or fix [adopted] in .scaffold/project.toml")
     text, bom = _decode(before, adopted.module)
     edits = _EditBuilder(rendered, adopted).edits()
+    where = {"origin": adopted.module, "app": adopted.app, "package": adopted.package}
+    revised = revise_app_module(text, **where, revision=_revision(previous, edits))
     result = edit_app_module(
-        text,
-        origin=adopted.module,
-        app=adopted.app,
-        package=adopted.package,
-        edits=edits,
+        revised.code,
+        **where,
+        edits=_without_kept(edits, revised.kept),
         before_keyword=lambda _keyword: _refuse_lifespan_elsewhere(project, adopted, edits),
     )
     after = bom + result.code.encode("utf-8")
     merge = FileMerge(adopted.module, after, "unchanged" if after == before else "merged", before)
-    return merge, result.notes
+    needed = _imports_of(edits)
+    imports = (*(i for i in previous.imports if i in needed), *result.imports)
+    return _ModuleChange(merge, [*revised.notes, *result.notes], edits, tuple(imports))
 
 
 # --- the plan -------------------------------------------------------------------------------
@@ -383,50 +450,146 @@ def _new_files(
     return tree
 
 
-def _dependency_merges(project: Project, rendered: Rendered) -> tuple[list[FileMerge], list[str]]:
-    edit = add_requirements(project.read, rendered.composition.dependencies)
-    notes = list(edit.notes)
-    if edit.path is None or edit.content is None:
-        return [], notes
-    before = project.read(edit.path)
-    if edit.added:
-        notes.append(f"requirements added to {edit.path}: {', '.join(edit.added)}; install them")
-    changed = edit.content != before
-    return [FileMerge(edit.path, edit.content, "merged" if changed else "unchanged", before)], notes
+@dataclass(frozen=True)
+class _RequirementsChange:
+    merges: list[FileMerge]
+    notes: list[str]
+    added: tuple[str, ...]  # the requirement lines scaffold added and still wants
+
+
+def _dependency_merges(
+    project: Project, rendered: Rendered, previous: Memory
+) -> _RequirementsChange:
+    wanted = rendered.composition.dependencies
+    needed = {requirement_name(item) for item in wanted}
+    retired = [item for item in previous.requirements if requirement_name(item) not in needed]
+    removal = remove_requirements(project.read, retired)
+    edited: dict[str, bytes] = {}
+    if removal.path is not None and removal.content is not None:
+        edited[removal.path] = removal.content
+    if retired and removal.path is not None and removal.content != project.read(removal.path):
+        removal.notes.append(f"requirements taken out of {removal.path}: {', '.join(retired)}")
+
+    def read(path: str) -> bytes | None:
+        return edited[path] if path in edited else project.read(path)
+
+    addition = add_requirements(read, wanted)
+    if addition.path is not None and addition.content is not None:
+        edited[addition.path] = addition.content
+    notes = [*removal.notes, *addition.notes]
+    if addition.added:
+        added = ", ".join(addition.added)
+        notes.append(f"requirements added to {addition.path}: {added}; install them")
+    merges = []
+    for path, content in sorted(edited.items()):
+        before = project.read(path)
+        outcome: Outcome = "merged" if content != before else "unchanged"
+        merges.append(FileMerge(path, content, outcome, before))
+    kept = (item for item in previous.requirements if requirement_name(item) in needed)
+    return _RequirementsChange(merges, notes, (*kept, *addition.added))
+
+
+def _previous(
+    project: Project,
+    adopted: Adopted,
+    sources: tuple[SourceLike, ...],
+    catalog: Catalog | None,
+) -> Memory:
+    """Return what scaffold inserted into the owner's files last time."""
+    content = project.read(MEMORY_PATH)
+    if content is not None:
+        return load_memory(content)
+    spec = project.spec()
+    if not [name for name in spec.blueprints if name != "base"]:
+        return Memory()
+    # Adopted before scaffold kept this file: assume it inserted what the record renders now.
+    edits = _EditBuilder(render_adopted(spec, adopted, sources, catalog), adopted).edits()
+    return Memory(edits=edits, imports=tuple(_imports_of(edits)))
+
+
+def _record_merges(
+    project: Project, spec: ProjectSpec, rendered: Rendered, tree: dict[str, bytes], memory: Memory
+) -> list[FileMerge]:
+    adopted = project.record.adopted
+    files = record_files(spec, rendered.selection, tree, __version__, adopted, root=project.root)
+    files[MEMORY_PATH] = dump_memory(memory)
+    merges = []
+    for path, content in files.items():
+        before = project.read(path)
+        outcome: Outcome = (
+            "unchanged" if before == content else "new" if before is None else "replaced"
+        )
+        merges.append(FileMerge(path, content, outcome, before))
+    return merges
 
 
 def plan_adopted_change(
-    project: Project, spec: ProjectSpec, *, sources: tuple[Path, ...] = ()
+    project: Project,
+    spec: ProjectSpec,
+    *,
+    sources: tuple[SourceLike, ...] = (),
+    catalog: Catalog | None = None,
 ) -> Plan:
-    """Plan ``add``/``update`` in an adopted project; nothing is written."""
+    """Plan ``add``, ``remove`` or ``update`` in an adopted project; nothing is written.
+
+    ``catalog``: the blueprints to use; without it, the record's sources and ``sources``.
+    """
     adopted = project.record.adopted
     assert adopted is not None  # noqa: S101  # the caller checked
-    rendered = render_adopted(spec, adopted, project.sources() + sources)
+    all_sources = project.sources() + sources
+    rendered = render_adopted(spec, adopted, all_sources, catalog)
+    previous = _previous(project, adopted, all_sources, catalog)
     base = project.base()
     tree = _new_files(project, adopted, rendered, base)
+    conftest, conftest_merges = _conftest(project, rendered, base, previous)
+    tree |= conftest.tree
     merges = [
         merge_file(path, base.get(path), project.read(path), tree.get(path))
         for path in sorted(set(base) | set(tree))
         if not path.startswith(f"{RECORD_DIR}/")
     ]
-    app_merge, notes = _app_module_merge(project, adopted, rendered)
-    dependency_merges, dependency_notes = _dependency_merges(project, rendered)
-    merges += [app_merge, *dependency_merges]
-    for path, content in record_files(spec, rendered.selection, tree, __version__, adopted).items():
-        before = project.read(path)
-        merges.append(
-            FileMerge(path, content, "unchanged" if before == content else "replaced", before)
-        )
-    return Plan(project, spec, rendered.selection, merges, notes=[*notes, *dependency_notes])
-
-
-def refuse_removal(project: Project) -> None:
-    """``remove`` is not supported in adopted projects: say so and what to do instead."""
-    adopted = project.record.adopted
-    module = adopted.module if adopted else "the app module"
-    msg = (
-        "remove is not supported in an adopted project yet: scaffold would have to take its "
-        f"statements back out of {module}, which it does not do"
+    module = _app_module_merge(project, adopted, rendered, previous)
+    requirements = _dependency_merges(project, rendered, previous)
+    merges += [module.merge, *requirements.merges, *conftest_merges]
+    memory = Memory(
+        edits=module.edits,
+        imports=module.imports,
+        requirements=requirements.added,
+        fixtures=conftest.fixtures,
+        fixture_imports=conftest.imports,
     )
-    hint = f"delete the blueprint's lines from {module} and its files yourself"
-    raise AdoptedChangeError(msg, hint=hint)
+    merges += _record_merges(project, spec, rendered, tree, memory)
+    notes = [*module.notes, *requirements.notes, *conftest.notes, *_tests_notes(project, rendered)]
+    return Plan(project, spec, rendered.selection, merges, notes=notes)
+
+
+def _conftest(
+    project: Project, rendered: Rendered, base: dict[str, bytes], previous: Memory
+) -> tuple[ConftestChange, list[FileMerge]]:
+    """Plan the fixtures' conftest: scaffold's own (in the tree) or an edit of the owner's."""
+    adopted = project.record.adopted
+    assert adopted is not None  # noqa: S101  # an adopted project
+    fixtures = [(rendered.owner("fixtures", f.name), f) for f in rendered.composition.fixtures]
+    change = plan_conftest(project, adopted, fixtures, base=base, previous=previous)
+    before = project.read(CONFTEST)
+    if change.edited is None or change.edited == before:
+        return change, []
+    return change, [FileMerge(CONFTEST, change.edited, "merged", before)]
+
+
+def _tests_notes(project: Project, rendered: Rendered) -> list[str]:
+    """Say, when the tests blueprint arrives, what it leaves to the owner."""
+    adopted = project.record.adopted
+    if "tests" not in rendered.selection.names or "tests" in project.record.blueprints:
+        return []
+    notes = []
+    if rendered.skipped_tests and adopted is not None:
+        notes.append(
+            f"the blueprints' test files ({', '.join(rendered.skipped_tests)}) were not written: "
+            f"they test scaffold's create_app() and GET /health, which {adopted.module} does not "
+            "have; the fixtures are in tests/conftest.py"
+        )
+    if rendered.composition.dev_dependencies:
+        development = ", ".join(rendered.composition.dev_dependencies)
+        notes.append(f"the tests need these development requirements; install them: {development}")
+    return notes

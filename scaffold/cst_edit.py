@@ -12,8 +12,9 @@ again later) is reported with the reason and its line, and nothing is edited.
 
 Editing (:func:`edit_app_module`) adds, and only adds:
 
-* imports, one ``from module import a, b`` per module after the last import above the app; a
-  name already imported from the same place is reused, a name bound to anything else refuses;
+* imports, in the owner's isort groups (:mod:`scaffold.adopted_imports`): merged into an
+  existing ``from module import ...``, else next to the imports of their section; a name
+  already imported from the same place is reused, a name bound to anything else refuses;
 * keyword arguments of the ``FastAPI(...)`` call (``lifespan=lifespan``), laid out like the
   call's other arguments; a keyword already set to something else refuses;
 * top-level statements on the app (``app.add_middleware(...)``, ``app.mount(...)``,
@@ -26,14 +27,21 @@ Editing (:func:`edit_app_module`) adds, and only adds:
   in the wanted order, so middleware added by a later run still lands at its place in the
   stack.
 
+Revising (:func:`revise_app_module`, for ``remove`` and ``update``) is the inverse: a statement
+or keyword scaffold inserted is taken out, or replaced by its new form, only when it is still
+the same syntax tree as what scaffold inserted; one the owner changed stays, with a note. The
+blank lines above a removed statement go back to the next one of scaffold's, and an import
+scaffold added goes once nothing in the module reads its name, so that add-then-remove gives
+the original bytes back.
+
 Every other byte of the module (formatting, comments, blank lines, newline style) stays:
-libcst round-trips source exactly and scaffold only inserts nodes.
+libcst round-trips source exactly and scaffold only inserts, or takes out, its own nodes.
 """
 
 from __future__ import annotations
 
 import ast
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Literal
 
 import libcst as cst
@@ -44,6 +52,7 @@ from libcst.metadata import (
     ScopeProvider,
 )
 
+from scaffold.adopted_imports import add_imports, leading_lines, remove_imports
 from scaffold.errors import ScaffoldError
 
 if TYPE_CHECKING:
@@ -135,6 +144,38 @@ class EditResult:
 
     code: str
     notes: list[str] = field(default_factory=list)
+    imports: list[ImportName] = field(default_factory=list)  # the imports it added
+
+
+def statement_identity(statement: NewStatement) -> str:
+    """Say which contribution a statement is, whatever its arguments (a middleware's kwargs)."""
+    if statement.kind in ("middleware", "mount"):
+        return f"{statement.kind}:{statement.key}"
+    if statement.kind == "assign":
+        return f"assign:{statement.func}"
+    return f"call:{statement.func}({statement.args[0] if statement.args else ''})"
+
+
+@dataclass(frozen=True)
+class Revision:
+    """How the blueprints' wishes changed since scaffold last edited the module.
+
+    Each pair is (what scaffold inserted last time, what it wants now; None: take it out).
+    """
+
+    statements: tuple[tuple[NewStatement, NewStatement | None], ...] = ()
+    keywords: tuple[tuple[AppKeyword, AppKeyword | None], ...] = ()
+    imports: tuple[ImportName, ...] = ()  # imports scaffold added that nothing it wants needs
+    staying: tuple[NewStatement, ...] = ()  # scaffold's statements that stay
+
+
+@dataclass
+class RevisionResult:
+    """The revised module, notes, and the contributions whose owner's version was kept."""
+
+    code: str
+    notes: list[str] = field(default_factory=list)
+    kept: set[str] = field(default_factory=set)  # statement identities, ``keyword:NAME``
 
 
 # --- parsing and finding --------------------------------------------------------------------
@@ -366,10 +407,13 @@ def edit_app_module(
         parsed, origin, app, app_index=app_index, edits=edits, result=result
     )
     imports = _missing_imports(parsed, origin, package, [*keyword_imports, *placement.imports])
+    result.imports = imports
     if new_call is call and not placement.inserted and not imports:
         return result
     body[app_index] = _replace_call(body[app_index], call, new_call)
-    new_body = _assemble(parsed.module, body, placement, imports, app_index)
+    new_body = _assemble(parsed.module, body, placement)
+    limit = next(i for i, statement in enumerate(new_body) if statement is body[app_index])
+    new_body = add_imports(parsed.module, new_body, imports, package=package, limit=limit)
     result.code = parsed.module.with_changes(body=new_body).code
     _check_compiles(text, result.code, origin)
     return result
@@ -668,7 +712,15 @@ def _same_purpose(statement: cst.CSTNode, app: str, wanted: NewStatement) -> str
                 return f"adds {wanted.key}"
         elif wanted.kind == "mount" and func == f"{app}.mount" and _mount_path(call) == wanted.key:
             return f"mounts {wanted.key}"
+        elif wanted.kind == "call" and func == wanted.func and _same_first_argument(call, wanted):
+            return f"calls {wanted.func}({wanted.args[0]})"
     return None
+
+
+def _same_first_argument(call: cst.Call, wanted: NewStatement) -> bool:
+    if not call.args or not wanted.args:
+        return False
+    return _same_code(cst.Module([]).code_for_node(call.args[0].value), wanted.args[0])
 
 
 def _middleware_class(call: cst.Call) -> str | None:
@@ -795,29 +847,6 @@ def _missing_imports(
     return missing
 
 
-def _import_statements(
-    module: cst.Module, imports: Sequence[ImportName]
-) -> list[cst.BaseStatement]:
-    by_module: dict[str, list[str]] = {}
-    for item in imports:
-        by_module.setdefault(item.module, []).append(item.name)
-    lines = [f"import {name}" for name in sorted(by_module.pop("", []))]
-    lines += [f"from {m} import {', '.join(sorted(set(n)))}" for m, n in sorted(by_module.items())]
-    config = module.config_for_parsing
-    return [cst.parse_statement(line + module.default_newline, config=config) for line in lines]
-
-
-def _last_import(body: Sequence[cst.BaseStatement], app_index: int) -> int:
-    """Return the index of the last top-level import above the app (else the one before it)."""
-    last = app_index - 1
-    for index, statement in enumerate(body[:app_index]):
-        if isinstance(statement, cst.SimpleStatementLine) and all(
-            isinstance(small, cst.Import | cst.ImportFrom) for small in statement.body
-        ):
-            last = index
-    return last
-
-
 # --- assembling -----------------------------------------------------------------------------
 
 
@@ -831,14 +860,18 @@ def _assemble(
     module: cst.Module,
     body: list[cst.BaseStatement],
     placement: _Placement,
-    imports: list[ImportName],
-    app_index: int,
 ) -> list[cst.BaseStatement]:
     after: dict[int, list[cst.BaseStatement]] = {}
-    if imports:
-        after[_last_import(body, app_index)] = _import_statements(module, imports)
     for index, statements in placement.inserted.items():
         blank = _blank_lines_before(body[index], previous_is_ours=index in placement.ours)
+        following = index + 1
+        if following in placement.ours and following < len(body) and _blank_prefix(body[following]):
+            # Inserted above scaffold's own statement: take over the blank lines above it, as
+            # if both had come in one run (and as taking this one out gives them back).
+            prefix = _blank_prefix(body[following])
+            blank = len(prefix)
+            rest = list(leading_lines(body[following]))[blank:]
+            body[following] = body[following].with_changes(leading_lines=rest)
         nodes = [
             _statement_node(module, statement, blank if position == 0 else 0)
             for position, statement in enumerate(statements)
@@ -848,3 +881,198 @@ def _assemble(
     for index, statement in enumerate(body):
         new_body += [statement, *after.get(index, [])]
     return new_body
+
+
+# --- revising: taking out, or replacing, what scaffold added --------------------------------
+
+
+def revise_app_module(
+    text: str, *, origin: str, app: str, package: str, revision: Revision
+) -> RevisionResult:
+    """Take out or replace the statements and keywords scaffold added, where still unchanged.
+
+    A statement or keyword is only touched when it is, syntax-tree for syntax-tree, what
+    scaffold inserted; one the owner changed stays, with a note. Imports scaffold added go when
+    nothing in the module reads their name any more.
+    """
+    parsed = _Parsed.of(parse(text, origin))
+    call = _the_app(parsed, origin, app)
+    result = RevisionResult(code=text)
+    body: list[cst.BaseStatement] = list(parsed.module.body)
+    app_index = next(i for i, s in enumerate(body) if s is parsed.top_statement(call))
+    new_call = _revise_keywords(parsed, call, origin, revision.keywords, result)
+    body[app_index] = _replace_call(body[app_index], call, new_call)
+    body = _revise_statements(parsed, body, origin, app, revision=revision, result=result)
+    module = parsed.module.with_changes(body=body)
+    if revision.imports:
+        module = _drop_unused_imports(module, origin, package, revision.imports)
+    if module.code != text:
+        _check_compiles(text, module.code, origin)
+        result.code = module.code
+    return result
+
+
+def _revise_keywords(
+    parsed: _Parsed,
+    call: cst.Call,
+    origin: str,
+    changes: Sequence[tuple[AppKeyword, AppKeyword | None]],
+    result: RevisionResult,
+) -> cst.Call:
+    new_call = call
+    for old, new in changes:
+        existing = _keyword(new_call, old.name)
+        if existing is None:
+            continue  # the owner took it out: nothing to take out or update
+        code = parsed.module.code_for_node(existing.value)
+        if new is not None and _same_code(code, new.value):
+            continue
+        if not _same_code(code, old.value):
+            result.kept.add(f"keyword:{old.name}")
+            what = "take it out" if new is None else f"change it to {old.name}={new.value}"
+            result.notes.append(
+                f"{origin} (line {parsed.line(call)}): kept your {old.name}={code.strip()}: "
+                f"the '{old.blueprint}' blueprint set {old.name}={old.value}, so scaffold did "
+                f"not {what}"
+            )
+            continue
+        args = list(new_call.args)
+        index = args.index(existing)
+        if new is None:
+            new_call = new_call.with_changes(args=_without_argument(args, index))
+        else:
+            args[index] = existing.with_changes(value=cst.parse_expression(new.value))
+            new_call = new_call.with_changes(args=args)
+    return new_call
+
+
+def _without_argument(args: list[cst.Arg], index: int) -> list[cst.Arg]:
+    """Drop an argument; the last one's comma and spacing go back to the one before it."""
+    removed = args.pop(index)
+    if index == len(args) and args:
+        args[-1] = args[-1].with_changes(
+            comma=removed.comma, whitespace_after_arg=removed.whitespace_after_arg
+        )
+    return args
+
+
+def _revise_statements(
+    parsed: _Parsed,
+    body: list[cst.BaseStatement],
+    origin: str,
+    app: str,
+    *,
+    revision: Revision,
+    result: RevisionResult,
+) -> list[cst.BaseStatement]:
+    module = parsed.module
+    dumps = [_dump(module.code_for_node(statement)) for statement in body]
+    removed: set[int] = set()
+    for old, new in revision.statements:
+        if new is not None and _wanted_dump(new) in dumps:
+            continue  # already as scaffold wants it now
+        index = _index_of(dumps, _wanted_dump(old), removed)
+        if index is None:
+            _note_kept(parsed, body, origin=origin, app=app, change=(old, new), result=result)
+        elif new is None:
+            removed.add(index)
+        else:
+            body[index] = _replacement(module, body[index], old, new)
+            dumps[index] = _wanted_dump(new)
+    staying = {_wanted_dump(statement) for statement in revision.staying}
+    return _without_statements(body, removed, [dump in staying for dump in dumps])
+
+
+def _wanted_dump(wanted: NewStatement) -> str | None:
+    return _dump(_statement_code(wanted, indent="    ", newline="\n"))
+
+
+def _index_of(dumps: list[str | None], wanted: str | None, taken: set[int]) -> int | None:
+    return next(
+        (i for i, dump in enumerate(dumps) if wanted and dump == wanted and i not in taken), None
+    )
+
+
+def _note_kept(
+    parsed: _Parsed,
+    body: list[cst.BaseStatement],
+    *,
+    origin: str,
+    app: str,
+    change: tuple[NewStatement, NewStatement | None],
+    result: RevisionResult,
+) -> None:
+    """Note the owner's changed version of a statement scaffold would take out or update."""
+    old, new = change
+    for statement in body:
+        reason = _same_purpose(statement, app, old)
+        if reason is None:
+            continue
+        result.kept.add(statement_identity(old))
+        what = "take it out" if new is None else "update it to the blueprint's new version"
+        result.notes.append(
+            f"{origin} (line {parsed.line(statement)}): kept your statement that {reason}: you "
+            f"changed it since the '{old.blueprint}' blueprint added it, so scaffold did not "
+            f"{what}"
+        )
+        return
+
+
+def _comment_line(comment: str) -> str:
+    return f"# {' '.join(comment.split())}"
+
+
+def _replacement(
+    module: cst.Module, statement: cst.BaseStatement, old: NewStatement, new: NewStatement
+) -> cst.BaseStatement:
+    """Return ``new``'s statement with ``statement``'s blank lines and (updated) comment."""
+    leading = []
+    for line in leading_lines(statement):
+        if (
+            line.comment is not None
+            and old.comment
+            and line.comment.value == _comment_line(old.comment)
+        ):
+            line = line.with_changes(comment=cst.Comment(_comment_line(new.comment)))  # noqa: PLW2901
+            if not new.comment:
+                continue
+        leading.append(line)
+    node = _statement_node(module, replace(new, comment=""), 0)
+    return node.with_changes(leading_lines=leading)
+
+
+def _without_statements(
+    body: list[cst.BaseStatement], removed: set[int], scaffolds: list[bool]
+) -> list[cst.BaseStatement]:
+    """Drop statements; the blank lines above a dropped one go to scaffold's next one."""
+    kept: list[cst.BaseStatement] = []
+    carried: list[cst.EmptyLine] = []
+    for index, statement in enumerate(body):
+        if index in removed:
+            carried = carried or _blank_prefix(statement)
+            continue
+        if carried and scaffolds[index] and not _blank_prefix(statement):
+            statement = statement.with_changes(  # noqa: PLW2901
+                leading_lines=[*carried, *leading_lines(statement)]
+            )
+        carried = []
+        kept.append(statement)
+    return kept
+
+
+def _blank_prefix(statement: cst.BaseStatement) -> list[cst.EmptyLine]:
+    lines = list(leading_lines(statement))
+    count = next((i for i, line in enumerate(lines) if line.comment is not None), len(lines))
+    return lines[:count]
+
+
+def _drop_unused_imports(
+    module: cst.Module, origin: str, package: str, imports: Sequence[ImportName]
+) -> cst.Module:
+    parsed = _Parsed.of(parse(module.code, origin))
+
+    def unused(name: str) -> bool:
+        return not any(assignment.references for assignment in parsed.scope.assignments[name])
+
+    body = remove_imports(list(parsed.module.body), imports, package=package, unused=unused)
+    return parsed.module.with_changes(body=body)

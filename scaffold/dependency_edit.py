@@ -9,6 +9,9 @@ regenerates them. It adds the requirements blueprints need, and nothing else:
 * else ``requirements.txt``: one line per missing requirement at its end;
 * else nothing is written and the requirements are listed for the owner.
 
+Taking requirements out (:func:`remove_requirements`, when the blueprints that needed them go)
+is the inverse, and only for the lines scaffold added, exactly as it wrote them.
+
 A requirement counts as present when the owner already requires a distribution of that name
 (normalised, extras and versions aside): the owner's pin wins over a blueprint's range.
 """
@@ -170,3 +173,86 @@ def _edit_requirements_txt(content: bytes, wanted: list[str]) -> DependencyEdit:
     head = content if not content or content.endswith(b"\n") else content + newline.encode()
     added = "".join(f"{item}{newline}" for item in missing).encode("utf-8")
     return DependencyEdit(path=REQUIREMENTS, content=head + added, added=missing)
+
+
+# --- taking requirements out ----------------------------------------------------------------
+
+
+def remove_requirements(read: Callable[[str], bytes | None], items: list[str]) -> DependencyEdit:
+    """Take out the requirement lines scaffold added (``items``, exactly as it wrote them).
+
+    A requirement the owner changed (another pin, say) stays, with a note. The edit is checked
+    like an addition: the file must parse and lose exactly those items, else it is left alone.
+    """
+    if not items:
+        return DependencyEdit()
+    pyproject = read(PYPROJECT)
+    if pyproject is not None:
+        edit = _remove_from_pyproject(pyproject, items)
+        if edit is not None:
+            return edit
+    requirements = read(REQUIREMENTS)
+    if requirements is not None:
+        return _remove_from_requirements_txt(requirements, items)
+    return DependencyEdit()
+
+
+def _kept_notes(path: str, items: list[str], present: list[str]) -> list[str]:
+    """Say which items the file still requires, in the owner's changed words."""
+    names = {requirement_name(item): item for item in items}
+    notes = []
+    for requirement in present:
+        item = names.get(requirement_name(requirement))
+        if item is not None and requirement.strip() != item:
+            notes.append(
+                f"kept '{requirement.strip()}' in {path}: scaffold added '{item}' and you "
+                "changed it, so it is yours now"
+            )
+    return notes
+
+
+def _remove_from_pyproject(content: bytes, items: list[str]) -> DependencyEdit | None:
+    try:
+        text = content.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    present = _project_dependencies(text)
+    if present is None:
+        return None
+    notes = _kept_notes(PYPROJECT, items, present)
+    gone = [item for item in items if item in present]
+    if not gone:
+        return DependencyEdit(path=PYPROJECT, content=content, notes=notes)
+    edited = _delete_items(text, gone)
+    if edited is None or _project_dependencies(edited) != [r for r in present if r not in gone]:
+        note = (
+            "could not edit [project].dependencies in pyproject.toml safely: take these "
+            f"requirements out yourself if nothing else needs them: {', '.join(gone)}"
+        )
+        return DependencyEdit(notes=[*notes, note])
+    return DependencyEdit(path=PYPROJECT, content=edited.encode("utf-8"), added=[], notes=notes)
+
+
+def _delete_items(text: str, items: list[str]) -> str | None:
+    span = _project_table(text)
+    match = _ARRAY.search(text, *span) if span else None
+    if match is None:
+        return None
+    body = match["body"]
+    for item in items:
+        quoted = re.escape(f'"{item}"')
+        if "\n" in body:  # one per line: the line goes
+            body = re.sub(rf"\n[ \t]*{quoted},?[ \t]*(?=\n)", "", body, count=1)
+        else:  # inline: the item and the separator before it (after it, for the first)
+            body = re.sub(rf",\s*{quoted}|{quoted}\s*,?\s*", "", body, count=1)
+    start, end = match.span("body")
+    return text[:start] + body + text[end:]
+
+
+def _remove_from_requirements_txt(content: bytes, items: list[str]) -> DependencyEdit:
+    text = content.decode("utf-8", errors="replace")
+    lines = text.splitlines(keepends=True)
+    present = [line.split("#")[0] for line in lines if not line.lstrip().startswith(("#", "-"))]
+    notes = _kept_notes(REQUIREMENTS, items, [p for p in present if p.strip()])
+    kept = [line for line in lines if line.strip() not in items]
+    return DependencyEdit(path=REQUIREMENTS, content="".join(kept).encode("utf-8"), notes=notes)

@@ -62,7 +62,7 @@ def plan_change(
     if project.record.adopted is not None:  # the owner's app module stands in for main.py
         from scaffold.adopted import plan_adopted_change
 
-        return plan_adopted_change(project, spec, sources=sources)
+        return plan_adopted_change(project, spec, sources=sources, catalog=catalog)
     selection, new_tree = render_project(spec, sources=project.sources() + sources, catalog=catalog)
     base = project.base()
     merges = [

@@ -55,6 +55,13 @@ added (``app/websockets.py``, ``app/static/...``), at their paths on disk; right
 ``requirements.txt`` are never part of it: scaffold changes them by syntax-aware edits
 (imports, ``app.add_middleware``/``mount``/``include_router`` statements, ``FastAPI(...)``
 keywords, dependency lines) that find what is already there instead of diffing against a base.
+What those edits inserted is kept in a third file, ``.scaffold/adopted.json`` (documented in
+:mod:`scaffold.adopted_memory`): the statements and ``FastAPI(...)`` keywords as scaffold
+rendered them, the imports and requirement lines it actually added, and the fixtures it merged
+into the owner's ``tests/conftest.py``. ``remove`` takes out, and ``update`` replaces, only what
+is still exactly that, offline, without the old blueprint versions. ``adopt`` writes it empty; a
+project adopted before it existed gets one at its next change. It is not inside ``base.zip``,
+because every entry there is a file scaffold owns on disk (``status`` compares them).
 """
 
 from __future__ import annotations

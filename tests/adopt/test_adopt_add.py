@@ -299,12 +299,6 @@ def test_a_file_of_the_owner_is_not_overwritten(
     )
 
 
-def test_the_tests_blueprint_is_refused(adopted: Path, cli, snapshot, error_of) -> None:
-    message = _refused(adopted, cli, snapshot, error_of, "static", "tests")
-
-    assert message.startswith("the 'tests' blueprint adds pytest fixtures to the tests/conftest.py")
-
-
 def test_an_app_changed_since_adoption_is_refused(adopted: Path, cli, snapshot, error_of) -> None:
     main = adopted / "app/main.py"
     main.write_text(main.read_text() + "\napp = CustomWrapper(app)\n")
@@ -315,23 +309,6 @@ def test_an_app_changed_since_adoption_is_refused(adopted: Path, cli, snapshot, 
         "cannot edit the app in app/main.py: 'app' is bound again at line 26 after FastAPI(...) "
         "at line 8, so scaffold cannot tell which object serves"
     )
-
-
-def test_remove_is_not_supported(everything: Path, cli, snapshot, error_of) -> None:
-    message = _refused_remove(everything, cli, snapshot, error_of)
-
-    assert message == (
-        "remove is not supported in an adopted project yet: scaffold would have to take its "
-        "statements back out of app/main.py, which it does not do (delete the blueprint's lines "
-        "from app/main.py and its files yourself)"
-    )
-
-
-def _refused_remove(project: Path, cli, snapshot, error_of) -> str:
-    before = snapshot(project)
-    message = error_of(cli("remove", "static", "-C", project))
-    assert snapshot(project) == before
-    return message
 
 
 def test_src_layout_files_land_in_the_package(tmp_path: Path, cli, files, python_in) -> None:

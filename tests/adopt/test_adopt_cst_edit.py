@@ -105,7 +105,7 @@ def test_a_keyword_is_added_in_the_layout_of_the_call(call: str, expected: str) 
     result = edit(source, keywords=(LIFESPAN,))
 
     assert result == (
-        f"from fastapi import FastAPI\nfrom app.lifespan import lifespan\n\napp = {expected}\n"
+        f"from fastapi import FastAPI\n\nfrom app.lifespan import lifespan\n\napp = {expected}\n"
     )
     assert edit(result, keywords=(LIFESPAN,)) == result
 
@@ -138,12 +138,16 @@ def test_statements_go_after_the_last_use_of_the_app_and_before_the_main_guard()
     assert sorted(added_lines(textwrap.dedent(source), result)) == [
         "\n",
         "\n",
+        "\n",
         "app.include_router(websockets.router)\n",
         'app.mount("/static", StaticFiles(directory="static"), name="static")\n',
         "from app import websockets\n",
         "from fastapi.staticfiles import StaticFiles\n",
     ]
-    assert result.index("from fastapi import FastAPI\nfrom app import websockets\n") > 0
+    imports = (
+        "import uvicorn\nfrom fastapi import FastAPI\nfrom fastapi.staticfiles import StaticFiles\n"
+    )
+    assert result.index(imports + "\nfrom app import websockets\n\napp = FastAPI()") > 0
     assert '    return {}\n\n\napp.mount("/static"' in result
     assert "app.include_router(websockets.router)\n\n\ndef helper():" in result
 

@@ -22,7 +22,11 @@ def test_adopt_finds_the_app_and_records_it(bigger: Path, cli, snapshot) -> None
     assert "Adopted app/main.py:app as project bigger (package app)" in result.stdout
     after = snapshot(bigger)
     assert {k: v for k, v in after.items() if not k.startswith(".scaffold/")} == before
-    assert sorted(set(after) - set(before)) == [".scaffold/base.zip", ".scaffold/project.toml"]
+    assert sorted(set(after) - set(before)) == [
+        ".scaffold/adopted.json",
+        ".scaffold/base.zip",
+        ".scaffold/project.toml",
+    ]
     record = tomllib.loads(after[".scaffold/project.toml"].decode())
     assert record["adopted"] == {
         "module": "app/main.py",
@@ -46,7 +50,11 @@ def test_adopt_json_and_dry_run_write_nothing(bigger: Path, cli, snapshot) -> No
     document = json.loads(result.stdout)
     assert document["adopted"]["module"] == "app/main.py"
     assert document["dry_run"] is True
-    assert document["files"] == [".scaffold/base.zip", ".scaffold/project.toml"]
+    assert document["files"] == [
+        ".scaffold/adopted.json",
+        ".scaffold/base.zip",
+        ".scaffold/project.toml",
+    ]
     assert snapshot(bigger) == before
 
 

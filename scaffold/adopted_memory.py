@@ -1,0 +1,122 @@
+"""What scaffold put into an adopted project's own files: ``.scaffold/adopted.json``.
+
+The owner's app module, ``pyproject.toml``/``requirements.txt`` and ``tests/conftest.py`` are
+never in ``base.zip`` (there is no generated version of them to diff against), so the record
+keeps, next to ``project.toml``, what scaffold inserted into them: the statements and keywords
+as it rendered them, the imports and requirement lines it actually added, and the fixtures it
+merged into the owner's conftest. ``remove`` takes out what is still exactly that, and
+``update`` replaces it with what the blueprints render now; both work offline, because the old
+rendering is stored rather than recomputed from blueprint versions that may be gone.
+
+Format 1 (JSON, keys sorted, so the same state gives the same bytes)::
+
+    {"format": 1,
+     "statements": [{"blueprint": "static", "kind": "mount", "func": "app.mount",
+                     "args": ["...", "..."], "key": "/static", "guard": null,
+                     "comment": "...", "imports": ["pathlib:Path"]}],
+     "keywords": [{"blueprint": "lifespan", "name": "lifespan", "value": "lifespan",
+                   "imports": ["app.lifespan:lifespan"]}],
+     "imports": ["fastapi.staticfiles:StaticFiles"],      # added to the app module
+     "requirements": ["websockets>=12"],                  # lines added, as written
+     "fixtures": [{"blueprint": "tests", "name": "anyio_backend", "code": "..."}],
+     "fixture_imports": [":pytest"]}                      # added to the owner's conftest
+
+An import is ``module:name`` (``:name`` for ``import name``). A project adopted before this file
+existed has none: scaffold then assumes it inserted what the recorded blueprints render now.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from scaffold.cst_edit import AppEdits, AppKeyword, ImportName, NewStatement
+from scaffold.record import RECORD_DIR, RecordError
+
+MEMORY_PATH = f"{RECORD_DIR}/adopted.json"
+MEMORY_FORMAT = 1
+
+
+@dataclass(frozen=True)
+class Fixture:
+    """A fixture function scaffold merged into the owner's ``tests/conftest.py``."""
+
+    blueprint: str
+    name: str
+    code: str  # the function as scaffold wrote it, decorator included
+
+
+@dataclass(frozen=True)
+class Memory:
+    """What scaffold inserted into the owner's files (see the module docstring)."""
+
+    edits: AppEdits = field(default_factory=AppEdits)
+    imports: tuple[ImportName, ...] = ()
+    requirements: tuple[str, ...] = ()
+    fixtures: tuple[Fixture, ...] = ()
+    fixture_imports: tuple[ImportName, ...] = ()
+
+
+def _import(text: str) -> ImportName:
+    module, _, name = text.partition(":")
+    return ImportName(module, name)
+
+
+def _imports_text(imports: tuple[ImportName, ...]) -> list[str]:
+    return sorted({f"{item.module}:{item.name}" for item in imports})
+
+
+def _statement_data(statement: NewStatement) -> dict[str, Any]:
+    data = asdict(statement)
+    data["imports"] = [f"{i.module}:{i.name}" for i in statement.imports]
+    return data
+
+
+def _keyword_data(keyword: AppKeyword) -> dict[str, Any]:
+    data = asdict(keyword)
+    data["imports"] = [f"{i.module}:{i.name}" for i in keyword.imports]
+    return data
+
+
+def dump_memory(memory: Memory) -> bytes:
+    """Render the memory file, deterministically."""
+    data = {
+        "format": MEMORY_FORMAT,
+        "statements": [_statement_data(s) for s in memory.edits.statements],
+        "keywords": [_keyword_data(k) for k in memory.edits.keywords],
+        "imports": _imports_text(memory.imports),
+        "requirements": sorted(set(memory.requirements)),
+        "fixtures": [asdict(f) for f in sorted(memory.fixtures, key=lambda f: f.name)],
+        "fixture_imports": _imports_text(memory.fixture_imports),
+    }
+    return (json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode()
+
+
+def load_memory(content: bytes, origin: str = MEMORY_PATH) -> Memory:
+    """Parse the memory file; a damaged one is an error that says so."""
+    try:
+        data = json.loads(content)
+        if data["format"] != MEMORY_FORMAT:
+            msg = f"{origin} has format {data['format']}; this scaffold reads {MEMORY_FORMAT}"
+            raise RecordError(msg, hint="upgrade scaffold")
+        statements = tuple(
+            NewStatement(
+                **{**s, "args": tuple(s["args"]), "imports": tuple(map(_import, s["imports"]))}
+            )
+            for s in data["statements"]
+        )
+        keywords = tuple(
+            AppKeyword(**{**k, "imports": tuple(map(_import, k["imports"]))})
+            for k in data["keywords"]
+        )
+        return Memory(
+            edits=AppEdits(statements=statements, keywords=keywords),
+            imports=tuple(map(_import, data["imports"])),
+            requirements=tuple(data["requirements"]),
+            fixtures=tuple(Fixture(**f) for f in data["fixtures"]),
+            fixture_imports=tuple(map(_import, data["fixture_imports"])),
+        )
+    except (ValueError, KeyError, TypeError) as error:
+        msg = f"{origin} is damaged ({type(error).__name__}: {error})"
+        raise RecordError(msg, hint="restore it from version control") from None

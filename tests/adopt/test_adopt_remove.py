@@ -1,0 +1,274 @@
+"""``scaffold remove`` in an adopted project: what a blueprint put in goes, the owner's stays."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from typing import TYPE_CHECKING
+
+import pytest
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+EVERYTHING = ("static", "templates", "websockets", "middleware", "lifespan")
+OWNER_TEST = """\
+from fastapi.testclient import TestClient
+
+from app.main import app
+
+
+def test_the_owners_root_answers() -> None:
+    with TestClient(app) as client:
+        response = client.get("/", params={"token": "jessica"})
+
+    assert response.json() == {"message": "Hello Bigger Applications!"}
+"""
+
+
+def only_scaffold(snapshot: dict[str, bytes]) -> dict[str, bytes]:
+    """The files that are not scaffold's record."""
+    return {path: data for path, data in snapshot.items() if not path.startswith(".scaffold/")}
+
+
+def test_remove_after_add_gives_the_owners_files_back(
+    adopted: Path, cli, snapshot, main_py: str
+) -> None:
+    before = only_scaffold(snapshot(adopted))
+    assert cli("add", *EVERYTHING, "-C", adopted).exit_code == 0
+
+    result = cli("remove", *EVERYTHING, "settings", "-C", adopted)
+
+    assert result.exit_code == 0, result.output
+    assert (adopted / "app/main.py").read_text() == main_py
+    assert only_scaffold(snapshot(adopted)) == before
+    record = (adopted / ".scaffold/project.toml").read_text()
+    assert "[blueprints.static]" not in record
+    assert "[blueprints.base]" in record
+    memory = json.loads((adopted / ".scaffold/adopted.json").read_text())
+    assert memory["statements"] == memory["keywords"] == memory["requirements"] == []
+
+
+def test_removing_one_blueprint_leaves_the_others(adopted: Path, cli, main_py: str) -> None:
+    assert cli("add", "static", "websockets", "-C", adopted).exit_code == 0
+    with_both = (adopted / "app/main.py").read_text()
+
+    result = cli("remove", "static", "-C", adopted)
+
+    assert result.exit_code == 0, result.output
+    main = (adopted / "app/main.py").read_text()
+    assert "app.mount(" not in main
+    assert "StaticFiles" not in main
+    assert "from pathlib import Path" not in main
+    assert "app.include_router(websockets.router)" in main
+    assert not (adopted / "app/static").exists()
+    assert (adopted / "app/websockets.py").is_file()
+    # Adding it back gives the same module as adding both at once.
+    assert cli("add", "static", "-C", adopted).exit_code == 0
+    assert (adopted / "app/main.py").read_text() == with_both
+    assert cli("remove", "static", "websockets", "-C", adopted).exit_code == 0
+    assert (adopted / "app/main.py").read_text() == main_py
+
+
+def test_removing_twice_changes_nothing_the_second_time(adopted: Path, cli, snapshot) -> None:
+    assert cli("add", "static", "-C", adopted).exit_code == 0
+    assert cli("remove", "static", "-C", adopted).exit_code == 0
+    before = snapshot(adopted)
+
+    result = cli("remove", "static", "-C", adopted)
+
+    assert result.exit_code == 0, result.output
+    assert "not part of the project: static" in result.stdout
+    assert snapshot(adopted) == before
+
+
+def test_the_owners_comments_and_layout_around_the_lines_survive(adopted: Path, cli) -> None:
+    main = adopted / "app/main.py"
+    assert cli("add", "static", "lifespan", "-C", adopted).exit_code == 0
+    edited = main.read_text().replace(
+        "app.include_router(users.router)\n",
+        "app.include_router(users.router)  # users first\n\n# Owner's note.\nVERSION = 2\n",
+    )
+    main.write_text(edited)
+
+    result = cli("remove", "static", "lifespan", "-C", adopted)
+
+    assert result.exit_code == 0, result.output
+    text = main.read_text()
+    assert "app.include_router(users.router)  # users first\n\n# Owner's note.\nVERSION = 2\n" in (
+        text
+    )
+    assert "app = FastAPI(dependencies=[Depends(get_query_token)])\n" in text
+    assert "lifespan" not in text
+    assert "mount" not in text
+
+
+def test_an_edited_statement_is_kept_and_said_so(adopted: Path, cli) -> None:
+    main = adopted / "app/main.py"
+    assert cli("add", "middleware", "-C", adopted).exit_code == 0
+    gzip = "app.add_middleware(GZipMiddleware, minimum_size=get_settings().gzip_minimum_size)"
+    main.write_text(
+        main.read_text().replace(gzip, "app.add_middleware(GZipMiddleware, minimum_size=10)")
+    )
+
+    result = cli("remove", "middleware", "settings", "--json", "-C", adopted)
+
+    assert result.exit_code == 0, result.output
+    document = json.loads(result.stdout)
+    [note] = [n for n in document["notes"] if "GZipMiddleware" in n]
+    assert note == (
+        "app/main.py (line 38): kept your statement that adds GZipMiddleware: you changed it "
+        "since the 'middleware' blueprint added it, so scaffold did not take it out"
+    )
+    text = main.read_text()
+    assert "app.add_middleware(GZipMiddleware, minimum_size=10)" in text
+    assert "from fastapi.middleware.gzip import GZipMiddleware" in text  # still read
+    assert "CORSMiddleware" not in text
+    assert "get_settings" not in text
+    compile(text, "main.py", "exec")
+
+
+def test_an_edited_keyword_is_kept_and_said_so(adopted: Path, cli) -> None:
+    main = adopted / "app/main.py"
+    assert cli("add", "lifespan", "-C", adopted).exit_code == 0
+    main.write_text(main.read_text().replace("lifespan=lifespan)", "lifespan=my_lifespan)"))
+
+    result = cli("remove", "lifespan", "-C", adopted)
+
+    assert result.exit_code == 0, result.output
+    assert "kept your lifespan=my_lifespan" in " ".join(result.stdout.split())
+    assert "lifespan=my_lifespan)" in main.read_text()
+
+
+def test_a_blueprint_file_the_owner_edited_is_not_deleted_blind(adopted: Path, cli) -> None:
+    assert cli("add", "websockets", "-C", adopted).exit_code == 0
+    websockets = adopted / "app/websockets.py"
+    websockets.write_text(websockets.read_text() + "\nMINE = True\n")
+
+    result = cli("remove", "websockets", "-C", adopted)
+
+    assert result.exit_code == 1, result.output  # a conflict: the owner's lines are kept
+    assert "MINE = True" in websockets.read_text()
+    assert "<<<<<<< yours" in websockets.read_text()
+    assert "websockets" not in (adopted / "app/main.py").read_text()
+
+
+def test_a_required_blueprint_is_not_removed(adopted: Path, cli, snapshot, error_of) -> None:
+    assert cli("add", "middleware", "-C", adopted).exit_code == 0
+    before = snapshot(adopted)
+
+    message = error_of(cli("remove", "settings", "-C", adopted))
+
+    assert message == (
+        "cannot remove 'settings': middleware requires it (remove middleware too, or keep it)"
+    )
+    assert snapshot(adopted) == before
+
+
+def test_dry_run_shows_the_removal_and_writes_nothing(adopted: Path, cli, snapshot) -> None:
+    assert cli("add", "static", "-C", adopted).exit_code == 0
+    before = snapshot(adopted)
+
+    result = cli("remove", "static", "--dry-run", "-C", adopted)
+
+    assert result.exit_code == 0, result.output
+    assert "-app.mount(" in result.stdout
+    assert snapshot(adopted) == before
+
+
+@pytest.mark.parametrize(
+    "dependencies",
+    [
+        '[\n    "fastapi",  # web\n]',
+        '["fastapi"]',
+        "[\n    # the framework\n    'fastapi',\n]",
+    ],
+)
+def test_pyproject_requirements_go_again(adopted: Path, cli, files, dependencies: str) -> None:
+    (adopted / "requirements.txt").unlink()
+    pyproject = f'[project]\nname = "bigger"\ndependencies = {dependencies}\n\n[tool.x]\ny = 1\n'
+    files(adopted, {"pyproject.toml": pyproject})
+    assert cli("add", "websockets", "templates", "-C", adopted).exit_code == 0
+    assert '"websockets>=12"' in (adopted / "pyproject.toml").read_text()
+
+    result = cli("remove", "websockets", "templates", "-C", adopted)
+
+    assert result.exit_code == 0, result.output
+    assert (adopted / "pyproject.toml").read_text() == pyproject
+
+
+def test_a_requirement_the_owner_repinned_stays(adopted: Path, cli) -> None:
+    requirements = adopted / "requirements.txt"
+    assert cli("add", "websockets", "templates", "-C", adopted).exit_code == 0
+    requirements.write_text(requirements.read_text().replace("websockets>=12", "websockets==13.1"))
+
+    result = cli("remove", "websockets", "templates", "-C", adopted)
+
+    assert result.exit_code == 0, result.output
+    assert requirements.read_text() == "fastapi[standard]>=0.115\nwebsockets==13.1\n"
+    assert "kept 'websockets==13.1' in requirements.txt" in " ".join(result.stdout.split())
+
+
+def test_a_requirement_the_owner_had_is_not_taken(adopted: Path, cli) -> None:
+    requirements = adopted / "requirements.txt"
+    requirements.write_text("fastapi[standard]>=0.115\njinja2\n")
+    assert cli("add", "templates", "-C", adopted).exit_code == 0
+
+    assert cli("remove", "templates", "-C", adopted).exit_code == 0
+
+    assert requirements.read_text() == "fastapi[standard]>=0.115\njinja2\n"
+
+
+def test_the_owners_pytest_passes_after_add_and_remove(adopted: Path, cli, files) -> None:
+    files(adopted, {"tests/test_root.py": OWNER_TEST})
+    assert cli("add", "tests", *EVERYTHING, "-C", adopted).exit_code == 0
+    files(
+        adopted,
+        {
+            "tests/test_added.py": """\
+                import pytest
+
+
+                @pytest.mark.anyio
+                async def test_lifespan_and_static(client) -> None:
+                    assert client.get("/static/css/app.css").status_code == 200
+                    assert client.app.state.http_client is not None
+                """
+        },
+    )
+    run_pytest(adopted, expect="2 passed")
+    (adopted / "tests/test_added.py").unlink()
+
+    result = cli("remove", "tests", *EVERYTHING, "settings", "-C", adopted)
+
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in (adopted / "tests").iterdir() if p.suffix == ".py") == [
+        "test_root.py"
+    ]
+    run_pytest(adopted, expect="1 passed")
+
+
+def run_pytest(project: Path, *, expect: str) -> None:
+    completed = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:xdist"],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert completed.returncode == 0, completed.stdout[-4000:] + completed.stderr[-2000:]
+    assert expect in completed.stdout, completed.stdout[-2000:]
+
+
+def test_a_project_adopted_before_the_memory_file_can_still_remove(
+    adopted: Path, cli, main_py: str
+) -> None:
+    assert cli("add", "static", "websockets", "-C", adopted).exit_code == 0
+    (adopted / ".scaffold/adopted.json").unlink()
+
+    result = cli("remove", "static", "websockets", "-C", adopted)
+
+    assert result.exit_code == 0, result.output
+    assert (adopted / "app/main.py").read_text() == main_py
