@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 import typer
 
 from scaffold import __version__
+from scaffold.cli_blueprint import blueprint_app
 
 if TYPE_CHECKING:
     from collections.abc import Collection, Iterator
@@ -723,6 +724,9 @@ def _latest_versions(project: Project, catalog: Catalog, *, strict: bool) -> dic
             raise
         _note(f"newer versions not checked: {error}")
         return {}
+
+
+app.add_typer(blueprint_app, name="blueprint")
 
 
 def main() -> None:
