@@ -164,8 +164,7 @@ def as_source(value: SourceLike) -> Source:
     if isinstance(value, Source):
         return value
     if isinstance(value, Path):
-        path = value.absolute()
-        return Source("folder", str(path), spelling=str(path))
+        return parse_source(str(value), base=Path.cwd())
     return parse_source(value, base=Path.cwd())
 
 

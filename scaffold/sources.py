@@ -116,20 +116,25 @@ def _parse_location(spec: str, *, base: Path, layer: Layer) -> Source:
     if spec.startswith("git+"):
         location, ref = _split_ref(spec.removeprefix("git+"))
         if not (_URL_SCHEME.match(location) or _SCP_LIKE.match(location)):
-            location = str((base / location).absolute())
+            location = str(_local(base, location))
         return Source("git", location, ref, layer=layer, spelling=f"git+{location}")
     if _URL_SCHEME.match(spec) or _SCP_LIKE.match(spec):
         location, ref = _split_ref(spec)
         return Source("git", location, ref, layer=layer, spelling=location)
     location, ref = _split_ref(spec)
-    path = (base / location).absolute()
+    path = _local(base, location)
     if ref is not None and _is_git_repository(path):
         return Source("git", str(path), ref, layer=layer, spelling=f"git+{path}")
     if ref is None and not (path / "blueprint.toml").exists() and _is_bare(path):
         return Source("git", str(path), None, layer=layer, spelling=f"git+{path}")
     # A folder whose name holds '@' (and is not a repository) is still a folder.
-    folder = (base / spec).absolute()
+    folder = _local(base, spec)
     return Source("folder", str(folder), layer=layer, spelling=str(folder))
+
+
+def _local(base: Path, text: str) -> Path:
+    """Return an absolute, normalised path: ``proj/../bp`` and ``bp`` are one source."""
+    return Path(os.path.normpath(base / text))
 
 
 def _is_bare(path: Path) -> bool:

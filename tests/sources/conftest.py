@@ -106,6 +106,32 @@ def git(*args: str, cwd: Path) -> str:
     return done.stdout.strip()
 
 
+@pytest.fixture
+def commit() -> Callable[[Path, str], None]:
+    """Commit everything in a project: ``commit(project, message)``."""
+
+    def run(project: Path, message: str) -> None:
+        git("add", "-A", cwd=project)
+        git("commit", "-q", "-m", message, cwd=project)
+
+    return run
+
+
+@pytest.fixture
+def new_service(tmp_path: Path, commit: Callable[[Path, str], None]) -> Callable[[], Path]:
+    """Generate ``svc`` (settings + tests) in ``tmp_path`` as a committed git repository."""
+
+    def make() -> Path:
+        result = invoke("new", "svc", "-b", "settings", "-b", "tests", "--no-input", "-o", tmp_path)
+        assert result.exit_code == 0, result.output
+        project = tmp_path / "svc"
+        git("init", "-q", "-b", "main", cwd=project)
+        commit(project, "generated")
+        return project
+
+    return make
+
+
 @dataclass
 class Repo:
     """A git repository holding blueprints, released by tags."""

@@ -10,12 +10,8 @@ import sys
 import tomllib
 from typing import TYPE_CHECKING
 
-from conftest import git
-
 if TYPE_CHECKING:
     from pathlib import Path
-
-    pass
 
 WORKFLOW = ".github/workflows/acme-ci.yml"
 
@@ -24,27 +20,13 @@ def _record(project: Path) -> dict:
     return tomllib.loads((project / ".scaffold" / "project.toml").read_text())
 
 
-def _new_service(cli, tmp_path: Path) -> Path:
-    result = cli("new", "svc", "-b", "settings", "-b", "tests", "--no-input", "-o", tmp_path)
-    assert result.exit_code == 0, result.output
-    project = tmp_path / "svc"
-    git("init", "-q", "-b", "main", cwd=project)
-    _commit(project, "generated")
-    return project
-
-
-def _commit(project: Path, message: str) -> None:
-    git("add", "-A", cwd=project)
-    git("commit", "-q", "-m", message, cwd=project)
-
-
 def test_an_org_blueprint_is_added_at_a_tag_checked_updated_and_checked_again(
-    cli, cli_json, acme_repo, tmp_path: Path
+    cli, cli_json, acme_repo, tmp_path: Path, new_service, commit
 ) -> None:
-    project = _new_service(cli, tmp_path)
+    project = new_service()
     main_py = project / "svc" / "main.py"
     main_py.write_text(main_py.read_text() + "\n# the owner's own line\n")
-    _commit(project, "owner edit")
+    commit(project, "owner edit")
 
     added = cli("add", "acme-service", "--source", f"{acme_repo.path}@v1.0.0", "-C", project)
     assert added.exit_code == 0, added.output
@@ -55,7 +37,7 @@ def test_an_org_blueprint_is_added_at_a_tag_checked_updated_and_checked_again(
     assert len(record["commit"]) == 40
     assert "acme pipeline 1.0.0" in (project / WORKFLOW).read_text()
     assert "AcmeHeaderMiddleware" in main_py.read_text()
-    _commit(project, "add acme")
+    commit(project, "add acme")
 
     # CI: a newer tag exists, so check fails and says which blueprint and what to run.
     code, report = cli_json("check", "-C", project)
@@ -74,7 +56,7 @@ def test_an_org_blueprint_is_added_at_a_tag_checked_updated_and_checked_again(
     assert "acme pipeline 2.0.0" in (project / WORKFLOW).read_text()
     assert "# the owner's own line" in main_py.read_text()
     assert '"platform-eng"' in (project / "svc" / "config.py").read_text()
-    _commit(project, "update acme")
+    commit(project, "update acme")
 
     code, report = cli_json("check", "-C", project)
     assert (code, report["drift"]) == (0, [])
@@ -85,14 +67,14 @@ def test_an_org_blueprint_is_added_at_a_tag_checked_updated_and_checked_again(
 
 
 def test_the_updated_project_passes_its_own_tests_and_serves_the_org_header(
-    cli, acme_repo, tmp_path: Path
+    cli, acme_repo, tmp_path: Path, new_service, commit
 ) -> None:
-    project = _new_service(cli, tmp_path)
+    project = new_service()
     assert (
         cli("add", "acme-service", "--source", f"{acme_repo.path}@v1.0.0", "-C", project).exit_code
         == 0
     )
-    _commit(project, "add acme")
+    commit(project, "add acme")
     assert cli("update", "-C", project).exit_code == 0
     test_file = project / "tests" / "test_acme.py"
     test_file.write_text(
@@ -123,9 +105,9 @@ def test_the_updated_project_passes_its_own_tests_and_serves_the_org_header(
 
 
 def test_a_verbatim_file_edited_by_the_owner_fails_check(
-    cli, cli_json, acme_repo, tmp_path: Path
+    cli, cli_json, acme_repo, tmp_path: Path, new_service
 ) -> None:
-    project = _new_service(cli, tmp_path)
+    project = new_service()
     assert (
         cli("add", "acme-service", "--source", f"{acme_repo.path}@v2.0.0", "-C", project).exit_code
         == 0
@@ -139,19 +121,19 @@ def test_a_verbatim_file_edited_by_the_owner_fails_check(
 
 
 def test_update_to_a_chosen_tag_and_a_downgrade_is_refused(
-    cli, cli_json, error_line, acme_repo, tmp_path: Path
+    cli, cli_json, error_line, acme_repo, tmp_path: Path, new_service, commit
 ) -> None:
-    project = _new_service(cli, tmp_path)
+    project = new_service()
     assert (
         cli("add", "acme-service", "--source", f"{acme_repo.path}@v1.0.0", "-C", project).exit_code
         == 0
     )
-    _commit(project, "add acme")
+    commit(project, "add acme")
 
     code, report = cli_json("update", "acme-service", "--to", "2.0.0", "-C", project)
     assert code == 0
     assert "moves acme-service from 1.0.0 to 2.0.0" in report["notes"]
-    _commit(project, "update")
+    commit(project, "update")
     before = (project / ".scaffold" / "project.toml").read_bytes()
 
     refused = cli("update", "--to", "v1.0.0", "-C", project)
@@ -161,13 +143,15 @@ def test_update_to_a_chosen_tag_and_a_downgrade_is_refused(
     assert (project / ".scaffold" / "project.toml").read_bytes() == before
 
 
-def test_to_an_unknown_tag_names_it(cli, error_line, acme_repo, tmp_path: Path) -> None:
-    project = _new_service(cli, tmp_path)
+def test_to_an_unknown_tag_names_it(
+    cli, error_line, acme_repo, tmp_path: Path, new_service, commit
+) -> None:
+    project = new_service()
     assert (
         cli("add", "acme-service", "--source", f"{acme_repo.path}@v1.0.0", "-C", project).exit_code
         == 0
     )
-    _commit(project, "add acme")
+    commit(project, "add acme")
 
     result = cli("update", "--to", "9.9.9", "-C", project)
 
@@ -175,8 +159,8 @@ def test_to_an_unknown_tag_names_it(cli, error_line, acme_repo, tmp_path: Path) 
     assert "no tag or commit '9.9.9'" in error_line(result)
 
 
-def test_to_needs_a_git_sourced_blueprint(cli, error_line, tmp_path: Path) -> None:
-    project = _new_service(cli, tmp_path)
+def test_to_needs_a_git_sourced_blueprint(cli, error_line, tmp_path: Path, new_service) -> None:
+    project = new_service()
 
     result = cli("update", "settings", "--to", "2.0.0", "-C", project)
 
@@ -201,26 +185,30 @@ def test_without_a_ref_the_newest_tag_is_used(cli, acme_repo, tmp_path: Path) ->
     assert _record(tmp_path / "svc")["blueprints"]["acme-service"]["ref"] == "v2.0.0"
 
 
-def test_commands_other_than_update_keep_the_recorded_tag(cli, acme_repo, tmp_path: Path) -> None:
-    project = _new_service(cli, tmp_path)
+def test_commands_other_than_update_keep_the_recorded_tag(
+    cli, acme_repo, tmp_path: Path, new_service, commit
+) -> None:
+    project = new_service()
     assert (
         cli("add", "acme-service", "--source", f"{acme_repo.path}@v1.0.0", "-C", project).exit_code
         == 0
     )
-    _commit(project, "add acme")
+    commit(project, "add acme")
 
     assert cli("add", "websockets", "-C", project).exit_code == 0
 
     assert _record(project)["blueprints"]["acme-service"]["version"] == "1.0.0"
 
 
-def test_a_fetched_commit_is_reused_offline(cli, acme_repo, tmp_path: Path) -> None:
-    project = _new_service(cli, tmp_path)
+def test_a_fetched_commit_is_reused_offline(
+    cli, acme_repo, tmp_path: Path, new_service, commit
+) -> None:
+    project = new_service()
     assert (
         cli("add", "acme-service", "--source", f"{acme_repo.path}@v1.0.0", "-C", project).exit_code
         == 0
     )
-    _commit(project, "add acme")
+    commit(project, "add acme")
     shutil.rmtree(acme_repo.path)  # the remote is gone: the cached checkout of the commit serves
 
     result = cli("add", "websockets", "-C", project)
@@ -314,9 +302,9 @@ def test_trusted_copier_tasks_run_in_the_private_staging_folder(
 
 
 def test_status_works_offline_but_check_refuses_to_pass_blind(
-    cli, cli_json, error_line, acme_repo, tmp_path: Path
+    cli, cli_json, error_line, acme_repo, tmp_path: Path, new_service
 ) -> None:
-    project = _new_service(cli, tmp_path)
+    project = new_service()
     add = cli("add", "acme-service", "--source", f"{acme_repo.path}@v1.0.0", "-C", project)
     assert add.exit_code == 0
     shutil.rmtree(acme_repo.path)
