@@ -8,10 +8,7 @@ import shutil
 import subprocess
 import sys
 import tomllib
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from pathlib import Path
+from pathlib import Path
 
 WORKFLOW = ".github/workflows/acme-ci.yml"
 
@@ -317,3 +314,32 @@ def test_status_works_offline_but_check_refuses_to_pass_blind(
     assert (acme["recorded"], acme["available"]) == ("1.0.0", "1.0.0")
     assert checked.exit_code == 2
     assert "git ls-remote failed" in error_line(checked)
+
+
+def test_the_example_org_blueprint_released_twice_from_git(
+    cli, cli_json, make_repo, new_service, commit
+) -> None:
+    """tests/org/acme-service, the guide's example, as an org would release it: tag, change, tag."""
+    example = Path(__file__).parents[1] / "org" / "acme-service"
+    repo = make_repo("acme-service")
+    shutil.copytree(example, repo.path, dirs_exist_ok=True)
+    repo.release("v1.0.0")
+    workflow = repo.path / "files" / WORKFLOW
+    workflow.write_text(workflow.read_text() + "# 1.1.0: the org's pipeline gained a step\n")
+    manifest = repo.path / "blueprint.toml"
+    manifest.write_text(manifest.read_text().replace('version = "1.0.0"', 'version = "1.1.0"'))
+    repo.release("v1.1.0")
+    project = new_service()
+
+    added = cli("add", "acme-service", "--source", f"{repo.path}@v1.0.0", "-C", project)
+    commit(project, "add the org standard")
+    stale, before = cli_json("check", "-C", project)
+    updated = cli("update", "-C", project)
+    commit(project, "update the org standard")
+    fresh, after = cli_json("check", "-C", project)
+
+    assert added.exit_code == 0, added.output
+    assert (stale, [d["kind"] for d in before["drift"]]) == (1, ["outdated"])
+    assert updated.exit_code == 0, updated.output
+    assert "gained a step" in (project / WORKFLOW).read_text()
+    assert (fresh, after["drift"]) == (0, [])
