@@ -243,3 +243,19 @@ def acme_repo(make_repo: Callable[[str], Repo]) -> Repo:
     write_acme(repo, "2.0.0", team="platform-eng")
     repo.release("v2.0.0", annotated=True)
     return repo
+
+
+@pytest.fixture
+def service_with_acme(
+    new_service: Callable[[], Path], acme_repo: Repo, commit: Callable[[Path, str], None]
+) -> Callable[..., Path]:
+    """A committed ``svc`` with acme-service added from its git repository at ``tag``."""
+
+    def make(tag: str = "v1.0.0") -> Path:
+        project = new_service()
+        result = invoke("add", "acme-service", "--source", f"{acme_repo.path}@{tag}", "-C", project)
+        assert result.exit_code == 0, result.output
+        commit(project, f"add acme {tag}")
+        return project
+
+    return make

@@ -18,7 +18,7 @@ def _record(project: Path) -> dict:
 
 
 def test_an_org_blueprint_is_added_at_a_tag_checked_updated_and_checked_again(
-    cli, cli_json, acme_repo, tmp_path: Path, new_service, commit
+    cli, cli_json, acme_repo, new_service, commit
 ) -> None:
     project = new_service()
     main_py = project / "svc" / "main.py"
@@ -64,14 +64,9 @@ def test_an_org_blueprint_is_added_at_a_tag_checked_updated_and_checked_again(
 
 
 def test_the_updated_project_passes_its_own_tests_and_serves_the_org_header(
-    cli, acme_repo, tmp_path: Path, new_service, commit
+    cli, service_with_acme
 ) -> None:
-    project = new_service()
-    assert (
-        cli("add", "acme-service", "--source", f"{acme_repo.path}@v1.0.0", "-C", project).exit_code
-        == 0
-    )
-    commit(project, "add acme")
+    project = service_with_acme()
     assert cli("update", "-C", project).exit_code == 0
     test_file = project / "tests" / "test_acme.py"
     test_file.write_text(
@@ -101,14 +96,8 @@ def test_the_updated_project_passes_its_own_tests_and_serves_the_org_header(
     assert "passed" in tests.stdout
 
 
-def test_a_verbatim_file_edited_by_the_owner_fails_check(
-    cli, cli_json, acme_repo, tmp_path: Path, new_service
-) -> None:
-    project = new_service()
-    assert (
-        cli("add", "acme-service", "--source", f"{acme_repo.path}@v2.0.0", "-C", project).exit_code
-        == 0
-    )
+def test_a_verbatim_file_edited_by_the_owner_fails_check(cli_json, service_with_acme) -> None:
+    project = service_with_acme("v2.0.0")
     (project / WORKFLOW).write_text("name: hacked\n")
 
     code, report = cli_json("check", "-C", project)
@@ -118,14 +107,9 @@ def test_a_verbatim_file_edited_by_the_owner_fails_check(
 
 
 def test_update_to_a_chosen_tag_and_a_downgrade_is_refused(
-    cli, cli_json, error_line, acme_repo, tmp_path: Path, new_service, commit
+    cli, cli_json, error_line, commit, service_with_acme
 ) -> None:
-    project = new_service()
-    assert (
-        cli("add", "acme-service", "--source", f"{acme_repo.path}@v1.0.0", "-C", project).exit_code
-        == 0
-    )
-    commit(project, "add acme")
+    project = service_with_acme()
 
     code, report = cli_json("update", "acme-service", "--to", "2.0.0", "-C", project)
     assert code == 0
@@ -140,15 +124,8 @@ def test_update_to_a_chosen_tag_and_a_downgrade_is_refused(
     assert (project / ".scaffold" / "project.toml").read_bytes() == before
 
 
-def test_to_an_unknown_tag_names_it(
-    cli, error_line, acme_repo, tmp_path: Path, new_service, commit
-) -> None:
-    project = new_service()
-    assert (
-        cli("add", "acme-service", "--source", f"{acme_repo.path}@v1.0.0", "-C", project).exit_code
-        == 0
-    )
-    commit(project, "add acme")
+def test_to_an_unknown_tag_names_it(cli, error_line, commit, service_with_acme) -> None:
+    project = service_with_acme()
 
     result = cli("update", "--to", "9.9.9", "-C", project)
 
@@ -156,7 +133,7 @@ def test_to_an_unknown_tag_names_it(
     assert "no tag or commit '9.9.9'" in error_line(result)
 
 
-def test_to_needs_a_git_sourced_blueprint(cli, error_line, tmp_path: Path, new_service) -> None:
+def test_to_needs_a_git_sourced_blueprint(cli, error_line, new_service) -> None:
     project = new_service()
 
     result = cli("update", "settings", "--to", "2.0.0", "-C", project)
@@ -182,30 +159,16 @@ def test_without_a_ref_the_newest_tag_is_used(cli, acme_repo, tmp_path: Path) ->
     assert _record(tmp_path / "svc")["blueprints"]["acme-service"]["ref"] == "v2.0.0"
 
 
-def test_commands_other_than_update_keep_the_recorded_tag(
-    cli, acme_repo, tmp_path: Path, new_service, commit
-) -> None:
-    project = new_service()
-    assert (
-        cli("add", "acme-service", "--source", f"{acme_repo.path}@v1.0.0", "-C", project).exit_code
-        == 0
-    )
-    commit(project, "add acme")
+def test_commands_other_than_update_keep_the_recorded_tag(cli, service_with_acme) -> None:
+    project = service_with_acme()
 
     assert cli("add", "websockets", "-C", project).exit_code == 0
 
     assert _record(project)["blueprints"]["acme-service"]["version"] == "1.0.0"
 
 
-def test_a_fetched_commit_is_reused_offline(
-    cli, acme_repo, tmp_path: Path, new_service, commit
-) -> None:
-    project = new_service()
-    assert (
-        cli("add", "acme-service", "--source", f"{acme_repo.path}@v1.0.0", "-C", project).exit_code
-        == 0
-    )
-    commit(project, "add acme")
+def test_a_fetched_commit_is_reused_offline(cli, acme_repo, commit, service_with_acme) -> None:
+    project = service_with_acme()
     shutil.rmtree(acme_repo.path)  # the remote is gone: the cached checkout of the commit serves
 
     result = cli("add", "websockets", "-C", project)
@@ -299,7 +262,7 @@ def test_trusted_copier_tasks_run_in_the_private_staging_folder(
 
 
 def test_status_works_offline_but_check_refuses_to_pass_blind(
-    cli, cli_json, error_line, acme_repo, tmp_path: Path, new_service
+    cli, cli_json, error_line, acme_repo, new_service
 ) -> None:
     project = new_service()
     add = cli("add", "acme-service", "--source", f"{acme_repo.path}@v1.0.0", "-C", project)
