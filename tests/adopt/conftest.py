@@ -1,22 +1,23 @@
 """Fixtures for ``scaffold adopt`` and for changing adopted projects.
 
 The project under test is the FastAPI docs' "Bigger Applications" layout, written into
-``tmp_path`` (see :data:`BIGGER_APPLICATION`). Helpers are fixtures, not an importable module, so
-this folder never clashes with the other suites on module names.
+``tmp_path`` (see :data:`BIGGER_APPLICATION`). The CLI, the cache, the terminal and the
+helpers for files, errors and snapshots come from tests/conftest.py; this suite names some of
+them its own way (``files``, ``error_of``) and snapshots files only.
 """
 
 from __future__ import annotations
 
+import functools
 import subprocess
 import sys
 import textwrap
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
-from typer.testing import CliRunner
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterator, Mapping
+    from collections.abc import Callable, Mapping
     from pathlib import Path
 
     from click.testing import Result
@@ -131,45 +132,10 @@ BIGGER_APPLICATION: dict[str, str] = {
 }
 
 
-@pytest.fixture(autouse=True, scope="session")
-def _private_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
-    """Keep scaffold's compiled-template cache out of the developer's home folder."""
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("SCAFFOLD_CACHE_DIR", str(tmp_path_factory.mktemp("scaffold-cache")))
-        yield
-
-
-@pytest.fixture(autouse=True)
-def _stable_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Fix the terminal so that messages are one line and free of colour codes."""
-    monkeypatch.setenv("COLUMNS", "200")
-    monkeypatch.setenv("TERM", "dumb")
-    monkeypatch.setenv("NO_COLOR", "1")
-    monkeypatch.setenv("_TYPER_FORCE_DISABLE_TERMINAL", "1")
-    for variable in ("FORCE_COLOR", "PY_COLORS", "GITHUB_ACTIONS", "TERMINAL_WIDTH"):
-        monkeypatch.delenv(variable, raising=False)
-    from scaffold import console
-
-    console.err_console.cache_clear()
-    console.out_console.cache_clear()
-
-
-def write_tree(root: Path, files: Mapping[str, str | bytes]) -> Path:
-    """Write ``files`` under ``root``: text is dedented, bytes are written as they are."""
-    for relative, content in files.items():
-        path = root / relative
-        path.parent.mkdir(parents=True, exist_ok=True)
-        if isinstance(content, bytes):
-            path.write_bytes(content)
-        else:
-            path.write_text(textwrap.dedent(content), encoding="utf-8")
-    return root
-
-
 @pytest.fixture
-def files() -> Callable[[Path, Mapping[str, str | bytes]], Path]:
-    """The :func:`write_tree` helper."""
-    return write_tree
+def files(file_tree: Callable[[Path, Mapping[str, Any]], Path]) -> Callable[..., Path]:
+    """Write files under a folder: ``files(root, {path: text or bytes})`` (text is dedented)."""
+    return file_tree
 
 
 @pytest.fixture
@@ -185,22 +151,9 @@ def bigger_files() -> dict[str, str]:
 
 
 @pytest.fixture
-def bigger(tmp_path: Path) -> Path:
+def bigger(tmp_path: Path, file_tree: Callable[[Path, Mapping[str, Any]], Path]) -> Path:
     """A fresh copy of the "Bigger Applications" project, not adopted yet."""
-    return write_tree(tmp_path / "bigger", BIGGER_APPLICATION)
-
-
-@pytest.fixture
-def cli() -> Callable[..., Result]:
-    """Invoke ``scaffold`` in-process; stdout and stderr are captured separately."""
-    from scaffold.cli import app
-
-    runner = CliRunner()
-
-    def invoke(*args: object) -> Result:
-        return runner.invoke(app, [str(arg) for arg in args], catch_exceptions=False)
-
-    return invoke
+    return file_tree(tmp_path / "bigger", BIGGER_APPLICATION)
 
 
 @pytest.fixture
@@ -211,34 +164,21 @@ def adopted(bigger: Path, cli: Callable[..., Result]) -> Path:
     return bigger
 
 
-def snapshot_tree(root: Path) -> dict[str, bytes]:
-    """Every file under ``root`` with its bytes (caches aside)."""
-    return {
-        path.relative_to(root).as_posix(): path.read_bytes()
-        for path in sorted(root.rglob("*"))
-        if path.is_file() and "__pycache__" not in path.parts
-    }
+@pytest.fixture
+def snapshot(snapshot: Callable[..., dict[str, bytes | None]]) -> Callable[..., dict[str, Any]]:
+    """Every file under a folder with its bytes: no folders, and no ``__pycache__``."""
+    return functools.partial(snapshot, folders=False, ignore=("__pycache__",))
 
 
 @pytest.fixture
-def snapshot() -> Callable[[Path], dict[str, bytes]]:
-    """The :func:`snapshot_tree` helper."""
-    return snapshot_tree
-
-
-def only_error(result: Result) -> str:
+def error_of(error_line: Callable[[Result], str]) -> Callable[[Result], str]:
     """Assert the CLI failed with exit 2 and one line on stderr; return the line after 'error: '."""
-    assert result.exit_code == 2, (result.exit_code, result.output)
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1, result.stderr
-    assert lines[0].startswith("error: "), lines[0]
-    return lines[0].removeprefix("error: ")
 
+    def check(result: Result) -> str:
+        assert result.exit_code == 2, (result.exit_code, result.output)
+        return error_line(result).removeprefix("error: ")
 
-@pytest.fixture
-def error_of() -> Callable[[Result], str]:
-    """The :func:`only_error` helper."""
-    return only_error
+    return check
 
 
 def run_python(project: Path, code: str) -> str:

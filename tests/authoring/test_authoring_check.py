@@ -15,8 +15,8 @@ if TYPE_CHECKING:
     from pathlib import Path
 
     from click.testing import Result
-    from conftest import BlueprintFolder
 
+    BlueprintFolder = Any  # the ``blueprints`` fixture (tests/conftest.py's BlueprintSource)
     JsonCli = Callable[..., tuple[int, dict[str, Any]]]
 
 OPTIONAL = [bp.name for bp in load_catalog(entry_points=False) if not bp.manifest.always]

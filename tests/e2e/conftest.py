@@ -3,6 +3,10 @@
 Everything runs in subprocesses with a timeout, in temporary folders. The helpers are exposed
 as fixtures (not an importable module) so that the e2e and unit suites can never clash on
 module names. Failures carry the subprocess's command, exit code, stdout and stderr.
+
+The children get the environment of the test run (less what would leak it, see
+:func:`clean_env`), so this suite opts out of tests/conftest.py's autouse fixtures: no private
+template cache and no forced terminal variables for the in-process suites' sake.
 """
 
 from __future__ import annotations
@@ -41,6 +45,16 @@ OUTPUT_LIMIT = 6000  # characters of stdout/stderr kept in failure messages
 # Environment variables that would leak this test run into the generated project's tools.
 _LEAKY_ENV = ("PYTHONPATH", "PYTHONHOME", "VIRTUAL_ENV", "PYTEST_ADDOPTS", "PYTEST_PLUGINS")
 _LEAKY_PREFIXES = ("PYTEST_XDIST_", "PYTEST_CURRENT_TEST", "UV_PROJECT", "COV_CORE_")
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _private_cache() -> None:
+    """Opt out: scaffold's subprocesses use the cache they would use outside the tests."""
+
+
+@pytest.fixture(autouse=True)
+def _stable_terminal() -> None:
+    """Opt out: the subprocesses get the terminal variables of :func:`clean_env` alone."""
 
 
 @pytest.hookimpl(tryfirst=True)  # before ``-m`` deselects

@@ -5,27 +5,24 @@ through the CLI (``-C DIR``), in process with typer's CliRunner or, where a real
 matters, in a subprocess. Pristine projects are generated once per session (per xdist worker)
 and copied per test, so a test pays for a copy, not for a generation.
 
-Helpers are fixtures, not an importable module: the test folders are not packages, and module
-names must stay unique across the whole tests/ tree.
+The cache, the terminal, ``cli``, ``cli_json``, ``error_line``, ``snapshot`` and throwaway
+blueprints (``source``, here rewritten from scratch on every ``add``) come from tests/conftest.py.
 """
 
 from __future__ import annotations
 
-import json
+import functools
 import os
 import shutil
 import subprocess
 import sys
-import textwrap
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
-from typer.testing import CliRunner
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterator, Mapping
+    from collections.abc import Callable
 
     from click.testing import Result
 
@@ -40,101 +37,12 @@ _LEAKY_PREFIXES = ("PYTEST_XDIST_", "PYTEST_CURRENT_TEST", "COV_CORE_", "EVO_APP
 
 
 # --------------------------------------------------------------------------------------------
-# Environment
-# --------------------------------------------------------------------------------------------
-
-
-@pytest.fixture(autouse=True, scope="session")
-def _private_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
-    """Keep scaffold's compiled-template cache out of the developer's home folder."""
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("SCAFFOLD_CACHE_DIR", str(tmp_path_factory.mktemp("scaffold-cache")))
-        yield
-
-
-def _clear_consoles() -> None:
-    from scaffold import console
-
-    for factory in (console.err_console, console.out_console):
-        clear = getattr(factory, "cache_clear", None)
-        if clear is not None:
-            clear()
-
-
-@pytest.fixture(autouse=True)
-def _stable_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Fix rich's and typer's idea of the terminal, so output assertions do not depend on it."""
-    monkeypatch.setenv("COLUMNS", "200")
-    monkeypatch.setenv("LINES", "50")
-    monkeypatch.setenv("TERM", "dumb")
-    monkeypatch.setenv("NO_COLOR", "1")
-    monkeypatch.setenv("_TYPER_FORCE_DISABLE_TERMINAL", "1")
-    for variable in ("FORCE_COLOR", "PY_COLORS", "GITHUB_ACTIONS", "TERMINAL_WIDTH", "CLICOLOR"):
-        monkeypatch.delenv(variable, raising=False)
-    _clear_consoles()
-
-
-@pytest.fixture
-def clear_consoles() -> Callable[[], None]:
-    """Forget scaffold's cached consoles (after changing the terminal's environment)."""
-    return _clear_consoles
-
-
-# --------------------------------------------------------------------------------------------
-# The CLI
-# --------------------------------------------------------------------------------------------
-
-
-def _invoke(*args: object, input: str | None = None) -> Result:
-    from scaffold.cli import app
-
-    return CliRunner().invoke(app, [str(a) for a in args], input=input, catch_exceptions=False)
-
-
-@pytest.fixture
-def cli() -> Callable[..., Result]:
-    """Invoke ``scaffold`` in process; stdout and stderr are captured separately.
-
-    Exceptions are not caught: a traceback from the CLI fails the test with its own traceback.
-    """
-    return _invoke
-
-
-@pytest.fixture
-def cli_json() -> Callable[..., tuple[int, dict[str, Any]]]:
-    """Invoke ``scaffold ... --json``; return the exit code and the one JSON document."""
-
-    def invoke(*args: object) -> tuple[int, dict[str, Any]]:
-        result = _invoke(*args, "--json")
-        try:
-            document = json.loads(result.stdout)
-        except json.JSONDecodeError:  # pragma: no cover - the message is the point
-            pytest.fail(f"stdout is not one JSON document:\n{result.stdout}\n{result.stderr}")
-        return result.exit_code, document
-
-    return invoke
-
-
-def one_line_error(result: Result) -> str:
-    """Assert the CLI failed with exactly one line on stderr starting 'error:'; return it."""
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1, result.stderr
-    assert lines[0].startswith("error: "), lines[0]
-    return lines[0]
-
-
-@pytest.fixture
-def error_line() -> Callable[[Result], str]:
-    """The :func:`one_line_error` helper."""
-    return one_line_error
-
-
-# --------------------------------------------------------------------------------------------
 # Projects
 # --------------------------------------------------------------------------------------------
 
 
 def generate(
+    cli: Callable[..., Result],
     destination: Path,
     blueprints: tuple[str, ...],
     *,
@@ -150,14 +58,14 @@ def generate(
         args += ["-O", option]
     for folder in sources:
         args += ["--source", folder]
-    result = _invoke(*args)
+    result = cli(*args)
     assert result.exit_code == 0, result.output
     return destination / name
 
 
 @pytest.fixture(scope="session")
 def pristine(
-    tmp_path_factory: pytest.TempPathFactory, _private_cache: None
+    tmp_path_factory: pytest.TempPathFactory, _private_cache: None, cli: Callable[..., Result]
 ) -> Callable[[tuple[str, ...]], Path]:
     """Return the pristine project for a set of built-in blueprints, generated once."""
     made: dict[tuple[str, ...], Path] = {}
@@ -165,7 +73,7 @@ def pristine(
     def get(blueprints: tuple[str, ...]) -> Path:
         key = tuple(sorted(blueprints))
         if key not in made:
-            made[key] = generate(tmp_path_factory.mktemp("pristine"), key)
+            made[key] = generate(cli, tmp_path_factory.mktemp("pristine"), key)
         return made[key]
 
     return get
@@ -189,23 +97,9 @@ def make_project(
 
 
 @pytest.fixture
-def new_project() -> Callable[..., Path]:
+def new_project(cli: Callable[..., Result]) -> Callable[..., Path]:
     """The :func:`generate` helper (for projects from throwaway blueprint sources)."""
-    return generate
-
-
-def snapshot_tree(root: Path) -> dict[str, bytes | None]:
-    """Every file (path -> bytes) and folder (path -> None) under ``root``."""
-    return {
-        path.relative_to(root).as_posix(): (None if path.is_dir() else path.read_bytes())
-        for path in sorted(root.rglob("*"))
-    }
-
-
-@pytest.fixture
-def snapshot() -> Callable[[Path], dict[str, bytes | None]]:
-    """The :func:`snapshot_tree` helper."""
-    return snapshot_tree
+    return functools.partial(generate, cli)
 
 
 def staging_leftovers(root: Path) -> list[str]:
@@ -239,48 +133,10 @@ def edit() -> Callable[[Path, str, str], None]:
 # --------------------------------------------------------------------------------------------
 
 
-def build_file_tree(root: Path, tree: Mapping[str, Any]) -> Path:
-    """Write ``tree`` under ``root``: str values as UTF-8 text (dedented), bytes as they are."""
-    root.mkdir(parents=True, exist_ok=True)
-    for relative, content in tree.items():
-        path = root / relative
-        path.parent.mkdir(parents=True, exist_ok=True)
-        if isinstance(content, bytes):
-            path.write_bytes(content)
-        else:
-            path.write_text(textwrap.dedent(content), encoding="utf-8")
-    return root
-
-
-@dataclass
-class BlueprintSource:
-    """A folder of throwaway blueprints, usable as ``--source``."""
-
-    root: Path
-
-    def add(
-        self,
-        name: str,
-        manifest: str = "",
-        files: Mapping[str, Any] | None = None,
-        *,
-        version: str = "1.0.0",
-    ) -> Path:
-        """(Re)write blueprint ``name`` from scratch: its manifest and its files."""
-        folder = self.root / name
-        if folder.exists():
-            shutil.rmtree(folder)
-        header = f'name = "{name}"\nsummary = "The {name} blueprint"\nversion = "{version}"\n'
-        build_file_tree(folder, {"blueprint.toml": header + textwrap.dedent(manifest)})
-        if files:
-            build_file_tree(folder / "files", files)
-        return folder
-
-
 @pytest.fixture
-def source(tmp_path: Path) -> BlueprintSource:
-    """An empty folder of blueprints in ``tmp_path`` (an absolute path)."""
-    return BlueprintSource(tmp_path.resolve() / "blueprints")
+def source(tmp_path: Path, make_source: Callable[..., Any]) -> Any:
+    """An empty folder of blueprints in ``tmp_path`` (an absolute path); ``add`` rewrites one."""
+    return make_source(tmp_path.resolve() / "blueprints", rewrite=True)
 
 
 # --------------------------------------------------------------------------------------------

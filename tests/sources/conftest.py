@@ -3,19 +3,20 @@
 Every test gets its own cache (git checkouts land there) and a user config file that does not
 exist, so nothing from the developer's machine leaks in. Git repositories are real ones made in
 ``tmp_path`` with ``git``, tagged like an org would tag its releases.
+
+The terminal, ``cli``, ``cli_json`` and ``error_line`` come from tests/conftest.py; this suite
+overrides its session-wide cache with one per test.
 """
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import textwrap
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import pytest
-from typer.testing import CliRunner
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -34,63 +35,19 @@ GIT_ENV = {
 
 
 @pytest.fixture(autouse=True)
-def _isolated(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    """A private cache and config per test; a fixed, plain terminal."""
+def _private_cache(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """A private cache per test (git checkouts land there), not one per session."""
     monkeypatch.setenv("SCAFFOLD_CACHE_DIR", str(tmp_path / "cache"))
+
+
+@pytest.fixture(autouse=True)
+def _isolated(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """A user config that does not exist, no sources or trust from the environment, git's own."""
     monkeypatch.setenv("SCAFFOLD_CONFIG", str(tmp_path / "no-user-config.toml"))
-    for variable in ("SCAFFOLD_SOURCES", "SCAFFOLD_TRUSTED", "FORCE_COLOR", "GITHUB_ACTIONS"):
+    for variable in ("SCAFFOLD_SOURCES", "SCAFFOLD_TRUSTED"):
         monkeypatch.delenv(variable, raising=False)
-    monkeypatch.setenv("COLUMNS", "200")
-    monkeypatch.setenv("NO_COLOR", "1")
-    monkeypatch.setenv("TERM", "dumb")
-    monkeypatch.setenv("_TYPER_FORCE_DISABLE_TERMINAL", "1")
     for key, value in GIT_ENV.items():
         monkeypatch.setenv(key, value)
-    from scaffold import console
-
-    for factory in (console.err_console, console.out_console):
-        getattr(factory, "cache_clear", lambda: None)()
-
-
-def invoke(*args: object) -> Result:
-    """Run ``scaffold`` in process (exceptions propagate: a traceback fails the test)."""
-    from scaffold.cli import app
-
-    return CliRunner().invoke(app, [str(a) for a in args], catch_exceptions=False)
-
-
-@pytest.fixture
-def cli() -> Callable[..., Result]:
-    """The :func:`invoke` helper."""
-    return invoke
-
-
-@pytest.fixture
-def cli_json() -> Callable[..., tuple[int, dict[str, Any]]]:
-    """Run ``scaffold ... --json``; return the exit code and the parsed document."""
-
-    def run(*args: object) -> tuple[int, dict[str, Any]]:
-        result = invoke(*args, "--json")
-        try:
-            return result.exit_code, json.loads(result.stdout)
-        except json.JSONDecodeError:  # pragma: no cover - the message is the point
-            pytest.fail(f"not one JSON document:\n{result.stdout}\n{result.stderr}")
-
-    return run
-
-
-def one_line_error(result: Result) -> str:
-    """Assert one ``error:`` line on stderr and return it."""
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1, result.stderr
-    assert lines[0].startswith("error: "), lines[0]
-    return lines[0]
-
-
-@pytest.fixture
-def error_line() -> Callable[[Result], str]:
-    """The :func:`one_line_error` helper."""
-    return one_line_error
 
 
 def git(*args: str, cwd: Path) -> str:
@@ -118,11 +75,13 @@ def commit() -> Callable[[Path, str], None]:
 
 
 @pytest.fixture
-def new_service(tmp_path: Path, commit: Callable[[Path, str], None]) -> Callable[[], Path]:
+def new_service(
+    tmp_path: Path, cli: Callable[..., Result], commit: Callable[[Path, str], None]
+) -> Callable[[], Path]:
     """Generate ``svc`` (settings + tests) in ``tmp_path`` as a committed git repository."""
 
     def make() -> Path:
-        result = invoke("new", "svc", "-b", "settings", "-b", "tests", "--no-input", "-o", tmp_path)
+        result = cli("new", "svc", "-b", "settings", "-b", "tests", "--no-input", "-o", tmp_path)
         assert result.exit_code == 0, result.output
         project = tmp_path / "svc"
         git("init", "-q", "-b", "main", cwd=project)
@@ -247,13 +206,16 @@ def acme_repo(make_repo: Callable[[str], Repo]) -> Repo:
 
 @pytest.fixture
 def service_with_acme(
-    new_service: Callable[[], Path], acme_repo: Repo, commit: Callable[[Path, str], None]
+    new_service: Callable[[], Path],
+    acme_repo: Repo,
+    cli: Callable[..., Result],
+    commit: Callable[[Path, str], None],
 ) -> Callable[..., Path]:
     """A committed ``svc`` with acme-service added from its git repository at ``tag``."""
 
     def make(tag: str = "v1.0.0") -> Path:
         project = new_service()
-        result = invoke("add", "acme-service", "--source", f"{acme_repo.path}@{tag}", "-C", project)
+        result = cli("add", "acme-service", "--source", f"{acme_repo.path}@{tag}", "-C", project)
         assert result.exit_code == 0, result.output
         commit(project, f"add acme {tag}")
         return project
