@@ -1006,14 +1006,6 @@ def _template_files(files_dir: Path) -> list[Path]:
     return found
 
 
-def _claim(owners: dict[str, str], target: str, name: str) -> None:
-    """Record that ``name`` writes ``target``; a second writer is an error."""
-    if target in owners:
-        msg = f"both '{owners[target]}' and '{name}' write {target}"
-        raise BlueprintError(msg, hint="a file belongs to one blueprint; use contributions")
-    owners[target] = name
-
-
 def _claim_folded(owners: dict[str, tuple[str, str]], target: str, name: str) -> None:
     """Record that blueprint ``name`` writes ``target``; a second writer is an error.
 
