@@ -20,6 +20,7 @@ from scaffold.sources import BUILTIN_SOURCE, Source, merge_sources, parse_source
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
+    from importlib.metadata import EntryPoint
 
 MANIFEST = "blueprint.toml"
 
@@ -223,56 +224,12 @@ def _package_folder(name: str) -> Path:
     raise BlueprintError(msg, hint="install the package, or drop the pkg: source")
 
 
-@dataclass(frozen=True)
-class _EntryPoint:
-    name: str
-    value: str
-
-
-def _entry_points() -> list[_EntryPoint]:
-    """Read the ``scaffold.blueprints`` entry points of the installed distributions.
-
-    The same ``entry_points.txt`` files ``importlib.metadata`` reads, scanned directly:
-    importing ``importlib.metadata`` (and the email package it parses metadata with) costs
-    ~25 ms, more than the scan, on every command that loads blueprints. The first
-    distribution on ``sys.path`` that names an entry point wins, as for imports.
-    """
-    import os
-    import sys
+def _entry_points() -> list[EntryPoint]:
+    from importlib.metadata import entry_points
 
     from scaffold.sources import ENTRY_POINT_GROUP
 
-    header = f"[{ENTRY_POINT_GROUP}]"
-    found: dict[str, _EntryPoint] = {}
-    for folder in sys.path:
-        try:
-            names = sorted(os.listdir(folder or "."))  # noqa: PTH208  # names only, no Path objects
-        except OSError:
-            continue  # a zip file on sys.path, or a folder that went away
-        for name in names:
-            if not name.endswith((".dist-info", ".egg-info")):
-                continue
-            try:
-                text = Path(folder or ".", name, "entry_points.txt").read_text(encoding="utf-8")
-            except (OSError, UnicodeDecodeError):
-                continue
-            if header in text:
-                for entry in _section(text, header):
-                    found.setdefault(entry.name, entry)
-    return list(found.values())
-
-
-def _section(text: str, header: str) -> list[_EntryPoint]:
-    """Return the ``name = value`` lines of one INI section of an ``entry_points.txt``."""
-    entries, inside = [], False
-    for raw in text.splitlines():
-        line = raw.strip()
-        if line.startswith("["):
-            inside = line == header
-        elif inside and "=" in line and not line.startswith(("#", ";")):
-            name, _, value = line.partition("=")
-            entries.append(_EntryPoint(name.strip(), value.strip()))
-    return entries
+    return list(entry_points(group=ENTRY_POINT_GROUP))
 
 
 def installed_sources() -> list[Source]:

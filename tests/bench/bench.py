@@ -340,6 +340,33 @@ def verify_copier(venv: Path, template: Path, reference: dict[str, bytes], runs_
     log(f"copier reproduces scaffold's {len(reference)} files")
 
 
+def org_project(scaffold: str, env: dict[str, str], workdir: Path) -> Path:
+    """A project with tests/org/acme-service from a local git repository at its newest tag.
+
+    ``check`` and ``update`` on it ask the repository for its tags (``git ls-remote``) and
+    render the blueprint from the cached checkout of the recorded commit.
+    """
+    org_dir = workdir / "org"
+    shutil.rmtree(org_dir, ignore_errors=True)
+    repo = org_dir / "acme-service"
+    shutil.copytree(REPO / "tests" / "org" / "acme-service", repo)
+    git_env = {
+        **env,
+        "GIT_AUTHOR_NAME": "bench",
+        "GIT_AUTHOR_EMAIL": "bench@example.invalid",
+        "GIT_COMMITTER_NAME": "bench",
+        "GIT_COMMITTER_EMAIL": "bench@example.invalid",
+    }
+    for argv in (["init", "-q"], ["add", "-A"], ["commit", "-qm", "v1"], ["tag", "v1.0.0"]):
+        run_checked(["git", *argv], cwd=repo, env=git_env)
+    run_checked(
+        [scaffold, "new", "org", "-b", "acme-service", "-b", "tests", "--source",
+         f"{repo}@v1.0.0", "--no-input", "-o", str(org_dir)],
+        env=env,
+    )  # fmt: skip
+    return org_dir / "org"
+
+
 # --------------------------------------------------------------------------------------------
 # measuring
 
@@ -589,6 +616,21 @@ def bench(args: argparse.Namespace, workdir: Path) -> int:  # noqa: PLR0915  # o
             "check", "scaffold check (--all)", lambda _: [scaffold, "check", "-C", str(full)], env
         ),
         Command("add", "scaffold add websockets", fresh_small, env, needs_output=True),
+    ]
+    org = org_project(scaffold, env, workdir)
+    commands += [
+        Command(
+            "check_org",
+            "scaffold check, org blueprint from git (info)",
+            lambda _: [scaffold, "check", "-C", str(org)],
+            env,
+        ),
+        Command(
+            "update_org",
+            "scaffold update (no-op), org blueprint from git (info)",
+            lambda _: [scaffold, "update", "-C", str(org)],
+            env,
+        ),
     ]
     if not args.no_extras:
         commands += [
