@@ -433,6 +433,7 @@ class Tools:
     """The subprocess helpers, for test modules (they get them as the ``tools`` fixture)."""
 
     repo_root = REPO_ROOT
+    project = Project  # for a project made by a test's own 'scaffold' call
     run = staticmethod(run)
     uv = staticmethod(uv)
     scaffold = staticmethod(scaffold)
