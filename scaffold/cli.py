@@ -660,8 +660,12 @@ def status(
         from scaffold.status import project_status
 
         project = open_project(project_dir)
-        catalog = _load_catalog(source, project=project)
-        result = project_status(project, catalog, _latest_versions(project, catalog, strict=False))
+        # What the project is made of: each git blueprint at its recorded commit, whatever ref
+        # a flag or config names (that ref is the version aimed for, not the one in use).
+        catalog = _load_catalog(source, project=project, first=project.sources())
+        result = project_status(
+            project, catalog, _latest_versions(project, catalog, source, strict=False)
+        )
         if as_json:
             document = {"project": project.record.name, **asdict(result)}
             typer.echo(json.dumps(document, indent=2))
@@ -691,8 +695,11 @@ def check(
         from scaffold.status import check_project
 
         project = open_project(project_dir)
-        catalog = _load_catalog(source, project=project)
-        drift = check_project(project, catalog, _latest_versions(project, catalog, strict=True))
+        # Verbatim files are compared with the recorded versions; newer ones are 'outdated'.
+        catalog = _load_catalog(source, project=project, first=project.sources())
+        drift = check_project(
+            project, catalog, _latest_versions(project, catalog, source, strict=True)
+        )
         if as_json:
             document = {
                 "ok": not drift,
@@ -708,17 +715,26 @@ def check(
             raise typer.Exit(EXIT_CONFLICTS)
 
 
-def _latest_versions(project: Project, catalog: Catalog, *, strict: bool) -> dict[str, str]:
-    """Return the newest version tag of each recorded blueprint that comes from a git source.
+def _latest_versions(
+    project: Project, catalog: Catalog, flags: list[str] | None, *, strict: bool
+) -> dict[str, str]:
+    """Return the version each recorded git-sourced blueprint should be at: the newest tag.
 
-    ``check`` is ``strict``: an unreachable remote is an error, since CI must not pass blind.
-    ``status`` shows the recorded versions instead, so it works offline.
+    A ``@TAG`` given for its repository by a flag, ``SCAFFOLD_SOURCES`` or a config file pins
+    it there instead. ``check`` is ``strict``: an unreachable remote is an error, since CI must
+    not pass blind; ``status`` shows the recorded versions instead, so it works offline.
     """
     from scaffold.gitsource import GitSourceError
+    from scaffold.sources import load_settings
     from scaffold.status import latest_git_versions
 
+    configured = load_settings(flags=tuple(flags or ()), project_root=project.root).sources
+    wanted: dict[str, str] = {}
+    for configured_source in configured:  # highest layer first: the first ref named wins
+        if configured_source.kind == "git" and configured_source.ref:
+            wanted.setdefault(configured_source.location, configured_source.ref)
     try:
-        return latest_git_versions(project, catalog)
+        return latest_git_versions(project, catalog, wanted)
     except GitSourceError as error:
         if strict:
             raise

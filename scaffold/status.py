@@ -155,22 +155,34 @@ def check_project(
     return drift
 
 
-def latest_git_versions(project: Project, catalog: Catalog) -> dict[str, str]:
-    """Return the newest version tag of each recorded blueprint from a git source.
+def latest_git_versions(
+    project: Project, catalog: Catalog, wanted: Mapping[str, str] | None = None
+) -> dict[str, str]:
+    """Return the version each recorded blueprint from a git source should be at.
 
-    One ``git ls-remote`` per repository; blueprints from other sources are not listed.
+    That is the newest version tag, unless ``wanted`` (git URL -> ref, from flags or config
+    files) pins the repository to a tag: then that tag's version. A pin to a commit or branch
+    has no version to compare, so such blueprints are not listed. One ``git ls-remote`` per
+    repository; blueprints from other sources are not listed.
     """
-    from scaffold.gitsource import newest_version
+    from scaffold.gitsource import version_key, versions
 
+    wanted = wanted or {}
     by_url: dict[str, str | None] = {}
     latest = {}
     for source in project.sources():
         if source.kind != "git":
             continue
         if source.location not in by_url:
-            by_url[source.location] = newest_version(source.location)
-        newest = by_url[source.location]
+            known = versions(source.location)
+            ref = wanted.get(source.location)
+            if ref is None:
+                by_url[source.location] = max(known, key=version_key) if known else None
+            else:
+                matches = [v for v, (tag, _) in known.items() if ref in {tag, v}]
+                by_url[source.location] = matches[0] if matches else None
+        target = by_url[source.location]
         for name in source.pins:
-            if newest is not None and name in catalog:
-                latest[name] = newest
+            if target is not None and name in catalog:
+                latest[name] = target
     return latest

@@ -306,3 +306,25 @@ def test_the_example_org_blueprint_released_twice_from_git(
     assert updated.exit_code == 0, updated.output
     assert "gained a step" in (project / WORKFLOW).read_text()
     assert (fresh, after["drift"]) == (0, [])
+
+
+def test_a_tag_pinned_in_the_project_file_is_what_check_and_update_aim_for(
+    cli, cli_json, acme_repo, service_with_acme, commit
+) -> None:
+    project = service_with_acme("v1.0.0")
+    with (project / "pyproject.toml").open("a") as handle:
+        handle.write(f'\n[tool.scaffold]\nsources = ["{acme_repo.path}@v1.0.0"]\n')
+    commit(project, "pin the org standard at 1.0.0")
+
+    pinned_check, pinned = cli_json("check", "-C", project)
+    pinned_update, same = cli_json("update", "-C", project)
+    override_check, override = cli_json(
+        "check", "-C", project, "--source", f"{acme_repo.path}@v2.0.0"
+    )
+
+    assert (pinned_check, pinned["drift"]) == (0, [])
+    assert (pinned_update, same["changed"]) == (0, False)
+    assert override_check == 1
+    assert [d["detail"] for d in override["drift"]] == [
+        "1.0.0 -> 2.0.0 available; run 'scaffold update'"
+    ]
