@@ -546,6 +546,12 @@ def update(
 
         project = open_for_change(project_dir, dry_run=dry_run, allow_dirty=allow_dirty)
         moving = list(blueprints or project.record.blueprints)
+        strangers = [name for name in moving if name not in project.record.blueprints]
+        if strangers:
+            from scaffold.errors import BlueprintError
+
+            msg = f"not part of the project: {', '.join(strangers)}"
+            raise BlueprintError(msg, hint="'scaffold status' lists the project's blueprints")
         first = retarget(project, moving, to) if to else ()
         catalog = _load_catalog(source, trust=trust, project=project, moving=moving, first=first)
         plan = plan_change(project, project.spec(), sources=tuple(source or ()), catalog=catalog)

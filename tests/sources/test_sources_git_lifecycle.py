@@ -328,3 +328,12 @@ def test_a_tag_pinned_in_the_project_file_is_what_check_and_update_aim_for(
     assert [d["detail"] for d in override["drift"]] == [
         "1.0.0 -> 2.0.0 available; run 'scaffold update'"
     ]
+
+
+def test_update_of_a_blueprint_the_project_lacks_is_refused(cli, error_line, new_service) -> None:
+    project = new_service()
+
+    result = cli("update", "acme-servce", "-C", project)
+
+    assert result.exit_code == 2
+    assert "not part of the project: acme-servce" in error_line(result)
