@@ -56,7 +56,7 @@ from scaffold.adopted_imports import add_imports, leading_lines, remove_imports
 from scaffold.errors import ScaffoldError
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterable, Mapping, Sequence
+    from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 
     from libcst.metadata import CodeRange, Scope
 
@@ -902,8 +902,10 @@ def revise_app_module(
     app_index = next(i for i, s in enumerate(body) if s is parsed.top_statement(call))
     new_call = _revise_keywords(parsed, call, origin, revision.keywords, result)
     body[app_index] = _replace_call(body[app_index], call, new_call)
-    body = _revise_statements(parsed, body, origin, app, revision=revision, result=result)
+    body, orphans = _revise_statements(parsed, body, origin, app, revision=revision, result=result)
     module = parsed.module.with_changes(body=body)
+    if orphans:  # the owner's comments above a removed last statement stay, at the end
+        module = module.with_changes(footer=[*orphans, *module.footer])
     if revision.imports:
         module = _drop_unused_imports(module, origin, package, revision.imports)
     if module.code != text:
@@ -964,10 +966,11 @@ def _revise_statements(
     *,
     revision: Revision,
     result: RevisionResult,
-) -> list[cst.BaseStatement]:
+) -> tuple[list[cst.BaseStatement], list[cst.EmptyLine]]:
+    """Revise scaffold's statements; return the body and owner comments left with no home."""
     module = parsed.module
     dumps = [_dump(module.code_for_node(statement)) for statement in body]
-    removed: set[int] = set()
+    removed: dict[int, NewStatement] = {}
     for old, new in revision.statements:
         if new is not None and _wanted_dump(new) in dumps:
             continue  # already as scaffold wants it now
@@ -975,7 +978,7 @@ def _revise_statements(
         if index is None:
             _note_kept(parsed, body, origin=origin, app=app, change=(old, new), result=result)
         elif new is None:
-            removed.add(index)
+            removed[index] = old
         else:
             body[index] = _replacement(module, body[index], old, new)
             dumps[index] = _wanted_dump(new)
@@ -987,7 +990,7 @@ def _wanted_dump(wanted: NewStatement) -> str | None:
     return _dump(_statement_code(wanted, indent="    ", newline="\n"))
 
 
-def _index_of(dumps: list[str | None], wanted: str | None, taken: set[int]) -> int | None:
+def _index_of(dumps: list[str | None], wanted: str | None, taken: Collection[int]) -> int | None:
     return next(
         (i for i, dump in enumerate(dumps) if wanted and dump == wanted and i not in taken), None
     )
@@ -1042,22 +1045,42 @@ def _replacement(
 
 
 def _without_statements(
-    body: list[cst.BaseStatement], removed: set[int], scaffolds: list[bool]
-) -> list[cst.BaseStatement]:
-    """Drop statements; the blank lines above a dropped one go to scaffold's next one."""
+    body: list[cst.BaseStatement], removed: dict[int, NewStatement], scaffolds: list[bool]
+) -> tuple[list[cst.BaseStatement], list[cst.EmptyLine]]:
+    """Drop statements; the blank lines above a dropped one go to scaffold's next one.
+
+    Comments above a dropped statement that are not scaffold's own are the owner's: they move
+    to the next statement that stays (or, with none left, are returned to end the module).
+    """
     kept: list[cst.BaseStatement] = []
     carried: list[cst.EmptyLine] = []
+    owners: list[cst.EmptyLine] = []
     for index, statement in enumerate(body):
         if index in removed:
             carried = carried or _blank_prefix(statement)
+            owners += _owner_comments(statement, removed[index])
             continue
         if carried and scaffolds[index] and not _blank_prefix(statement):
             statement = statement.with_changes(  # noqa: PLW2901
                 leading_lines=[*carried, *leading_lines(statement)]
             )
-        carried = []
+        if owners:
+            statement = statement.with_changes(  # noqa: PLW2901
+                leading_lines=[*owners, *leading_lines(statement)]
+            )
+        carried, owners = [], []
         kept.append(statement)
-    return kept
+    return kept, owners
+
+
+def _owner_comments(statement: cst.BaseStatement, inserted: NewStatement) -> list[cst.EmptyLine]:
+    """Return the comment lines above ``statement`` that scaffold did not write."""
+    ours = _comment_line(inserted.comment) if inserted.comment else None
+    return [
+        line
+        for line in leading_lines(statement)
+        if line.comment is not None and line.comment.value != ours
+    ]
 
 
 def _blank_prefix(statement: cst.BaseStatement) -> list[cst.EmptyLine]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import json
 import subprocess
 import sys
@@ -272,3 +273,36 @@ def test_a_project_adopted_before_the_memory_file_can_still_remove(
 
     assert result.exit_code == 0, result.output
     assert (adopted / "app/main.py").read_text() == main_py
+
+
+def _mount_statement(text: str) -> str:
+    """The whole ``app.mount(...)`` statement scaffold inserted (it may span lines)."""
+    lines = text.splitlines(keepends=True)
+    for node in ast.parse(text).body:
+        if isinstance(node, ast.Expr) and ast.unparse(node).startswith("app.mount("):
+            return "".join(lines[node.lineno - 1 : node.end_lineno])
+    raise AssertionError("no app.mount statement")
+
+
+@pytest.mark.parametrize("last", [False, True], ids=["statement-follows", "end-of-module"])
+def test_a_comment_the_owner_wrote_above_a_removed_statement_stays(
+    adopted: Path, cli, last: bool
+) -> None:
+    main = adopted / "app/main.py"
+    assert cli("add", "static", "-C", adopted).exit_code == 0
+    text = main.read_text()
+    mount = _mount_statement(text)
+    owner_comment = "# Owner: static files must move to the CDN by Q3.\n"
+    if last:  # nothing follows the statement: the comment must still have somewhere to go
+        text = text.replace(mount, "") + owner_comment + mount
+    else:
+        text = text.replace(mount, owner_comment + mount)
+    main.write_text(text)
+
+    result = cli("remove", "static", "-C", adopted)
+
+    assert result.exit_code == 0, result.output
+    after = main.read_text()
+    assert owner_comment in after
+    assert "app.mount(" not in after
+    ast.parse(after)
