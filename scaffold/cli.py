@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from scaffold.project import Project
     from scaffold.record import Adopted
     from scaffold.sources import Source
+    from scaffold.status import GitReleases
 
 EXIT_INTERRUPTED = 130
 
@@ -669,9 +670,8 @@ def status(
         # What the project is made of: each git blueprint at its recorded commit, whatever ref
         # a flag or config names (that ref is the version aimed for, not the one in use).
         catalog = _load_catalog(source, project=project, first=project.sources())
-        result = project_status(
-            project, catalog, _latest_versions(project, catalog, source, strict=False)
-        )
+        releases = _git_releases(project, catalog, source, strict=False)
+        result = project_status(project, catalog, releases.latest)
         if as_json:
             document = {"project": project.record.name, **asdict(result)}
             typer.echo(json.dumps(document, indent=2))
@@ -704,7 +704,7 @@ def check(
         # Verbatim files are compared with the recorded versions; newer ones are 'outdated'.
         catalog = _load_catalog(source, project=project, first=project.sources())
         drift = check_project(
-            project, catalog, _latest_versions(project, catalog, source, strict=True)
+            project, catalog, _git_releases(project, catalog, source, strict=True)
         )
         if as_json:
             document = {
@@ -721,18 +721,19 @@ def check(
             raise typer.Exit(EXIT_CONFLICTS)
 
 
-def _latest_versions(
+def _git_releases(
     project: Project, catalog: Catalog, flags: list[str] | None, *, strict: bool
-) -> dict[str, str]:
-    """Return the version each recorded git-sourced blueprint should be at: the newest tag.
+) -> GitReleases:
+    """Ask the project's git sources for their tags: the version to be at, and moved tags.
 
-    A ``@TAG`` given for its repository by a flag, ``SCAFFOLD_SOURCES`` or a config file pins
-    it there instead. ``check`` is ``strict``: an unreachable remote is an error, since CI must
-    not pass blind; ``status`` shows the recorded versions instead, so it works offline.
+    The version is the newest tag, unless a ``@TAG`` for the repository in a flag,
+    ``SCAFFOLD_SOURCES`` or a config file pins it. ``check`` is ``strict``: an unreachable
+    remote is an error, since CI must not pass blind; ``status`` shows the recorded versions
+    instead, so it works offline.
     """
     from scaffold.gitsource import GitSourceError
     from scaffold.sources import load_settings
-    from scaffold.status import latest_git_versions
+    from scaffold.status import GitReleases, git_releases
 
     configured = load_settings(flags=tuple(flags or ()), project_root=project.root).sources
     wanted: dict[str, str] = {}
@@ -740,12 +741,12 @@ def _latest_versions(
         if configured_source.kind == "git" and configured_source.ref:
             wanted.setdefault(configured_source.location, configured_source.ref)
     try:
-        return latest_git_versions(project, catalog, wanted)
+        return git_releases(project, catalog, wanted)
     except GitSourceError as error:
         if strict:
             raise
         _note(f"newer versions not checked: {error}")
-        return {}
+        return GitReleases()
 
 
 app.add_typer(blueprint_app, name="blueprint")

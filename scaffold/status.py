@@ -9,19 +9,19 @@ The owner's ordinary edits to generated files are not drift.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 from typing import TYPE_CHECKING, Literal
 
 from scaffold.merge import has_conflict_markers
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Callable, Mapping
 
     from scaffold.catalog import Catalog
     from scaffold.project import Project
 
-DriftKind = Literal["outdated", "ahead", "unknown-blueprint", "verbatim", "conflict"]
+DriftKind = Literal["outdated", "ahead", "unknown-blueprint", "verbatim", "conflict", "retagged"]
 
 
 @dataclass(frozen=True)
@@ -139,14 +139,16 @@ def _verbatim_drift(project: Project, catalog: Catalog) -> list[Drift]:
 
 
 def check_project(
-    project: Project, catalog: Catalog, latest: Mapping[str, str] | None = None
+    project: Project, catalog: Catalog, releases: GitReleases | None = None
 ) -> list[Drift]:
     """List every drift; an empty list means the project passes.
 
     ``catalog`` holds the blueprints at the project's recorded versions (what verbatim files
-    are compared with); ``latest``, the newest versions of those from git sources.
+    are compared with); ``releases``, what the git sources' remotes say now.
     """
-    drift = _version_drift(blueprint_states(project, catalog, latest))
+    releases = releases or GitReleases()
+    drift = _version_drift(blueprint_states(project, catalog, releases.latest))
+    drift += releases.retagged
     drift += _verbatim_drift(project, catalog)
     for path in sorted(project.base()):
         current = project.read(path)
@@ -155,34 +157,56 @@ def check_project(
     return drift
 
 
-def latest_git_versions(
-    project: Project, catalog: Catalog, wanted: Mapping[str, str] | None = None
-) -> dict[str, str]:
-    """Return the version each recorded blueprint from a git source should be at.
+@dataclass
+class GitReleases:
+    """What the remotes of a project's git sources say now."""
 
-    That is the newest version tag, unless ``wanted`` (git URL -> ref, from flags or config
-    files) pins the repository to a tag: then that tag's version. A pin to a commit or branch
-    has no version to compare, so such blueprints are not listed. One ``git ls-remote`` per
-    repository; blueprints from other sources are not listed.
+    latest: dict[str, str] = field(default_factory=dict)  # blueprint -> version to be at
+    retagged: list[Drift] = field(default_factory=list)  # recorded tags that moved
+
+
+def git_releases(
+    project: Project, catalog: Catalog, wanted: Mapping[str, str] | None = None
+) -> GitReleases:
+    """Ask each git source's remote for its tags (one ``git ls-remote`` per repository).
+
+    ``latest`` holds the version each recorded blueprint should be at: the newest version tag,
+    unless ``wanted`` (git URL -> ref, from flags or config files) pins the repository to a
+    tag. A pin to a commit or branch has no version, so such blueprints are not listed.
+    ``retagged`` lists recorded tags that now point to another commit than the one the project
+    was made from: a rewritten release, which CI should not let pass unnoticed.
     """
     from scaffold.gitsource import version_key, versions
 
     wanted = wanted or {}
-    by_url: dict[str, str | None] = {}
-    latest = {}
+    tags_of: dict[str, dict[str, tuple[str, str]]] = {}
+    releases = GitReleases()
     for source in project.sources():
         if source.kind != "git":
             continue
-        if source.location not in by_url:
-            known = versions(source.location)
-            ref = wanted.get(source.location)
-            if ref is None:
-                by_url[source.location] = max(known, key=version_key) if known else None
-            else:
-                matches = [v for v, (tag, _) in known.items() if ref in {tag, v}]
-                by_url[source.location] = matches[0] if matches else None
-        target = by_url[source.location]
-        for name in source.pins:
+        if source.location not in tags_of:
+            tags_of[source.location] = versions(source.location)
+        known = tags_of[source.location]
+        target = _target_version(known, wanted.get(source.location), version_key)
+        for name in sorted(source.pins):
             if target is not None and name in catalog:
-                latest[name] = target
-    return latest
+                releases.latest[name] = target
+            now = next((c for tag, c in known.values() if tag == source.ref), None)
+            if source.commit and now is not None and now != source.commit:
+                detail = (
+                    f"tag {source.ref} now points to {now[:12]}, not the recorded "
+                    f"{source.commit[:12]}: the release was rewritten; review it, then "
+                    "'scaffold update'"
+                )
+                releases.retagged.append(Drift("retagged", name, None, detail))
+    return releases
+
+
+def _target_version(
+    known: Mapping[str, tuple[str, str]],
+    ref: str | None,
+    version_key: Callable[[str], tuple[int, ...]],
+) -> str | None:
+    if ref is None:
+        return max(known, key=version_key) if known else None
+    return next((v for v, (tag, _) in known.items() if ref in {tag, v}), None)

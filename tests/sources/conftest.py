@@ -64,6 +64,12 @@ def git(*args: str, cwd: Path) -> str:
 
 
 @pytest.fixture
+def run_git() -> Callable[..., str]:
+    """Run git: ``run_git(*args, cwd=folder)`` returns its output."""
+    return git
+
+
+@pytest.fixture
 def commit() -> Callable[[Path, str], None]:
     """Commit everything in a project: ``commit(project, message)``."""
 

@@ -337,3 +337,21 @@ def test_update_of_a_blueprint_the_project_lacks_is_refused(cli, error_line, new
 
     assert result.exit_code == 2
     assert "not part of the project: acme-servce" in error_line(result)
+
+
+def test_a_rewritten_release_tag_fails_check(
+    cli_json, acme_repo, service_with_acme, run_git
+) -> None:
+    project = service_with_acme("v2.0.0")
+    # Someone moves the v2.0.0 tag to a new commit: the release the project was made from
+    # is not what the tag names any more.
+    (acme_repo.path / "files" / "sneaky.txt").write_text("not reviewed\n")
+    run_git("add", "-A", cwd=acme_repo.path)
+    run_git("commit", "-q", "-m", "sneaky", cwd=acme_repo.path)
+    run_git("tag", "-f", "-a", "v2.0.0", "-m", "v2.0.0 again", cwd=acme_repo.path)
+
+    code, report = cli_json("check", "-C", project)
+
+    assert code == 1
+    assert [(d["kind"], d["blueprint"]) for d in report["drift"]] == [("retagged", "acme-service")]
+    assert "tag v2.0.0 now points to" in report["drift"][0]["detail"]
