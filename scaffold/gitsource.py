@@ -147,8 +147,11 @@ def checkout(url: str, ref: str | None, *, commit: str | None = None) -> Checkou
     if commit is not None and ref is not None:
         cached = _slot(url) / commit
         if cached.is_dir():
-            version = version_of_tag(ref)
-            return Checkout(url, ref, version, commit, cached)
+            return Checkout(url, ref, version_of_tag(ref), commit, cached)
+        # The recorded commit, not whatever the tag names today: a moved tag must not change
+        # a project behind its owner's back ('check' reports it; 'update' moves on purpose).
+        fetched = _fetch(url, commit, version_of_tag(ref))
+        return Checkout(url, ref, version_of_tag(ref), fetched.commit, fetched.path)
     ref, version, resolved = _resolve(url, ref)
     if resolved is not None and (_slot(url) / resolved).is_dir():
         return Checkout(url, ref, version, resolved, _slot(url) / resolved)

@@ -355,3 +355,20 @@ def test_a_rewritten_release_tag_fails_check(
     assert code == 1
     assert [(d["kind"], d["blueprint"]) for d in report["drift"]] == [("retagged", "acme-service")]
     assert "tag v2.0.0 now points to" in report["drift"][0]["detail"]
+
+
+def test_a_fresh_machine_uses_the_recorded_commit_not_a_moved_tag(
+    cli, acme_repo, service_with_acme, run_git, tmp_path, monkeypatch
+) -> None:
+    project = service_with_acme("v1.0.0")
+    run_git("checkout", "-q", "v1.0.0", cwd=acme_repo.path)
+    (acme_repo.path / "files" / "sneaky.txt").write_text("not reviewed\n")
+    run_git("add", "-A", cwd=acme_repo.path)
+    run_git("commit", "-q", "-m", "sneaky", cwd=acme_repo.path)
+    run_git("tag", "-f", "v1.0.0", cwd=acme_repo.path)
+    monkeypatch.setenv("SCAFFOLD_CACHE_DIR", str(tmp_path / "another-machine"))
+
+    result = cli("add", "websockets", "-C", project)
+
+    assert result.exit_code == 0, result.output
+    assert not (project / "sneaky.txt").exists()
