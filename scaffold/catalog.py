@@ -16,7 +16,14 @@ from pydantic import ValidationError
 
 from scaffold.errors import BlueprintError
 from scaffold.models import BlueprintManifest, describe_validation_error
-from scaffold.sources import BUILTIN_SOURCE, Source, merge_sources, parse_source
+from scaffold.sources import (
+    BUILTIN_SOURCE,
+    ENTRY_POINT_GROUP,
+    Source,
+    is_trusted,
+    merge_sources,
+    parse_source,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -208,8 +215,6 @@ def _package_folder(name: str) -> Path:
     """Find the folder an installed package registered under the ``scaffold.blueprints`` group."""
     import importlib.util
 
-    from scaffold.sources import ENTRY_POINT_GROUP
-
     for entry in _entry_points():
         if entry.name == name:
             module = entry.value.partition(":")[0].strip()
@@ -227,8 +232,6 @@ def _package_folder(name: str) -> Path:
 def _entry_points() -> list[EntryPoint]:
     from importlib.metadata import entry_points
 
-    from scaffold.sources import ENTRY_POINT_GROUP
-
     return list(entry_points(group=ENTRY_POINT_GROUP))
 
 
@@ -241,8 +244,6 @@ def installed_sources() -> list[Source]:
 
 
 def _trusted(source: Source, trusted: tuple[str, ...], trust_all: bool) -> bool:
-    from scaffold.sources import is_trusted
-
     return trust_all or source.kind == "builtin" or is_trusted(source, trusted)
 
 

@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from scaffold.pipeline import Generated
     from scaffold.project import Project
     from scaffold.record import Adopted
-    from scaffold.sources import Source
+    from scaffold.sources import Settings, Source
     from scaffold.status import GitReleases
 
 EXIT_INTERRUPTED = 130
@@ -262,15 +262,29 @@ def _load_catalog(
     file, then the built-in blueprints and installed packages. ``first`` goes before all of
     them (``update --to``).
     """
-    from scaffold.catalog import load_catalog
+    return _catalog_of(_settings(flags, trust=trust, project=project, moving=moving), first)
+
+
+def _settings(
+    flags: list[str] | None,
+    *,
+    trust: bool = False,
+    project: Project | None = None,
+    moving: Collection[str] = (),
+) -> Settings:
     from scaffold.sources import load_settings
 
-    settings = load_settings(
+    return load_settings(
         flags=tuple(flags or ()),
         trust=trust,
         project_root=project.root if project is not None else None,
         recorded=project.sources(moving=moving) if project is not None else (),
     )
+
+
+def _catalog_of(settings: Settings, first: tuple[Source, ...] = ()) -> Catalog:
+    from scaffold.catalog import load_catalog
+
     return load_catalog(
         (*first, *settings.sources), trusted=settings.trusted, trust_all=settings.trust_all
     )
@@ -461,9 +475,7 @@ def add(
             if n in project.record.blueprints and not project.record.blueprints[n].automatic
         ]
         catalog = _load_catalog(source, trust=trust, project=project)
-        plan = plan_change(
-            project, spec_with(project, added), sources=tuple(source or ()), catalog=catalog
-        )
+        plan = plan_change(project, spec_with(project, added), catalog=catalog)
         if present:
             plan.notes.append(f"already part of the project: {', '.join(present)}")
         plan.notes += _selection_notes(project, plan)
@@ -488,19 +500,14 @@ def remove(
     """
     with _error_boundary(as_json=as_json):
         from scaffold.evolve import check_removable, plan_change, spec_without
-        from scaffold.project import open_project, refuse_dirty
+        from scaffold.project import open_for_change
 
-        project = open_project(project_dir)
-        if not dry_run:
-            refuse_dirty(project.root, allow_dirty=allow_dirty)
-        sources = tuple(source or ())
+        project = open_for_change(project_dir, dry_run=dry_run, allow_dirty=allow_dirty)
         catalog = _load_catalog(source, trust=trust, project=project)
         for name in blueprints:
             catalog.get(name)  # a misspelt name gets "did you mean"
         absent = [name for name in blueprints if name not in project.record.blueprints]
-        plan = plan_change(
-            project, spec_without(project, blueprints), sources=sources, catalog=catalog
-        )
+        plan = plan_change(project, spec_without(project, blueprints), catalog=catalog)
         check_removable(plan, blueprints)
         if absent:
             plan.notes.append(f"not part of the project: {', '.join(absent)}")
@@ -555,7 +562,7 @@ def update(
             raise BlueprintError(msg, hint="'scaffold status' lists the project's blueprints")
         first = retarget(project, moving, to) if to else ()
         catalog = _load_catalog(source, trust=trust, project=project, moving=moving, first=first)
-        plan = plan_change(project, project.spec(), sources=tuple(source or ()), catalog=catalog)
+        plan = plan_change(project, project.spec(), catalog=catalog)
         check_not_downgraded(project, plan)
         plan.notes += _selection_notes(project, plan)
         _apply_plan(plan, command="update", dry_run=dry_run, as_json=as_json)
@@ -669,8 +676,9 @@ def status(
         project = open_project(project_dir)
         # What the project is made of: each git blueprint at its recorded commit, whatever ref
         # a flag or config names (that ref is the version aimed for, not the one in use).
-        catalog = _load_catalog(source, project=project, first=project.sources())
-        releases = _git_releases(project, catalog, source, strict=False)
+        settings = _settings(source, project=project)
+        catalog = _catalog_of(settings, first=project.sources())
+        releases = _git_releases(project, catalog, settings, strict=False)
         result = project_status(project, catalog, releases.latest)
         if as_json:
             document = {"project": project.record.name, **asdict(result)}
@@ -702,9 +710,10 @@ def check(
 
         project = open_project(project_dir)
         # Verbatim files are compared with the recorded versions; newer ones are 'outdated'.
-        catalog = _load_catalog(source, project=project, first=project.sources())
+        settings = _settings(source, project=project)
+        catalog = _catalog_of(settings, first=project.sources())
         drift = check_project(
-            project, catalog, _git_releases(project, catalog, source, strict=True)
+            project, catalog, _git_releases(project, catalog, settings, strict=True)
         )
         if as_json:
             document = {
@@ -722,7 +731,7 @@ def check(
 
 
 def _git_releases(
-    project: Project, catalog: Catalog, flags: list[str] | None, *, strict: bool
+    project: Project, catalog: Catalog, settings: Settings, *, strict: bool
 ) -> GitReleases:
     """Ask the project's git sources for their tags: the version to be at, and moved tags.
 
@@ -732,13 +741,15 @@ def _git_releases(
     instead, so it works offline.
     """
     from scaffold.gitsource import GitSourceError
-    from scaffold.sources import load_settings
     from scaffold.status import GitReleases, git_releases
 
-    configured = load_settings(flags=tuple(flags or ()), project_root=project.root).sources
     wanted: dict[str, str] = {}
-    for configured_source in configured:  # highest layer first: the first ref named wins
-        if configured_source.kind == "git" and configured_source.ref:
+    for configured_source in settings.sources:  # highest layer first: the first ref named wins
+        if (
+            configured_source.kind == "git"
+            and configured_source.ref
+            and configured_source.layer != "record"  # the record's tag is what is in use
+        ):
             wanted.setdefault(configured_source.location, configured_source.ref)
     try:
         return git_releases(project, catalog, wanted)

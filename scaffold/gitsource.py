@@ -17,8 +17,13 @@ import subprocess
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from scaffold.errors import BlueprintError
+from scaffold.sources import cache_dir
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
 
 _VERSION_TAG = re.compile(r"^v?(\d+(?:\.\d+)*)$")
 _HEX = re.compile(r"^[0-9a-f]{7,40}$")
@@ -102,34 +107,23 @@ def versions(url: str) -> dict[str, tuple[str, str]]:
     return found
 
 
-def newest_version(url: str) -> str | None:
-    """Return the repository's highest version tag, or None when it has none."""
-    known = versions(url)
+def newest(known: Mapping[str, tuple[str, str]]) -> str | None:
+    """Return the highest version among :func:`versions`' keys, or None when there are none."""
     return max(known, key=version_key) if known else None
 
 
-def _cache_root() -> Path:
-    configured = os.environ.get("SCAFFOLD_CACHE_DIR")
-    base = (
-        Path(configured)
-        if configured
-        else Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "scaffold"
-    )
-    return base / "git"
-
-
 def _slot(url: str) -> Path:
-    return _cache_root() / hashlib.sha256(url.encode("utf-8")).hexdigest()[:20]
+    return cache_dir() / "git" / hashlib.sha256(url.encode("utf-8")).hexdigest()[:20]
 
 
 def _resolve(url: str, ref: str | None) -> tuple[str, str | None, str | None]:
     """Return (ref, version, commit or None when the ref must be resolved after cloning)."""
     known = versions(url)
     if ref is None:
-        if not known:
+        version = newest(known)
+        if version is None:
             msg = f"{url} has no version tags (such as v1.0.0)"
             raise GitSourceError(msg, hint=f"tag a release, or name a commit: {url}@<sha>")
-        version = max(known, key=version_key)
         tag, commit = known[version]
         return tag, version, commit
     for version, (tag, commit) in known.items():

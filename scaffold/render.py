@@ -901,13 +901,9 @@ def _check_contributed_paths(model: BaseModel) -> None:
 @cache
 def _code_cache_dir() -> Path | None:
     """Where compiled templates are kept: a speed cache only, safe to delete at any time."""
-    configured = os.environ.get("SCAFFOLD_CACHE_DIR")
-    base = (
-        Path(configured)
-        if configured
-        else Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "scaffold"
-    )
-    folder = base / "templates"
+    from scaffold.sources import cache_dir
+
+    folder = cache_dir() / "templates"
     try:
         folder.mkdir(mode=0o700, parents=True, exist_ok=True)
         status = folder.stat()

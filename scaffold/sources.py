@@ -28,7 +28,7 @@ from __future__ import annotations
 import os
 import re
 import tomllib
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Literal
 from urllib.parse import unquote
@@ -84,7 +84,7 @@ def _split_ref(text: str) -> tuple[str, str | None]:
 
 
 def _is_git_repository(path: Path) -> bool:
-    return (path / ".git").exists() or ((path / "HEAD").is_file() and (path / "objects").is_dir())
+    return (path / ".git").exists() or _is_bare(path)
 
 
 def parse_source(text: str, *, base: Path, layer: Layer = "flag") -> Source:
@@ -157,7 +157,6 @@ class Settings:
     sources: tuple[Source, ...] = ()
     trusted: tuple[str, ...] = ()  # source prefixes allowed to run code
     trust_all: bool = False  # --trust
-    files: tuple[str, ...] = field(default=())  # config files read, for messages
 
 
 def user_config_path() -> Path:
@@ -167,6 +166,14 @@ def user_config_path() -> Path:
         return Path(configured)
     home = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
     return Path(home) / "scaffold" / "config.toml"
+
+
+def cache_dir() -> Path:
+    """``SCAFFOLD_CACHE_DIR``, else ``$XDG_CACHE_HOME/scaffold``: speed caches, safe to delete."""
+    configured = os.environ.get("SCAFFOLD_CACHE_DIR")
+    if configured:
+        return Path(configured)
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "scaffold"
 
 
 def _read_table(path: Path, *, project: bool) -> dict[str, object] | None:
@@ -224,21 +231,17 @@ def load_settings(
     env_specs = split_specs(os.environ.get("SCAFFOLD_SOURCES", ""))
     sources += [parse_source(spec, base=here, layer="env") for spec in env_specs]
     trusted = split_specs(os.environ.get("SCAFFOLD_TRUSTED", ""))
-    files = []
     if project_root is not None:
         found = _layer_from_file(project_root / "pyproject.toml", layer="project", project=True)
         if found is not None:
             sources += found[0]
             trusted += found[1]
-            files.append(str(project_root / "pyproject.toml"))
     sources += recorded
-    user_file = user_config_path()
-    found = _layer_from_file(user_file, layer="user", project=False)
+    found = _layer_from_file(user_config_path(), layer="user", project=False)
     if found is not None:
         sources += found[0]
         trusted += found[1]
-        files.append(str(user_file))
-    return Settings(tuple(sources), tuple(trusted), trust, tuple(files))
+    return Settings(tuple(sources), tuple(trusted), trust)
 
 
 def merge_sources(sources: tuple[Source, ...]) -> list[Source]:

@@ -13,10 +13,11 @@ from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 from typing import TYPE_CHECKING, Literal
 
+from scaffold.gitsource import newest, version_key
 from scaffold.merge import has_conflict_markers
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Mapping
+    from collections.abc import Mapping
 
     from scaffold.catalog import Catalog
     from scaffold.project import Project
@@ -53,10 +54,6 @@ class Status:
     edited: list[str]
     missing: list[str]
     conflicts: list[str]
-
-
-def _version_key(version: str) -> tuple[int, ...]:
-    return tuple(int(part) for part in version.split("."))
 
 
 def blueprint_states(
@@ -101,10 +98,10 @@ def _version_drift(states: list[BlueprintState]) -> list[Drift]:
         if state.available is None:
             detail = f"recorded at {state.recorded}, but no source offers it now"
             drift.append(Drift("unknown-blueprint", state.name, None, detail))
-        elif _version_key(state.available) > _version_key(state.recorded):
+        elif version_key(state.available) > version_key(state.recorded):
             detail = f"{state.recorded} -> {state.available} available; run 'scaffold update'"
             drift.append(Drift("outdated", state.name, None, detail))
-        elif _version_key(state.available) < _version_key(state.recorded):
+        elif version_key(state.available) < version_key(state.recorded):
             detail = f"recorded at {state.recorded}, newer than the available {state.available}"
             drift.append(Drift("ahead", state.name, None, detail))
     return drift
@@ -176,7 +173,7 @@ def git_releases(
     ``retagged`` lists recorded tags that now point to another commit than the one the project
     was made from: a rewritten release, which CI should not let pass unnoticed.
     """
-    from scaffold.gitsource import version_key, versions
+    from scaffold.gitsource import versions
 
     wanted = wanted or {}
     tags_of: dict[str, dict[str, tuple[str, str]]] = {}
@@ -187,7 +184,7 @@ def git_releases(
         if source.location not in tags_of:
             tags_of[source.location] = versions(source.location)
         known = tags_of[source.location]
-        target = _target_version(known, wanted.get(source.location), version_key)
+        target = _target_version(known, wanted.get(source.location))
         for name in sorted(source.pins):
             if target is not None and name in catalog:
                 releases.latest[name] = target
@@ -202,11 +199,8 @@ def git_releases(
     return releases
 
 
-def _target_version(
-    known: Mapping[str, tuple[str, str]],
-    ref: str | None,
-    version_key: Callable[[str], tuple[int, ...]],
-) -> str | None:
+def _target_version(known: Mapping[str, tuple[str, str]], ref: str | None) -> str | None:
+    """Return the newest version, or the one ``ref`` (a tag or its version) names."""
     if ref is None:
-        return max(known, key=version_key) if known else None
+        return newest(known)
     return next((v for v, (tag, _) in known.items() if ref in {tag, v}), None)

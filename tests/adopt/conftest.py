@@ -199,3 +199,22 @@ def run_python(project: Path, code: str) -> str:
 def python_in() -> Callable[[Path, str], str]:
     """The :func:`run_python` helper."""
     return run_python
+
+
+def _run_owners_pytest(project: Path) -> str:
+    completed = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:xdist"],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert completed.returncode == 0, completed.stdout[-4000:] + completed.stderr[-2000:]
+    return completed.stdout
+
+
+@pytest.fixture
+def owners_pytest() -> Callable[[Path], str]:
+    """Run the adopted project's own pytest in a subprocess; assert it passes; return stdout."""
+    return _run_owners_pytest

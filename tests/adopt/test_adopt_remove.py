@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import ast
 import json
-import subprocess
-import sys
 from typing import TYPE_CHECKING
 
 import pytest
@@ -221,7 +219,9 @@ def test_a_requirement_the_owner_had_is_not_taken(adopted: Path, cli) -> None:
     assert requirements.read_text() == "fastapi[standard]>=0.115\njinja2\n"
 
 
-def test_the_owners_pytest_passes_after_add_and_remove(adopted: Path, cli, files) -> None:
+def test_the_owners_pytest_passes_after_add_and_remove(
+    adopted: Path, cli, files, owners_pytest
+) -> None:
     files(adopted, {"tests/test_root.py": OWNER_TEST})
     assert cli("add", "tests", *EVERYTHING, "-C", adopted).exit_code == 0
     files(
@@ -238,7 +238,7 @@ def test_the_owners_pytest_passes_after_add_and_remove(adopted: Path, cli, files
                 """
         },
     )
-    run_pytest(adopted, expect="2 passed")
+    assert "2 passed" in owners_pytest(adopted)
     (adopted / "tests/test_added.py").unlink()
 
     result = cli("remove", "tests", *EVERYTHING, "settings", "-C", adopted)
@@ -247,20 +247,7 @@ def test_the_owners_pytest_passes_after_add_and_remove(adopted: Path, cli, files
     assert sorted(p.name for p in (adopted / "tests").iterdir() if p.suffix == ".py") == [
         "test_root.py"
     ]
-    run_pytest(adopted, expect="1 passed")
-
-
-def run_pytest(project: Path, *, expect: str) -> None:
-    completed = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:xdist"],
-        cwd=project,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert completed.returncode == 0, completed.stdout[-4000:] + completed.stderr[-2000:]
-    assert expect in completed.stdout, completed.stdout[-2000:]
+    assert "1 passed" in owners_pytest(adopted)
 
 
 def test_a_project_adopted_before_the_memory_file_can_still_remove(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import subprocess
-import sys
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -41,19 +40,6 @@ def test_the_client_fixture(client) -> None:
 """
 
 
-def run_pytest(project: Path) -> str:
-    completed = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:xdist"],
-        cwd=project,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert completed.returncode == 0, completed.stdout[-4000:] + completed.stderr[-2000:]
-    return completed.stdout
-
-
 def ruff_clean(project: Path) -> None:
     from scaffold.format import ruff_binary
 
@@ -69,7 +55,7 @@ def ruff_clean(project: Path) -> None:
 
 
 def test_without_tests_scaffold_writes_a_conftest_for_the_owners_app(
-    adopted: Path, cli, files
+    adopted: Path, cli, files, owners_pytest
 ) -> None:
     result = cli("add", "tests", "-C", adopted)
 
@@ -83,7 +69,7 @@ def test_without_tests_scaffold_writes_a_conftest_for_the_owners_app(
     assert "install them: anyio>=4, httpx>=0.27, pytest>=8" in stdout
     ruff_clean(adopted)
     files(adopted, {"tests/test_async.py": ASYNC_TEST})
-    assert "2 passed" in run_pytest(adopted)
+    assert "2 passed" in owners_pytest(adopted)
 
 
 def test_fixtures_are_merged_into_the_owners_conftest(adopted: Path, cli, files) -> None:
