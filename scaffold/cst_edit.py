@@ -473,7 +473,7 @@ def _add_keywords(
             _refuse_event_handlers(parsed, call, origin, app, keyword.blueprint)
         if before_keyword is not None:
             before_keyword(keyword)
-        new_call = _append_keyword(new_call, keyword.name, cst.parse_expression(keyword.value))
+        new_call = append_keyword(new_call, keyword.name, cst.parse_expression(keyword.value))
         imports += keyword.imports
     return new_call, imports
 
@@ -552,7 +552,7 @@ def _refuse_event_handlers(
         raise UnsafeAppError(msg, hint="move the handlers into a lifespan first")
 
 
-def _append_keyword(call: cst.Call, name: str, value: cst.BaseExpression) -> cst.Call:
+def append_keyword(call: cst.Call, name: str, value: cst.BaseExpression) -> cst.Call:
     """Add ``name=value`` after the call's last argument, in the layout of the others."""
     equal = cst.AssignEqual(
         whitespace_before=cst.SimpleWhitespace(""), whitespace_after=cst.SimpleWhitespace("")

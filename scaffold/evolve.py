@@ -66,7 +66,7 @@ def plan_change(
     selection, new_tree = render_project(spec, sources=project.sources() + sources, catalog=catalog)
     base = project.base()
     merges = [
-        merge_file(path, base.get(path), project.read(path), new_tree.get(path))
+        merge_file(path, base.get(path), project.read(path), new_tree.get(path), package=spec.package)
         for path in sorted(set(base) | set(new_tree))
         if not path.startswith(f"{RECORD_DIR}/")
     ]
@@ -77,7 +77,8 @@ def plan_change(
         merges.append(
             FileMerge(path, content, "unchanged" if before == content else "replaced", before)
         )
-    return Plan(project=project, spec=spec, selection=selection, merges=merges)
+    notes = [note for merge in merges for note in merge.notes]
+    return Plan(project=project, spec=spec, selection=selection, merges=merges, notes=notes)
 
 
 def spec_with(project: Project, added: dict[str, dict[str, Any]]) -> ProjectSpec:

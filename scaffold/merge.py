@@ -8,12 +8,13 @@ The rules, per file (``None`` means the file does not exist on that side):
 * ours == new: nothing to do.
 * ours == base: the owner did not touch it: take new (create, replace or delete).
 * base == new: scaffold did not change it: keep the owner's version, edits and deletion alike.
+* otherwise, when all three sides exist, a structured merge by what the file is made of
+  (:mod:`scaffold.edit`): Python by syntax tree, TOML by key, env files by variable, line
+  sets by line, Markdown by section. A Python edit that cannot be made safely raises
+  :class:`~scaffold.edit.UnsafeEditError`: the command writes nothing.
 * otherwise a line merge (diff3, as ``git merge-file``): clean when the changes do not touch
   the same or adjacent lines, else the file gets standard conflict markers. A file the owner
   edited is never deleted: when scaffold drops it, the owner's lines stay inside markers.
-
-``pyproject.toml`` first gets its dependency arrays merged by requirement, so that a dependency
-a blueprint adds next to one the owner added is not a conflict.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ class FileMerge:
     content: bytes | None
     outcome: Outcome
     before: bytes | None  # what is on disk now
+    notes: tuple[str, ...] = ()  # what the owner should know (a statement of theirs kept)
 
     @property
     def changes_disk(self) -> bool:
@@ -41,8 +43,18 @@ class FileMerge:
         return self.content != self.before
 
 
-def merge_file(path: str, base: bytes | None, ours: bytes | None, new: bytes | None) -> FileMerge:
-    """Merge one file; see the module docstring for the rules."""
+def merge_file(
+    path: str,
+    base: bytes | None,
+    ours: bytes | None,
+    new: bytes | None,
+    *,
+    package: str = "",
+) -> FileMerge:
+    """Merge one file; see the module docstring for the rules.
+
+    ``package``: the project's import package, so that imports land in the first-party group.
+    """
     if ours == new:
         return FileMerge(path, ours, "unchanged", ours)
     if ours == base:
@@ -51,7 +63,50 @@ def merge_file(path: str, base: bytes | None, ours: bytes | None, new: bytes | N
         return FileMerge(path, new, "new" if ours is None else "replaced", ours)
     if base == new:
         return FileMerge(path, ours, "kept", ours)
+    if base is not None and ours is not None and new is not None:
+        structured = _merge_structured(path, base, ours, new, package=package)
+        if structured is not None:
+            return structured
     return _merge_lines(path, base, ours, new)
+
+
+def _merge_structured(
+    path: str, base: bytes, ours: bytes, new: bytes, *, package: str
+) -> FileMerge | None:
+    """Merge by the file's structure, or ``None`` when it has none scaffold knows."""
+    try:
+        base_text, ours_text, new_text = (side.decode("utf-8") for side in (base, ours, new))
+    except UnicodeDecodeError:
+        return None
+    if path.endswith(".py"):
+        from scaffold.edit.python import merge_python
+
+        merged = merge_python(base_text, ours_text, new_text, origin=path, package=package)
+        if merged is None:
+            return None
+        return _outcome(path, merged.code, ours, conflicted=False, notes=merged.notes)
+    if path.endswith(".toml"):
+        from scaffold.edit.toml import merge_toml
+
+        toml = merge_toml(base_text, ours_text, new_text, origin=path)
+        if toml is None:
+            return None
+        return _outcome(path, toml.text, ours, conflicted=False, notes=toml.notes)
+    from scaffold.edit.text import chunker_for, merge_chunks
+
+    chunker = chunker_for(path)
+    if chunker is None:
+        return None
+    text = merge_chunks(base_text, ours_text, new_text, chunker, origin=path)
+    return _outcome(path, text.text, ours, conflicted=text.conflicted, notes=text.notes)
+
+
+def _outcome(
+    path: str, text: str, ours: bytes, *, conflicted: bool, notes: list[str]
+) -> FileMerge:
+    content = text.encode("utf-8")
+    outcome: Outcome = "conflict" if conflicted else "merged" if content != ours else "kept"
+    return FileMerge(path, content, outcome, ours, tuple(notes))
 
 
 def _merge_lines(path: str, base: bytes | None, ours: bytes | None, new: bytes | None) -> FileMerge:
@@ -60,8 +115,6 @@ def _merge_lines(path: str, base: bytes | None, ours: bytes | None, new: bytes |
     except UnicodeDecodeError:  # binary: keep the owner's file and report the conflict
         return FileMerge(path, ours, "conflict", ours)
     base_text, ours_text, new_text = texts
-    if path == "pyproject.toml" or path.endswith("/pyproject.toml"):
-        base_text, ours_text = _merge_requirements(base_text, ours_text, new_text)
     merged, conflicted = merge_text(base_text, ours_text, new_text)
     if not conflicted and new is None and not merged.strip():
         return FileMerge(path, None, "deleted", ours)
@@ -96,60 +149,3 @@ def merge_text(base: str, ours: str, new: str) -> tuple[str, bool]:
 def has_conflict_markers(content: bytes) -> bool:
     """Say whether a file still holds conflict markers from a merge."""
     return bool(re.search(rb"^<<<<<<< yours$", content, flags=re.MULTILINE))
-
-
-# --- pyproject.toml: dependencies merge by requirement ---------------------------------------
-
-# An array's body is strings (which may hold "]", as in "fastapi[standard]") and other text.
-_ARRAY = re.compile(
-    r'^(?P<key>dependencies|dev)\s*=\s*\[(?P<body>(?:"(?:[^"\\\n]|\\.)*"|[^\]"])*)\]',
-    flags=re.MULTILINE,
-)
-_ITEM = re.compile(r'"((?:[^"\\]|\\.)*)"')
-
-
-def _requirements(text: str) -> dict[str, list[str]]:
-    return {m["key"]: _ITEM.findall(m["body"]) for m in _ARRAY.finditer(text)}
-
-
-def _merge_requirements(base: str, ours: str, new: str) -> tuple[str, str]:
-    """Apply scaffold's added and dropped requirements to the owner's arrays.
-
-    Returns (base', ours'): ours' is the owner's file with each array edited line by line (the
-    owner's items, order and comments stay); base' is base with new's arrays, so the line merge
-    sees no change from scaffold there and keeps ours', and merges the rest of the file as usual.
-    """
-    base_sets, new_sets = _requirements(base), _requirements(new)
-    new_arrays = {match["key"]: match.group(0) for match in _ARRAY.finditer(new)}
-
-    def edit_ours(match: re.Match[str]) -> str:
-        key = match["key"]
-        if key not in new_sets:
-            return match.group(0)
-        added = [r for r in new_sets[key] if r not in base_sets.get(key, [])]
-        dropped = set(base_sets.get(key, [])) - set(new_sets[key])
-        return _edit_array(match, added, dropped)
-
-    merged_base = _ARRAY.sub(lambda m: new_arrays.get(m["key"], m.group(0)), base)
-    return merged_base, _ARRAY.sub(edit_ours, ours)
-
-
-def _edit_array(match: re.Match[str], added: list[str], dropped: set[str]) -> str:
-    key, body = match["key"], match["body"]
-    present = _ITEM.findall(body)
-    added = [item for item in added if item not in present]
-    if not added and not dropped & set(present):
-        return match.group(0)
-    if "\n" not in body:  # an inline array: rewrite it inline
-        items = [item for item in present if item not in dropped] + added
-        return f"{key} = [" + ", ".join(f'"{item}"' for item in items) + "]"
-    lines = body.split("\n")
-    kept = [line for line in lines if not any(f'"{item}"' in line for item in dropped)]
-    head, closing = kept[:-1], kept[-1]  # the last piece is the indentation before "]"
-    last_item = max((i for i, line in enumerate(head) if _ITEM.search(line)), default=None)
-    if last_item is not None:
-        code, hash_, comment = head[last_item].partition("#")
-        if not code.rstrip().endswith(","):
-            head[last_item] = code.rstrip() + "," + (f"  {hash_}{comment}" if hash_ else "")
-    head += [f'    "{item}",' for item in added]
-    return f"{key} = [" + "\n".join([*head, closing]) + "]"

@@ -1,0 +1,628 @@
+"""Three-way merge of a Python module by its syntax tree (libcst), keeping the owner's bytes.
+
+The change scaffold wants is the difference between base (what it wrote last time) and new
+(what it writes now). It is applied to ours (the owner's module as it is now) statement by
+statement, in every block (the module, ``def create_app()``, ``class Settings``, an ``if``):
+
+* statements are matched by identity, not by line: a ``def``/``class`` by its name, an
+  assignment by its target, a call statement by its callee and the head of its first argument
+  (``app.include_router(orders.router)``, ``middleware.append(Middleware(GZipMiddleware``), a
+  compound statement by its header; the k-th statement of one identity matches the k-th;
+* a statement new in scaffold's version goes right after the statement that precedes it there
+  (so the owner's statements that follow it stay after scaffold's, middleware keeps its stack
+  order, routers land before the owner's catch-all), or, when the owner removed that one,
+  right before the statement that follows it;
+* a statement scaffold drops is taken out only while it is still exactly what scaffold wrote;
+  one the owner changed stays, with a note; comments the owner wrote above it stay;
+* a statement both changed is merged inside: a compound statement block by block, a call
+  argument by argument (keywords by name); where both changed the same part, the merge is
+  refused with the file, the line and the statement to write by hand (:class:`UnsafeEditError`);
+* imports are a set: the names scaffold's version adds go into the owner's import groups (an
+  existing ``from module import`` first), the names it drops go once nothing reads them.
+
+Every byte scaffold does not touch stays: libcst round-trips source exactly.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import libcst as cst
+
+from scaffold.adopted_imports import add_imports, resolve_from
+from scaffold.cst_edit import ImportName, append_keyword
+from scaffold.edit import UnsafeEditError
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+_COMPOUND = (cst.FunctionDef, cst.ClassDef, cst.If, cst.For, cst.While, cst.With, cst.Try)
+
+
+@dataclass
+class _Context:
+    origin: str
+    module: cst.Module  # the owner's, for code and line numbers
+    notes: list[str] = field(default_factory=list)
+
+    def code(self, node: cst.CSTNode) -> str:
+        if isinstance(node, (cst.SimpleStatementLine, *_COMPOUND)):
+            node = node.with_changes(leading_lines=())
+        return self.module.code_for_node(node).strip()
+
+    def line_of(self, node: cst.CSTNode) -> int:
+        """The line of ``node`` in the owner's module (first line of its code)."""
+        code = self.module.code_for_node(node).strip()
+        index = self.module.code.find(code)
+        return self.module.code.count("\n", 0, index) + 1 if index >= 0 else 0
+
+    def refuse(self, ours: cst.CSTNode, wanted: cst.CSTNode | None, why: str) -> UnsafeEditError:
+        where = f"{self.origin}:{self.line_of(ours)}"
+        by_hand = ""
+        if wanted is not None:
+            by_hand = "; add by hand: " + " ".join(self.code(wanted).split())[:200]
+        return UnsafeEditError(
+            f"{where}: {why}{by_hand}",
+            hint="edit that statement by hand, or undo your change to it, and run again",
+        )
+
+
+@dataclass(frozen=True)
+class PythonMerge:
+    """The merged module and what the owner should know."""
+
+    code: str
+    notes: list[str]
+
+
+def merge_python(
+    base: str, ours: str, new: str, *, origin: str, package: str
+) -> PythonMerge | None:
+    """Merge three versions of a module; ``None`` when one of them does not parse."""
+    try:
+        base_module, ours_module, new_module = (cst.parse_module(t) for t in (base, ours, new))
+    except cst.ParserSyntaxError:
+        return None
+    context = _Context(origin=origin, module=ours_module)
+    body = _merge_block(context, base_module.body, ours_module.body, new_module.body, top=True)
+    merged = ours_module.with_changes(body=body)
+    merged = _merge_imports(merged, base_module, new_module, package=package)
+    return PythonMerge(code=merged.code, notes=context.notes)
+
+
+# --- identity ---------------------------------------------------------------------------------
+
+
+def _is_import(statement: cst.CSTNode) -> bool:
+    return isinstance(statement, cst.SimpleStatementLine) and any(
+        isinstance(small, (cst.Import, cst.ImportFrom)) for small in statement.body
+    )
+
+
+def _head(context: _Context, node: cst.BaseExpression) -> str:
+    """A call's callee and the head of its first argument; any other expression's code."""
+    if not isinstance(node, cst.Call):
+        return context.code(node)
+    first = next((arg for arg in node.args if arg.keyword is None and not arg.star), None)
+    inner = _head(context, first.value) if first is not None else ""
+    return f"{context.code(node.func)}({inner}"
+
+
+def _identity(context: _Context, statement: cst.CSTNode, index: int) -> str:
+    if isinstance(statement, (cst.FunctionDef, cst.ClassDef)):
+        return f"{type(statement).__name__} {statement.name.value}"
+    if isinstance(statement, cst.If):
+        return f"if {context.code(statement.test)}"
+    if isinstance(statement, (cst.While, cst.For, cst.With, cst.Try)):
+        header = statement.with_changes(body=cst.IndentedBlock(body=[]), leading_lines=())
+        return context.module.code_for_node(header).splitlines()[0]
+    if isinstance(statement, cst.SimpleStatementLine) and len(statement.body) == 1:
+        small = statement.body[0]
+        if isinstance(small, cst.Assign) and len(small.targets) == 1:
+            return f"= {context.code(small.targets[0].target)}"
+        if isinstance(small, cst.AnnAssign):
+            return f"= {context.code(small.target)}"
+        if isinstance(small, cst.Expr):
+            if index == 0 and isinstance(small.value, (cst.SimpleString, cst.ConcatenatedString)):
+                return "docstring"
+            return f"call {_head(context, small.value)}"
+        if isinstance(small, cst.Return):
+            return "return"
+    return context.code(statement)
+
+
+def _match(left: Sequence[str | None], right: Sequence[str | None]) -> dict[int, int]:
+    """Pair the k-th statement of each identity on the left with the k-th on the right."""
+    positions: dict[tuple[str, int], int] = {}
+    seen: Counter[str] = Counter()
+    for index, key in enumerate(right):
+        if key is not None:
+            positions[key, seen[key]] = index
+            seen[key] += 1
+    seen.clear()
+    pairs: dict[int, int] = {}
+    for index, key in enumerate(left):
+        if key is None:
+            continue
+        other = positions.get((key, seen[key]))
+        seen[key] += 1
+        if other is not None:
+            pairs[index] = other
+    return pairs
+
+
+# --- blocks -------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Slots:
+    """The owner's statements, with scaffold's insertions and removals pinned to them."""
+
+    statements: list[cst.BaseStatement | None]
+    before: dict[int, list[cst.BaseStatement]] = field(default_factory=dict)
+    after: dict[int, list[cst.BaseStatement]] = field(default_factory=dict)
+    carried: dict[int, list[cst.EmptyLine]] = field(default_factory=dict)  # owner comments
+
+    def assemble(self, tail: list[cst.BaseStatement], *, top: bool) -> list[cst.BaseStatement]:
+        body: list[cst.BaseStatement] = []
+        inserted: list[bool] = []
+        pending: list[cst.EmptyLine] = []
+        for index, statement in enumerate(self.statements):
+            pieces = [
+                *((p, True) for p in self.before.get(index, [])),
+                (statement, False),
+                *((p, True) for p in self.after.get(index, [])),
+            ]
+            for piece, is_new in pieces:
+                if piece is None:
+                    pending += self.carried.get(index, [])
+                    continue
+                if pending:
+                    piece = piece.with_changes(leading_lines=[*pending, *piece.leading_lines])
+                    pending = []
+                body.append(piece)
+                inserted.append(is_new)
+        body += tail
+        inserted += [True] * len(tail)
+        return _spaced(body, inserted, blank_lines=2 if top else 1)
+
+
+def _spaced(
+    body: list[cst.BaseStatement], inserted: list[bool], *, blank_lines: int
+) -> list[cst.BaseStatement]:
+    """Part a ``def``/``class`` from its neighbours where scaffold put one next to the other.
+
+    Only the seams next to a statement scaffold inserted are touched; the rest is the owner's.
+    """
+    spaced = list(body)
+    for index in range(1, len(spaced)):
+        if not (inserted[index] or inserted[index - 1]):
+            continue
+        if not isinstance(spaced[index - 1], (cst.FunctionDef, cst.ClassDef)) and not isinstance(
+            spaced[index], (cst.FunctionDef, cst.ClassDef)
+        ):
+            continue
+        lines = list(spaced[index].leading_lines)
+        blanks = 0
+        for line in lines:
+            if line.comment is not None:
+                break
+            blanks += 1
+        if blanks < blank_lines:
+            missing = [cst.EmptyLine(indent=False)] * (blank_lines - blanks)
+            spaced[index] = spaced[index].with_changes(leading_lines=[*missing, *lines])
+    return spaced
+
+
+def _keys(context: _Context, block: Sequence[cst.CSTNode]) -> list[str | None]:
+    return [None if _is_import(s) else _identity(context, s, i) for i, s in enumerate(block)]
+
+
+def _merge_block(
+    context: _Context,
+    base: Sequence[cst.BaseStatement],
+    ours: Sequence[cst.BaseStatement],
+    new: Sequence[cst.BaseStatement],
+    *,
+    top: bool = False,
+) -> list[cst.BaseStatement]:
+    base_keys, ours_keys, new_keys = (_keys(context, block) for block in (base, ours, new))
+    to_ours, to_new = _match(base_keys, ours_keys), _match(base_keys, new_keys)
+    from_new = {n: b for b, n in to_new.items()}
+    slots = _Slots(statements=list(ours))
+    for b_index, statement in enumerate(base):
+        if base_keys[b_index] is None or b_index not in to_ours:
+            continue  # an import (merged as a set), or a statement the owner removed
+        o_index = to_ours[b_index]
+        if b_index in to_new:
+            slots.statements[o_index] = _merge_statement(
+                context, statement, ours[o_index], new[to_new[b_index]]
+            )
+        elif context.code(ours[o_index]) == context.code(statement):
+            slots.statements[o_index] = None
+            slots.carried[o_index] = _owner_lines(context, statement, ours[o_index])
+        else:
+            line = context.line_of(ours[o_index])
+            context.notes.append(
+                f"{context.origin}:{line}: kept '{_short(context, ours[o_index])}': you changed"
+                " it, so scaffold does not take it out"
+            )
+    tail: list[cst.BaseStatement] = []
+    for n_index, statement in enumerate(new):
+        if new_keys[n_index] is None or n_index in from_new:
+            continue
+        _place(context, slots, statement, n_index, new_keys, from_new, to_ours, tail, top=top)
+    return slots.assemble(tail, top=top)
+
+
+def _place(
+    context: _Context,
+    slots: _Slots,
+    statement: cst.BaseStatement,
+    n_index: int,
+    new_keys: list[str | None],
+    from_new: dict[int, int],
+    to_ours: dict[int, int],
+    tail: list[cst.BaseStatement],
+    *,
+    top: bool,
+) -> None:
+    """Pin a statement new in scaffold's version next to its neighbour there."""
+
+    def anchor(indexes: range) -> int | None:
+        for other in indexes:
+            if new_keys[other] is None or other not in from_new:
+                continue
+            o_index = to_ours.get(from_new[other])
+            if o_index is not None and slots.statements[o_index] is not None:
+                return o_index
+        return None
+
+    previous = anchor(range(n_index - 1, -1, -1))
+    if previous is not None:
+        slots.after.setdefault(previous, []).append(statement)
+        return
+    following = anchor(range(n_index + 1, len(new_keys)))
+    if following is not None:
+        slots.before.setdefault(following, []).append(statement)
+        return
+    if top or not any(s is not None for s in slots.statements):
+        tail.append(statement)
+        return
+    raise context.refuse(
+        slots.statements[0] or statement,
+        statement,
+        "none of the statements scaffold places this one next to is left in the block",
+    )
+
+
+def _owner_lines(
+    context: _Context, base: cst.BaseStatement, ours: cst.BaseStatement
+) -> list[cst.EmptyLine]:
+    """The comment lines above the owner's statement that scaffold did not write there."""
+    scaffolds = Counter(context.module.code_for_node(line) for line in base.leading_lines)
+    kept: list[cst.EmptyLine] = []
+    for line in ours.leading_lines:
+        code = context.module.code_for_node(line)
+        if scaffolds[code]:
+            scaffolds[code] -= 1
+        elif line.comment is not None:
+            kept.append(line)
+    return kept
+
+
+def _short(context: _Context, node: cst.CSTNode) -> str:
+    text = " ".join(context.code(node).split())
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+# --- one statement both may have changed --------------------------------------------------------
+
+
+def _merge_statement(
+    context: _Context, base: cst.BaseStatement, ours: cst.BaseStatement, new: cst.BaseStatement
+) -> cst.BaseStatement:
+    base_code, ours_code, new_code = (context.code(s) for s in (base, ours, new))
+    if ours_code == base_code:  # untouched by the owner: scaffold's version, owner's comments
+        same_lines = [context.module.code_for_node(x) for x in ours.leading_lines] == [
+            context.module.code_for_node(x) for x in base.leading_lines
+        ]
+        return new if same_lines else new.with_changes(leading_lines=ours.leading_lines)
+    if new_code in (base_code, ours_code):
+        return ours
+    if isinstance(ours, _COMPOUND) and type(base) is type(ours) is type(new):
+        return _merge_compound(context, base, ours, new)
+    merged = _merge_simple(context, base, ours, new)
+    if merged is None:
+        raise context.refuse(ours, new, "you and scaffold both changed this statement")
+    return merged
+
+
+def _header(context: _Context, statement: cst.CSTNode) -> str:
+    stub = statement.with_changes(body=cst.IndentedBlock(body=[]), leading_lines=())
+    return context.module.code_for_node(stub)
+
+
+def _merge_compound(
+    context: _Context, base: cst.BaseStatement, ours: cst.BaseStatement, new: cst.BaseStatement
+) -> cst.BaseStatement:
+    base_header, ours_header, new_header = (_header(context, s) for s in (base, ours, new))
+    if ours_header == base_header:
+        shell = new.with_changes(leading_lines=ours.leading_lines)
+    elif new_header in (base_header, ours_header):
+        shell = ours
+    else:
+        raise context.refuse(ours, new, "you and scaffold both changed this statement's header")
+    blocks = [s.body for s in (base, ours, new)]
+    if not all(isinstance(block, cst.IndentedBlock) for block in blocks):
+        raise context.refuse(ours, new, "you and scaffold both changed this one-line block")
+    base_block, ours_block, new_block = blocks
+    assert isinstance(base_block, cst.IndentedBlock)  # noqa: S101  # checked above
+    assert isinstance(ours_block, cst.IndentedBlock)  # noqa: S101
+    assert isinstance(new_block, cst.IndentedBlock)  # noqa: S101
+    body = _merge_block(context, base_block.body, ours_block.body, new_block.body)
+    return shell.with_changes(body=ours_block.with_changes(body=body))
+
+
+def _call_of(statement: cst.BaseStatement) -> tuple[cst.Call, str] | None:
+    """The call a one-line statement is made of, and where it sits (``value``)."""
+    if not isinstance(statement, cst.SimpleStatementLine) or len(statement.body) != 1:
+        return None
+    small = statement.body[0]
+    if isinstance(small, (cst.Assign, cst.AnnAssign, cst.Expr)) and isinstance(
+        small.value, cst.Call
+    ):
+        return small.value, "value"
+    return None
+
+
+def _merge_simple(
+    context: _Context, base: cst.BaseStatement, ours: cst.BaseStatement, new: cst.BaseStatement
+) -> cst.BaseStatement | None:
+    calls = [_call_of(s) for s in (base, ours, new)]
+    if any(call is None for call in calls):
+        return None
+    base_call, ours_call, new_call = (call[0] for call in calls if call is not None)
+    merged = _merge_call(context, base_call, ours_call, new_call)
+    if merged is None:
+        return None
+    assert isinstance(ours, cst.SimpleStatementLine)  # noqa: S101  # _call_of
+    small = ours.body[0]
+    return ours.with_changes(body=[small.with_changes(value=merged)])
+
+
+def _merge_value(
+    context: _Context, base: cst.BaseExpression, ours: cst.BaseExpression, new: cst.BaseExpression
+) -> cst.BaseExpression | None:
+    base_code, ours_code, new_code = (context.code(x) for x in (base, ours, new))
+    if ours_code == base_code:
+        return new
+    if new_code in (base_code, ours_code):
+        return ours
+    if isinstance(base, cst.Call) and isinstance(ours, cst.Call) and isinstance(new, cst.Call):
+        return _merge_call(context, base, ours, new)
+    return None
+
+
+def _merge_call(
+    context: _Context, base: cst.Call, ours: cst.Call, new: cst.Call
+) -> cst.Call | None:
+    """Merge a call's arguments: positional ones by position, keywords by name."""
+    funcs = {context.code(call.func) for call in (base, ours, new)}
+    if len(funcs) != 1:
+        return None
+    positional = [[a for a in call.args if a.keyword is None] for call in (base, ours, new)]
+    if len({len(args) for args in positional}) != 1:
+        return None
+    keywords = [
+        {a.keyword.value: a for a in call.args if a.keyword is not None}
+        for call in (base, ours, new)
+    ]
+    base_kw, ours_kw, new_kw = keywords
+    args: list[cst.Arg] = []
+    position = 0
+    for arg in ours.args:
+        if arg.keyword is None:
+            pair = (positional[0][position], positional[2][position])
+            position += 1
+            value = _merge_value(context, pair[0].value, arg.value, pair[1].value)
+            if value is None or pair[0].star != arg.star or pair[1].star != arg.star:
+                return None
+            args.append(arg.with_changes(value=value))
+            continue
+        name = arg.keyword.value
+        if name not in base_kw:  # the owner's own keyword
+            if name in new_kw and context.code(new_kw[name].value) != context.code(arg.value):
+                return None
+            args.append(arg)
+        elif name not in new_kw:  # scaffold drops it: only while it is still scaffold's
+            if context.code(arg.value) != context.code(base_kw[name].value):
+                return None
+            _drop_last_comma(args, arg)
+        else:
+            value = _merge_value(context, base_kw[name].value, arg.value, new_kw[name].value)
+            if value is None:
+                return None
+            args.append(arg.with_changes(value=value))
+    merged = ours.with_changes(args=args)
+    for name, arg in new_kw.items():
+        if name not in base_kw and name not in ours_kw:
+            merged = append_keyword(merged, name, arg.value)
+    return merged
+
+
+def _drop_last_comma(args: list[cst.Arg], dropped: cst.Arg) -> None:
+    """Taking out ``dropped`` when it is the last: the one before takes over its comma."""
+    if args and not isinstance(dropped.comma, cst.MaybeSentinel):
+        args[-1] = args[-1].with_changes(comma=dropped.comma)
+
+
+# --- imports -------------------------------------------------------------------------------------
+
+
+def _imported(module: cst.Module, package: str) -> set[ImportName]:
+    """The names the module's top-level imports bind, as (module, name); renames aside."""
+    names: set[ImportName] = set()
+    for statement in module.body:
+        if not _is_import(statement):
+            continue
+        assert isinstance(statement, cst.SimpleStatementLine)  # noqa: S101  # _is_import
+        for small in statement.body:
+            if isinstance(small, cst.ImportFrom) and not isinstance(small.names, cst.ImportStar):
+                origin = resolve_from(small, package)
+                names.update(
+                    ImportName(origin, module.code_for_node(alias.name))
+                    for alias in small.names
+                    if alias.asname is None
+                )
+            elif isinstance(small, cst.Import):
+                names.update(
+                    ImportName("", module.code_for_node(alias.name))
+                    for alias in small.names
+                    if alias.asname is None
+                )
+    return names
+
+
+class _Reads(cst.CSTVisitor):
+    """The names a module reads outside its imports (attributes and keywords aside)."""
+
+    def __init__(self) -> None:
+        self.names: set[str] = set()
+
+    def visit_Import(self, node: cst.Import) -> bool:  # noqa: N802  # libcst's visitor names
+        return False
+
+    def visit_ImportFrom(self, node: cst.ImportFrom) -> bool:  # noqa: N802
+        return False
+
+    def visit_Attribute(self, node: cst.Attribute) -> bool:  # noqa: N802
+        node.value.visit(self)
+        return False
+
+    def visit_Arg(self, node: cst.Arg) -> bool:  # noqa: N802
+        node.value.visit(self)
+        return False
+
+    def visit_Name(self, node: cst.Name) -> None:  # noqa: N802
+        self.names.add(node.value)
+
+
+def _first_code_index(body: Sequence[cst.BaseStatement]) -> int:
+    """Where the import block ends: the first statement that is not an import or docstring."""
+    for index, statement in enumerate(body):
+        if _is_import(statement):
+            continue
+        if index == 0 and _identity_is_docstring(statement):
+            continue
+        return index
+    return len(body)
+
+
+def _identity_is_docstring(statement: cst.BaseStatement) -> bool:
+    return (
+        isinstance(statement, cst.SimpleStatementLine)
+        and len(statement.body) == 1
+        and isinstance(statement.body[0], cst.Expr)
+        and isinstance(statement.body[0].value, (cst.SimpleString, cst.ConcatenatedString))
+    )
+
+
+def _merge_imports(
+    merged: cst.Module, base: cst.Module, new: cst.Module, *, package: str
+) -> cst.Module:
+    base_names, new_names = _imported(base, package), _imported(new, package)
+    present = _imported(merged, package)
+    bound = {item.name.split(".")[0] for item in present}
+    wanted = [i for i in new_names - base_names if i not in present and i.name not in bound]
+    body = list(merged.body)
+    if wanted:
+        body = add_imports(
+            merged, body, wanted, package=package, limit=_first_code_index(merged.body)
+        )
+    dropped = (base_names - new_names) & present
+    if dropped:
+        reads = _Reads()
+        merged.with_changes(body=body).visit(reads)
+        body = _without_imports(merged, body, dropped, reads.names, package)
+    return merged.with_changes(body=body)
+
+
+def _without_imports(
+    module: cst.Module,
+    body: list[cst.BaseStatement],
+    dropped: set[ImportName],
+    reads: set[str],
+    package: str,
+) -> list[cst.BaseStatement]:
+    """Take the dropped names nothing reads out of their import statements."""
+    gone = {item for item in dropped if item.name.split(".")[0] not in reads}
+    result: list[cst.BaseStatement] = []
+    carried: list[cst.EmptyLine] = []
+    led = False  # the dropped line led its group: its gap replaces the next line's
+    for statement in body:
+        kept = (
+            _import_without(module, statement, gone, package)
+            if gone and _is_import(statement)
+            else statement
+        )
+        if kept is None:
+            if not carried:
+                led = (
+                    not result
+                    or not _is_import(result[-1])
+                    or any(line.comment is None for line in statement.leading_lines)
+                )
+                carried = list(statement.leading_lines) if led else []
+            if not led:
+                carried += [line for line in statement.leading_lines if line.comment is not None]
+            continue
+        if carried:
+            if not _is_import(kept):  # the import block ends here: the gap below it stays
+                carried = [line for line in carried if line.comment is not None]
+                led = False
+            own = [line for line in kept.leading_lines if line.comment is not None or not led]
+            kept = kept.with_changes(leading_lines=[*carried, *own])
+            carried = []
+        result.append(kept)
+    return result
+
+
+def _import_without(
+    module: cst.Module, statement: cst.BaseStatement, gone: set[ImportName], package: str
+) -> cst.BaseStatement | None:
+    assert isinstance(statement, cst.SimpleStatementLine)  # noqa: S101  # _is_import
+    smalls: list[cst.BaseSmallStatement] = []
+    for small in statement.body:
+        if isinstance(small, cst.ImportFrom) and not isinstance(small.names, cst.ImportStar):
+            origin = resolve_from(small, package)
+            names = [
+                a
+                for a in small.names
+                if a.asname is not None
+                or ImportName(origin, module.code_for_node(a.name)) not in gone
+            ]
+            if not names:
+                continue
+            if len(names) < len(small.names):
+                last = names[-1]
+                names[-1] = last.with_changes(comma=small.names[-1].comma)
+                small = small.with_changes(names=names)
+                if len(names) == 1 and small.lpar is not None:
+                    small = small.with_changes(lpar=None, rpar=None)
+                    names[0] = names[0].with_changes(comma=cst.MaybeSentinel.DEFAULT)
+                    small = small.with_changes(names=names)
+        elif isinstance(small, cst.Import):
+            aliases = [
+                a
+                for a in small.names
+                if a.asname is not None or ImportName("", module.code_for_node(a.name)) not in gone
+            ]
+            if not aliases:
+                continue
+            aliases[-1] = aliases[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
+            small = small.with_changes(names=aliases)
+        smalls.append(small)
+    return statement.with_changes(body=smalls) if smalls else None
