@@ -264,9 +264,13 @@ def _insert_before(
     body: list[cst.BaseStatement], index: int, statement: cst.BaseStatement, *, new_section: bool
 ) -> None:
     following = body[index]
+    lines = list(leading_lines(following))
+    cut = len(lines)  # comment lines right above it, with no blank line between, are about it
+    while cut and lines[cut - 1].comment is not None:
+        cut -= 1
     gap = [cst.EmptyLine()] if new_section else []
-    body[index] = following.with_changes(leading_lines=gap)
-    body.insert(index, statement.with_changes(leading_lines=leading_lines(following)))
+    body[index] = following.with_changes(leading_lines=[*gap, *lines[cut:]])
+    body.insert(index, statement.with_changes(leading_lines=lines[:cut]))
 
 
 # --- taking out -----------------------------------------------------------------------------

@@ -72,17 +72,13 @@ def test_dry_run_of_a_conflicting_change_exits_1_and_writes_nothing(
     make_project, cli, snapshot, edit
 ) -> None:
     project = make_project("settings", "tests")
-    edit(
-        project / PACKAGE / "main.py",
-        "from fastapi import FastAPI\n",
-        "# owner\nfrom fastapi import FastAPI\n",
-    )
+    edit(project / "README.md", "base, settings, tests.\n", "the owner's words.\n")
     before = snapshot(project)
 
     result = cli("add", "static", "--dry-run", "-C", project)
 
     assert result.exit_code == 1
-    assert f"+++ b/{PACKAGE}/main.py" in result.stdout.splitlines()
+    assert "+++ b/README.md" in result.stdout.splitlines()
     assert "+<<<<<<< yours" in result.stdout.splitlines()
     assert "have conflicts" in result.stdout
     assert snapshot(project) == before
