@@ -11,6 +11,7 @@ blueprints (``source``, here rewritten from scratch on every ``add``) come from 
 
 from __future__ import annotations
 
+import ast
 import functools
 import os
 import shutil
@@ -205,3 +206,149 @@ def assert_project_tests_pass(root: Path) -> None:
 def project_tests_pass() -> Callable[[Path], None]:
     """The :func:`assert_project_tests_pass` helper."""
     return assert_project_tests_pass
+
+
+# --------------------------------------------------------------------------------------------
+# The owner's first week: the structural edits every owner makes
+# --------------------------------------------------------------------------------------------
+
+FIRST_WEEK = ("router", "setting", "env", "fixture", "dependency", "array", "gitignore", "readme")
+
+
+def first_week_edits(
+    tree: dict[str, str], package: str, tag: str, kinds: tuple[str, ...] = FIRST_WEEK
+) -> dict[str, list[str]]:
+    """Make the owner's edits on ``tree`` (path -> text) in place; return path -> their lines.
+
+    Each edit is what an owner writes in their first week, ruff-clean as they would keep it:
+    their own router and ``include_router`` after the generated ones in ``create_app()``, a
+    field at the end of ``Settings`` and its variable at the end of ``.env.example``, a
+    fixture in ``tests/conftest.py`` with a test using both, a dependency with a comment, an
+    item in another table's array, a ``.gitignore`` line and a README section. ``tag`` makes
+    every line unique. Edits whose file the project lacks are skipped.
+    """
+    lines: dict[str, list[str]] = {}
+
+    def add(path: str, *added: str) -> None:
+        lines.setdefault(path, []).extend(added)
+
+    main, config = f"{package}/main.py", f"{package}/config.py"
+    if "router" in kinds and main in tree and "    return app\n" in tree[main]:
+        _own_router(tree, package, tag, add)
+    if "setting" in kinds and config in tree:
+        field = f'    {tag}_size: int = Field(default=20, description="The owner\'s {tag}")'
+        text = tree[config]
+        end = text.index("\n\n\n", text.index("class Settings"))
+        body = ast.parse(text).body
+        settings = next(n for n in body if isinstance(n, ast.ClassDef) and n.name == "Settings")
+        gap = "\n" if isinstance(settings.body[-1], ast.FunctionDef) else ""
+        tree[config] = text[:end] + f"\n{gap}{field}" + text[end:]
+        add(config, field)
+    if "env" in kinds and ".env.example" in tree:
+        variable = f"{package.upper()}_{tag.upper()}_SIZE=20"
+        tree[".env.example"] += f"\n# The owner's {tag}\n{variable}\n"
+        add(".env.example", f"# The owner's {tag}", variable)
+    if "fixture" in kinds and "tests/conftest.py" in tree:
+        fixture = f"def {tag}_id() -> str:"
+        tree["tests/conftest.py"] += (
+            f'\n\n@pytest.fixture\n{fixture}\n    """The owner\'s fixture."""\n    return "{tag}"\n'
+        )
+        add("tests/conftest.py", fixture)
+    if "dependency" in kinds and "pyproject.toml" in tree:
+        dependency = f'    "orjson>=3.9",  # {tag}: the owner\'s'
+        tree["pyproject.toml"] = tree["pyproject.toml"].replace(
+            "dependencies = [\n", f"dependencies = [\n{dependency}\n", 1
+        )
+        add("pyproject.toml", dependency)
+    if "array" in kinds and "pyproject.toml" in tree:
+        old = '"tests/**" = ["S101"]'
+        new = f'"tests/**" = ["S101", "PLR2004"]  # {tag}'
+        if old in tree["pyproject.toml"]:
+            tree["pyproject.toml"] = tree["pyproject.toml"].replace(old, new, 1)
+            add("pyproject.toml", new)
+    if "gitignore" in kinds and ".gitignore" in tree:
+        tree[".gitignore"] += f"/{tag}-data/\n"
+        add(".gitignore", f"/{tag}-data/")
+    if "readme" in kinds and "README.md" in tree:
+        heading = f"## The owner's {tag}"
+        tree["README.md"] += f"\n{heading}\n\nWritten by the owner.\n"
+        add("README.md", heading, "Written by the owner.")
+    return lines
+
+
+def _own_router(tree: dict[str, str], package: str, tag: str, add: Callable[..., None]) -> None:
+    main = f"{package}/main.py"
+    module = f"{tag}_orders"
+    tree[f"{package}/routes/{module}.py"] = (
+        f'"""The owner\'s {tag} orders."""\n\nfrom fastapi import APIRouter\n\n'
+        f'router = APIRouter(tags=["{tag}"])\n\n\n@router.get("/{tag}-orders")\n'
+        f'def list_orders() -> list[str]:\n    """Every order."""\n    return ["{tag}"]\n'
+    )
+    text = tree[main]
+    prefix = f"from {package}.routes import "
+    start = text.index(prefix)
+    end = text.index("\n", start)
+    names = [*text[start + len(prefix) : end].split(", "), module]
+    text = text[:start] + prefix + ", ".join(sorted(names)) + text[end:]
+    include = f"    app.include_router({module}.router)  # {tag}: the owner's own"
+    tree[main] = text.replace("    return app\n", f"{include}\n    return app\n", 1)
+    add(main, include)
+    test = f"tests/test_{module}.py"
+    uses_fixture = "fixture" if "tests/conftest.py" in tree else ""
+    argument = f", {tag}_id: str" if uses_fixture else ""
+    expected = f"[{tag}_id]" if uses_fixture else f'["{tag}"]'
+    tree[test] = (
+        "from fastapi.testclient import TestClient\n\n\n"
+        f"def test_{module}(client: TestClient{argument}) -> None:\n"
+        f'    assert client.get("/{tag}-orders").json() == {expected}\n'
+    )
+
+
+def read_text_tree(root: Path) -> dict[str, str]:
+    """Every text file of a project (the record aside), by relative path."""
+    tree: dict[str, str] = {}
+    for path in root.rglob("*"):
+        relative = path.relative_to(root).as_posix()
+        if path.is_file() and not relative.startswith((".scaffold/", ".git/")):
+            try:
+                tree[relative] = path.read_text(encoding="utf-8")
+            except UnicodeDecodeError:
+                continue
+    return tree
+
+
+@pytest.fixture
+def read_tree() -> Callable[[Path], dict[str, str]]:
+    """The :func:`read_text_tree` helper."""
+    return read_text_tree
+
+
+@pytest.fixture
+def first_week() -> Callable[[Path, str], dict[str, list[str]]]:
+    """Make the owner's first-week edits in a project folder; return path -> their lines."""
+
+    def edit(root: Path, tag: str = "owner") -> dict[str, list[str]]:
+        tree = read_text_tree(root)
+        before = dict(tree)
+        lines = first_week_edits(tree, PACKAGE, tag)
+        for path, text in tree.items():
+            if before.get(path) != text:
+                (root / path).parent.mkdir(parents=True, exist_ok=True)
+                (root / path).write_text(text, encoding="utf-8")
+        return lines
+
+    return edit
+
+
+def assert_lines_present(root: Path, lines: dict[str, list[str]]) -> None:
+    """Every owner line is still, whole, a line of its file."""
+    for path, expected in lines.items():
+        present = set((root / path).read_text(encoding="utf-8").splitlines())
+        lost = [line for line in expected if line not in present]
+        assert not lost, f"owner lines lost from {path}: {lost}"
+
+
+@pytest.fixture
+def lines_present() -> Callable[[Path, dict[str, list[str]]], None]:
+    """The :func:`assert_lines_present` helper."""
+    return assert_lines_present

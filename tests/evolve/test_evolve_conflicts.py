@@ -14,6 +14,7 @@ import re
 PACKAGE = "evo_app"
 START, MIDDLE, END = "<<<<<<< yours", "=======", ">>>>>>> scaffold"
 
+
 def conflict_sides(text: str) -> list[tuple[str, str]]:
     """Return (yours, scaffold) for every conflict in ``text``; assert the markers are sound."""
     lines = text.splitlines()
