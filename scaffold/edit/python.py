@@ -86,8 +86,17 @@ def merge_python(
     except cst.ParserSyntaxError:
         return None
     context = _Context(origin=origin, module=ours_module)
-    body = _merge_block(context, base_module.body, ours_module.body, new_module.body, top=True)
-    merged = ours_module.with_changes(body=body)
+    body, leftover = _merge_block(
+        context, base_module.body, ours_module.body, new_module.body, top=True
+    )
+    if body and ours_module.body and body[0] is not ours_module.body[0]:
+        # a new first statement (the docstring went): no blank lines above it
+        first = body[0]
+        lines = list(first.leading_lines)
+        while lines and lines[0].comment is None:
+            lines.pop(0)
+        body[0] = first.with_changes(leading_lines=lines)
+    merged = ours_module.with_changes(body=body, footer=[*leftover, *ours_module.footer])
     merged = _merge_imports(merged, base_module, new_module, package=package)
     return PythonMerge(code=merged.code, notes=context.notes)
 
@@ -164,6 +173,7 @@ class _Slots:
     before: dict[int, list[cst.BaseStatement]] = field(default_factory=dict)
     after: dict[int, list[cst.BaseStatement]] = field(default_factory=dict)
     carried: dict[int, list[cst.EmptyLine]] = field(default_factory=dict)  # owner comments
+    leftover: list[cst.EmptyLine] = field(default_factory=list)
 
     def assemble(self, tail: list[cst.BaseStatement], *, top: bool) -> list[cst.BaseStatement]:
         body: list[cst.BaseStatement] = []
@@ -180,13 +190,25 @@ class _Slots:
                     pending += self.carried.get(index, [])
                     continue
                 if pending:
-                    piece = piece.with_changes(leading_lines=[*pending, *piece.leading_lines])
+                    piece = _with_comments(piece, pending)
                     pending = []
                 body.append(piece)
                 inserted.append(is_new)
         body += tail
         inserted += [True] * len(tail)
+        self.leftover = pending  # the owner's comments below the last statement scaffold took out
         return _spaced(body, inserted, blank_lines=2 if top else 1)
+
+
+def _with_comments(
+    statement: cst.BaseStatement, comments: list[cst.EmptyLine]
+) -> cst.BaseStatement:
+    """Put the owner's comments right above ``statement``, below its blank lines."""
+    lines = list(statement.leading_lines)
+    blanks = 0
+    while blanks < len(lines) and lines[blanks].comment is None:
+        blanks += 1
+    return statement.with_changes(leading_lines=[*lines[:blanks], *comments, *lines[blanks:]])
 
 
 def _spaced(
@@ -227,7 +249,8 @@ def _merge_block(
     new: Sequence[cst.BaseStatement],
     *,
     top: bool = False,
-) -> list[cst.BaseStatement]:
+) -> tuple[list[cst.BaseStatement], list[cst.EmptyLine]]:
+    """Merge one block; return its statements and owner comments left below them."""
     base_keys, ours_keys, new_keys = (_keys(context, block) for block in (base, ours, new))
     to_ours, to_new = _match(base_keys, ours_keys), _match(base_keys, new_keys)
     from_new = {n: b for b, n in to_new.items()}
@@ -243,6 +266,10 @@ def _merge_block(
         elif context.code(ours[o_index]) == context.code(statement):
             slots.statements[o_index] = None
             slots.carried[o_index] = _owner_lines(context, statement, ours[o_index])
+        elif _same_syntax(context.code(ours[o_index]), context.code(statement)):
+            # only the owner's comments differ: the statement goes, their comments stay
+            slots.statements[o_index] = None
+            slots.carried[o_index] = _owner_comments(statement, ours[o_index])
         else:
             line = context.line_of(ours[o_index])
             context.notes.append(
@@ -254,7 +281,8 @@ def _merge_block(
         if new_keys[n_index] is None or n_index in from_new:
             continue
         _place(context, slots, statement, n_index, new_keys, from_new, to_ours, tail, top=top)
-    return slots.assemble(tail, top=top)
+    body = slots.assemble(tail, top=top)
+    return body, slots.leftover
 
 
 def _place(
@@ -281,6 +309,13 @@ def _place(
         return None
 
     previous = anchor(range(n_index - 1, -1, -1))
+    if top and _after_imports(new_keys, n_index):
+        last_import = max(
+            (i for i, s in enumerate(slots.statements) if s is not None and _is_import(s)),
+            default=None,
+        )
+        if last_import is not None and (previous is None or previous < last_import):
+            previous = last_import
     if previous is not None:
         slots.after.setdefault(previous, []).append(statement)
         return
@@ -296,6 +331,49 @@ def _place(
         statement,
         "none of the statements scaffold places this one next to is left in the block",
     )
+
+
+def _same_syntax(left: str, right: str) -> bool:
+    """Whether two statements are the same code, comments and formatting aside."""
+    import ast
+
+    try:
+        return ast.dump(ast.parse(left)) == ast.dump(ast.parse(right))
+    except SyntaxError:
+        return False
+
+
+class _Comments(cst.CSTVisitor):
+    def __init__(self) -> None:
+        self.found: list[str] = []
+
+    def visit_Comment(self, node: cst.Comment) -> None:  # noqa: N802  # libcst's visitor names
+        self.found.append(node.value)
+
+
+def _owner_comments(base: cst.CSTNode, ours: cst.CSTNode) -> list[cst.EmptyLine]:
+    """The owner's comments anywhere in a statement, as lines to keep above the next one."""
+    scaffolds, owners = _Comments(), _Comments()
+    base.visit(scaffolds)
+    ours.visit(owners)
+    left = Counter(scaffolds.found)
+    kept: list[cst.EmptyLine] = []
+    for comment in owners.found:
+        if left[comment]:
+            left[comment] -= 1
+        else:
+            kept.append(cst.EmptyLine(comment=cst.Comment(comment)))
+    return kept
+
+
+def _after_imports(new_keys: list[str | None], n_index: int) -> bool:
+    """Whether imports stand between this statement and the keyed one before it."""
+    for key in reversed(new_keys[:n_index]):
+        if key is None:
+            return True
+        if key != "docstring":
+            return False
+    return False
 
 
 def _owner_lines(
@@ -362,8 +440,11 @@ def _merge_compound(
     assert isinstance(base_block, cst.IndentedBlock)  # noqa: S101  # checked above
     assert isinstance(ours_block, cst.IndentedBlock)  # noqa: S101
     assert isinstance(new_block, cst.IndentedBlock)  # noqa: S101
-    body = _merge_block(context, base_block.body, ours_block.body, new_block.body)
-    return shell.with_changes(body=ours_block.with_changes(body=body))
+    body, leftover = _merge_block(context, base_block.body, ours_block.body, new_block.body)
+    if not body:
+        raise context.refuse(ours, new, "this block would be left empty")
+    footer = [*leftover, *ours_block.footer]
+    return shell.with_changes(body=ours_block.with_changes(body=body, footer=footer))
 
 
 def _call_of(statement: cst.BaseStatement) -> tuple[cst.Call, str] | None:

@@ -67,9 +67,7 @@ def env_chunks(text: str) -> list[Chunk]:
 
 def line_chunks(text: str) -> list[Chunk]:
     """Every non-blank line is keyed by itself; blank lines are unkeyed."""
-    return [
-        Chunk(line.strip() or None, line) for line in text.splitlines(keepends=True)
-    ]
+    return [Chunk(line.strip() or None, line) for line in text.splitlines(keepends=True)]
 
 
 def section_chunks(text: str) -> list[Chunk]:
@@ -137,7 +135,9 @@ def merge_chunks(base: str, ours: str, new: str, chunker: Chunker, *, origin: st
             else:
                 outcome.notes.append(f"{origin}: kept '{chunk.key}': you changed it")
             continue
-        result[o_index] = _merged_chunk(chunk.text, owners, new_chunks[to_new[b_index]].text, outcome)
+        result[o_index] = _merged_chunk(
+            chunk.text, owners, new_chunks[to_new[b_index]].text, outcome
+        )
     before: dict[int, list[str]] = {}
     after: dict[int, list[str]] = {}
     tail: list[str] = []
@@ -145,7 +145,9 @@ def merge_chunks(base: str, ours: str, new: str, chunker: Chunker, *, origin: st
         if chunk.key is None or n_index in from_new:
             continue
         previous = _anchor(range(n_index - 1, -1, -1), new_chunks, from_new, to_ours, result)
-        following = _anchor(range(n_index + 1, len(new_chunks)), new_chunks, from_new, to_ours, result)
+        following = _anchor(
+            range(n_index + 1, len(new_chunks)), new_chunks, from_new, to_ours, result
+        )
         text = _blank_lines_before(new_chunks, n_index) + chunk.text
         if previous is not None:
             after.setdefault(previous, []).append(text)
@@ -226,5 +228,7 @@ def _merged_chunk(base: str, ours: str, new: str, outcome: TextMerge) -> str:
 
 def _joined(pieces: list[str]) -> str:
     """Join chunks, giving a chunk that lacks its final newline one when another follows."""
-    fixed = [p if p.endswith("\n") or i == len(pieces) - 1 else p + "\n" for i, p in enumerate(pieces)]
+    fixed = [
+        p if p.endswith("\n") or i == len(pieces) - 1 else p + "\n" for i, p in enumerate(pieces)
+    ]
     return "".join(fixed)

@@ -318,6 +318,12 @@ def read_text_tree(root: Path) -> dict[str, str]:
 
 
 @pytest.fixture
+def first_week_tree() -> Callable[..., dict[str, list[str]]]:
+    """The :func:`first_week_edits` helper, on a tree of texts in memory."""
+    return first_week_edits
+
+
+@pytest.fixture
 def read_tree() -> Callable[[Path], dict[str, str]]:
     """The :func:`read_text_tree` helper."""
     return read_text_tree
