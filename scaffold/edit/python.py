@@ -89,15 +89,20 @@ def merge_python(
     body, leftover = _merge_block(
         context, base_module.body, ours_module.body, new_module.body, top=True
     )
-    if body and ours_module.body and body[0] is not ours_module.body[0]:
-        # a new first statement (the docstring went): no blank lines above it
-        first = body[0]
+    merged = ours_module.with_changes(body=body, footer=[*leftover, *ours_module.footer])
+    merged = _merge_imports(merged, base_module, new_module, package=package)
+    if (
+        merged.body
+        and ours_module.body
+        and context.code(merged.body[0]) != context.code(ours_module.body[0])
+    ):  # a new first statement (the docstring went): no blank lines above it
+        first = merged.body[0]
         lines = list(first.leading_lines)
         while lines and lines[0].comment is None:
             lines.pop(0)
-        body[0] = first.with_changes(leading_lines=lines)
-    merged = ours_module.with_changes(body=body, footer=[*leftover, *ours_module.footer])
-    merged = _merge_imports(merged, base_module, new_module, package=package)
+        merged = merged.with_changes(
+            body=[first.with_changes(leading_lines=lines), *merged.body[1:]]
+        )
     return PythonMerge(code=merged.code, notes=context.notes)
 
 
@@ -627,7 +632,10 @@ def _merge_imports(
     if dropped:
         reads = _Reads()
         merged.with_changes(body=body).visit(reads)
-        body = _without_imports(merged, body, dropped, reads.names, package)
+        footer: list[cst.EmptyLine] = []
+        body = _without_imports(merged, body, dropped, reads.names, package, footer)
+        if footer:
+            return merged.with_changes(body=body, footer=[*footer, *merged.footer])
     return merged.with_changes(body=body)
 
 
@@ -637,12 +645,14 @@ def _without_imports(
     dropped: set[ImportName],
     reads: set[str],
     package: str,
+    footer_owner: list[cst.EmptyLine],
 ) -> list[cst.BaseStatement]:
     """Take the dropped names nothing reads out of their import statements."""
     gone = {item for item in dropped if item.name.split(".")[0] not in reads}
     result: list[cst.BaseStatement] = []
-    carried: list[cst.EmptyLine] = []
-    led = False  # the dropped line led its group: its gap replaces the next line's
+    comments: list[cst.EmptyLine] = []  # the owner's, from the import lines that went
+    head_gap: list[cst.EmptyLine] | None = None  # the blank lines above a dropped first line
+    dropping = False
     for statement in body:
         kept = (
             _import_without(module, statement, gone, package)
@@ -650,25 +660,53 @@ def _without_imports(
             else statement
         )
         if kept is None:
-            if not carried:
-                led = (
-                    not result
-                    or not _is_import(result[-1])
-                    or any(line.comment is None for line in statement.leading_lines)
-                )
-                carried = list(statement.leading_lines) if led else []
-            if not led:
-                carried += [line for line in statement.leading_lines if line.comment is not None]
+            if not dropping and not (result and _is_import(result[-1])):
+                head_gap = [line for line in statement.leading_lines if line.comment is None]
+            comments += [line for line in statement.leading_lines if line.comment is not None]
+            dropping = True
             continue
-        if carried:
-            if not _is_import(kept):  # the import block ends here: the gap below it stays
-                carried = [line for line in carried if line.comment is not None]
-                led = False
-            own = [line for line in kept.leading_lines if line.comment is not None or not led]
-            kept = kept.with_changes(leading_lines=[*carried, *own])
-            carried = []
+        if dropping:
+            kept = _rejoined(kept, result, comments, head_gap, package)
+            comments, head_gap, dropping = [], None, False
         result.append(kept)
+    if comments:  # nothing below the imports that went: the owner's comments end the module
+        footer_owner.extend(comments)
     return result
+
+
+def _section_of(statement: cst.BaseStatement, package: str) -> int | None:
+    from scaffold.adopted_imports import section
+
+    if not isinstance(statement, cst.SimpleStatementLine) or not statement.body:
+        return None
+    small = statement.body[0]
+    if isinstance(small, cst.ImportFrom):
+        return section(resolve_from(small, package), package, relative=bool(small.relative))
+    if isinstance(small, cst.Import):
+        return section(cst.Module([]).code_for_node(small.names[0].name), package)
+    return None
+
+
+def _rejoined(
+    kept: cst.BaseStatement,
+    result: list[cst.BaseStatement],
+    comments: list[cst.EmptyLine],
+    head_gap: list[cst.EmptyLine] | None,
+    package: str,
+) -> cst.BaseStatement:
+    """The statement after a run of dropped imports, with the gap isort wants above it."""
+    own = list(kept.leading_lines)
+    own_comments = [line for line in own if line.comment is not None]
+    if not _is_import(kept):  # the import block ends here: its own gap stays
+        return _with_comments(kept, comments)
+    previous = result[-1] if result and _is_import(result[-1]) else None
+    if previous is None:
+        gap = head_gap if head_gap is not None else [x for x in own if x.comment is None]
+    elif _section_of(previous, package) == _section_of(kept, package):
+        gap = []
+    else:
+        gap = [x for x in own if x.comment is None] or [cst.EmptyLine(indent=False)]
+    return kept.with_changes(leading_lines=[*gap, *comments, *own_comments])
 
 
 def _import_without(

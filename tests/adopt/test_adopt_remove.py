@@ -147,9 +147,9 @@ def test_a_blueprint_file_the_owner_edited_is_not_deleted_blind(adopted: Path, c
 
     result = cli("remove", "websockets", "-C", adopted)
 
-    assert result.exit_code == 1, result.output  # a conflict: the owner's lines are kept
-    assert "MINE = True" in websockets.read_text()
-    assert "<<<<<<< yours" in websockets.read_text()
+    # scaffold's statements go, the owner's stay: no markers, nothing of theirs lost
+    assert result.exit_code == 0, result.output
+    assert websockets.read_text() == "MINE = True\n"
     assert "websockets" not in (adopted / "app/main.py").read_text()
 
 
