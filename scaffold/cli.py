@@ -530,6 +530,15 @@ def update(
             help="Move git-sourced blueprints to this tag (1.2.0 or v1.2.0) instead of the newest.",
         ),
     ] = None,
+    option: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--option",
+            "-O",
+            metavar="BLUEPRINT.OPTION=VALUE",
+            help="Change an option of a blueprint the project has, and re-render with it.",
+        ),
+    ] = None,
     project_dir: ProjectDirOption = Path(),
     source: SourceOption = None,
     trust: TrustOption = False,
@@ -541,15 +550,19 @@ def update(
 
     Blueprints from git sources move to their newest version tag (or to --to VERSION); the
     others to what their source offers now. Moving a blueprint to an older version is refused.
+    With -O, an option chosen earlier changes, and what it renders goes in by the same merge
+    (as copier's `update --data` does); the record keeps the new answer.
 
     Examples:
       scaffold update
 
       scaffold update acme-service --to 2.0.0 --dry-run
 
+      scaffold update -O middleware.gzip_minimum_size=500
+
     """
     with _error_boundary(as_json=as_json):
-        from scaffold.evolve import check_not_downgraded, plan_change, retarget
+        from scaffold.evolve import check_not_downgraded, plan_change, retarget, spec_with
         from scaffold.project import open_for_change
 
         project = open_for_change(project_dir, dry_run=dry_run, allow_dirty=allow_dirty)
@@ -560,12 +573,30 @@ def update(
 
             msg = f"not part of the project: {', '.join(strangers)}"
             raise BlueprintError(msg, hint="'scaffold status' lists the project's blueprints")
+        changed = _changed_options(project, option or [])
         first = retarget(project, moving, to) if to else ()
         catalog = _load_catalog(source, trust=trust, project=project, moving=moving, first=first)
-        plan = plan_change(project, project.spec(), catalog=catalog)
+        spec = spec_with(project, changed) if changed else project.spec()
+        plan = plan_change(project, spec, catalog=catalog)
         check_not_downgraded(project, plan)
         plan.notes += _selection_notes(project, plan)
         _apply_plan(plan, command="update", dry_run=dry_run, as_json=as_json)
+
+
+def _changed_options(project: Project, flags: list[str]) -> dict[str, dict[str, Any]]:
+    """Parse ``-O`` flags of ``update``: only blueprints the project already has."""
+    from scaffold.answers import parse_option_flag
+
+    changed: dict[str, dict[str, Any]] = {}
+    for flag in flags:
+        name, key, value = parse_option_flag(flag)
+        if name not in project.record.blueprints:
+            from scaffold.errors import SpecError
+
+            msg = f"-O {flag}: the project has no blueprint '{name}'"
+            raise SpecError(msg, hint=f"add it with: scaffold add {name} -O {flag}")
+        changed.setdefault(name, {})[key] = value
+    return changed
 
 
 @app.command()

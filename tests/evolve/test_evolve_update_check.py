@@ -353,3 +353,50 @@ def test_a_relative_source_still_works_from_inside_the_project(
 
     assert code == 0, report
     assert "moves orgkit from 1.0.0 to 1.1.0" in report["notes"]
+
+
+# --- update -O: change an option chosen earlier --------------------------------------------
+
+
+def test_update_option_rerenders_through_the_merge_and_records_the_answer(
+    make_project, first_week, cli_json, lines_present, ruff_clean, project_tests_pass
+) -> None:
+    project = make_project("middleware", "tests")
+    lines = first_week(project)
+
+    code, report = cli_json("update", "-O", "middleware.gzip_minimum_size=500", "-C", project)
+
+    assert code == 0, report
+    assert report["conflicts"] == []
+    config = (project / "evo_app" / "config.py").read_text()
+    assert "default=500, description=\"Responses smaller than" in config
+    assert "EVO_APP_GZIP_MINIMUM_SIZE=500" in (project / ".env.example").read_text()
+    record = tomllib.loads((project / ".scaffold/project.toml").read_text())
+    assert record["blueprints"]["middleware"]["options"]["gzip_minimum_size"] == 500
+    lines_present(project, lines)
+    ruff_clean(project)
+    project_tests_pass(project)
+    again_code, again = cli_json("update", "-C", project)
+    assert (again_code, again["changed"]) == (0, False)  # the new answer is the recorded one
+
+
+@pytest.mark.parametrize(
+    ("flag", "expected"),
+    [
+        ("websockets.allowed_origins=[]", "the project has no blueprint 'websockets'"),
+        ("middleware.gzip_minimum_size=-1", "middleware.gzip_minimum_size"),
+        ("middleware.no_such_option=1", "has no option 'no_such_option'"),
+        ("gzip_minimum_size=1", "is not of the form BLUEPRINT.OPTION=VALUE"),
+    ],
+)
+def test_update_option_refuses_bad_input_in_one_line_and_writes_nothing(
+    flag, expected, make_project, cli, error_line, snapshot
+) -> None:
+    project = make_project("middleware", "tests")
+    before = snapshot(project)
+
+    result = cli("update", "-O", flag, "-C", project)
+
+    assert result.exit_code == 2
+    assert expected in error_line(result)
+    assert snapshot(project) == before
