@@ -108,12 +108,13 @@ def _read(path: Path, relative: str) -> str:
 
 
 def _apps_in(path: Path, relative: str) -> list[Candidate]:
-    from scaffold.cst_edit import find_apps, parse
+    from scaffold.cst_edit import parse
+    from scaffold.edit.factory import find_apps_followed
 
     text = _read(path, relative)
     if "FastAPI" not in text:
         return []
-    return [Candidate(relative, found) for found in find_apps(parse(text, relative))]
+    return [Candidate(relative, found) for found in find_apps_followed(parse(text, relative))]
 
 
 def find_candidates(root: Path) -> list[Candidate]:

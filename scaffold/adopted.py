@@ -51,8 +51,6 @@ from scaffold.cst_edit import (
     NewStatement,
     Revision,
     UnsafeAppError,
-    edit_app_module,
-    revise_app_module,
     statement_identity,
 )
 from scaffold.dependency_edit import (
@@ -62,6 +60,7 @@ from scaffold.dependency_edit import (
     remove_requirements,
     requirement_name,
 )
+from scaffold.edit.factory import edit_app, revise_app
 from scaffold.errors import ScaffoldError
 from scaffold.evolve import Plan
 from scaffold.merge import FileMerge, Outcome, merge_file
@@ -413,8 +412,8 @@ def _app_module_merge(
     text, bom = _decode(before, adopted.module)
     edits = _EditBuilder(rendered, adopted).edits()
     where = {"origin": adopted.module, "app": adopted.app, "package": adopted.package}
-    revised = revise_app_module(text, **where, revision=_revision(previous, edits))
-    result = edit_app_module(
+    revised = revise_app(text, **where, revision=_revision(previous, edits))
+    result = edit_app(
         revised.code,
         **where,
         edits=_without_kept(edits, revised.kept),

@@ -317,7 +317,8 @@ def _classify(parsed: _Parsed, call: cst.Call) -> FoundApp:
             problem = (
                 f"the app is built inside the {kind} {where} (line {parsed.line(ancestor)}), "
                 "which scaffold cannot follow; it edits an app created at module level as "
-                "NAME = FastAPI(...)"
+                "NAME = FastAPI(...), or in a function of the module that creates it as "
+                "NAME = FastAPI(...), ends with return NAME and is called as app = f()"
             )
             return FoundApp(None, line, problem)
     for ancestor in parsed.ancestors(call):
@@ -647,11 +648,17 @@ def _anchor(parsed: _Parsed, app: str, app_index: int) -> int:
     """Return the last top-level statement using the app, before a ``__main__`` guard."""
     anchor = app_index
     for index, statement in enumerate(parsed.module.body):
-        if _is_main_guard(statement):
+        if _is_main_guard(statement) or _is_return(statement):  # a factory's body ends so
             break
         if index > app_index and _uses_name(statement, app):
             anchor = index
     return anchor
+
+
+def _is_return(statement: cst.CSTNode) -> bool:
+    return isinstance(statement, cst.SimpleStatementLine) and any(
+        isinstance(small, cst.Return) for small in statement.body
+    )
 
 
 def _is_main_guard(statement: cst.CSTNode) -> bool:
@@ -791,7 +798,7 @@ def _statement_node(
     config = module.config_for_parsing
     code = _statement_code(wanted, indent=module.default_indent, newline=module.default_newline)
     node = cst.parse_statement(code, config=config)
-    leading = [cst.EmptyLine() for _ in range(blank_lines)]
+    leading = [cst.EmptyLine(indent=False) for _ in range(blank_lines)]  # no trailing spaces
     if wanted.comment:
         comment = " ".join(wanted.comment.split())
         leading.append(cst.EmptyLine(comment=cst.Comment(f"# {comment}")))

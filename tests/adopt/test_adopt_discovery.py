@@ -123,11 +123,12 @@ def test_src_layout(tmp_path: Path, cli, files) -> None:
 
 FACTORY = """\
 from fastapi import FastAPI
+from starlette.middleware.gzip import GZipMiddleware
 
 
-def create_app() -> FastAPI:
+def create_app():
     app = FastAPI()
-    return app
+    return GZipMiddleware(app)
 
 
 app = create_app()
@@ -171,8 +172,9 @@ REFUSALS = {
     "factory": (
         {"app/main.py": FACTORY},
         "cannot adopt the app in app/main.py: the app is built inside the function create_app() "
-        "(line 4), which scaffold cannot follow; it edits an app created at module level as "
-        "NAME = FastAPI(...)",
+        "(line 5), which scaffold cannot follow; it edits an app created at module level as "
+        "NAME = FastAPI(...), or in a function of the module that creates it as "
+        "NAME = FastAPI(...), ends with return NAME and is called as app = f()",
     ),
     "conditional": (
         {"app/main.py": CONDITIONAL},

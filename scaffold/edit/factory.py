@@ -1,0 +1,288 @@
+"""Apps built in a factory function: ``app = create_app()`` at module level, where
+
+    def create_app() -> FastAPI:
+        app = FastAPI(...)
+        ...
+        return app
+
+is how scaffold builds its own apps and how many owners build theirs. The module-level edits of
+:mod:`scaffold.cst_edit` (keywords of ``FastAPI(...)``, statements on the app after the last one
+that uses it, imports in the owner's groups) apply to the factory's body as they apply to a
+module: the body is lifted out, below the module's import block and a sentinel line, edited as a
+module (statements land before ``return app``), and put back into the function; the import
+block goes back to the top of the module. Nothing else of the module is touched.
+
+Followed: a module-level ``NAME = FACTORY(...)`` where ``FACTORY`` is a function of the same
+module whose body binds ``INNER = FastAPI(...)`` as one of its own statements and ends with
+``return INNER``. Anything else keeps the reason :func:`scaffold.cst_edit.find_apps` gives.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
+
+import libcst as cst
+
+from scaffold.cst_edit import (
+    EditResult,
+    FoundApp,
+    RevisionResult,
+    UnsafeAppError,
+    edit_app_module,
+    find_apps,
+    parse,
+    revise_app_module,
+)
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from scaffold.cst_edit import AppEdits, AppKeyword, NewStatement, Revision
+
+_SENTINEL = "__scaffold_factory_body__ = None"
+
+
+@dataclass(frozen=True)
+class Factory:
+    """The function that builds the app, and the name its body gives the app."""
+
+    index: int  # in the module's body
+    function: cst.FunctionDef
+    inner: str
+    imports_end: int  # the module's leading docstring and imports end here
+
+
+def _fastapi_name(statement: cst.BaseStatement) -> str | None:
+    """``INNER`` when the statement is ``INNER = FastAPI(...)`` (or ``fastapi.FastAPI``)."""
+    if not isinstance(statement, cst.SimpleStatementLine) or len(statement.body) != 1:
+        return None
+    small = statement.body[0]
+    if isinstance(small, cst.Assign) and len(small.targets) == 1:
+        target, value = small.targets[0].target, small.value
+    elif isinstance(small, cst.AnnAssign) and small.value is not None:
+        target, value = small.target, small.value
+    else:
+        return None
+    if not isinstance(target, cst.Name) or not isinstance(value, cst.Call):
+        return None
+    func = value.func
+    called = func.attr.value if isinstance(func, cst.Attribute) else getattr(func, "value", "")
+    return target.value if called == "FastAPI" else None
+
+
+def _returns(statement: cst.BaseStatement, name: str) -> bool:
+    return (
+        isinstance(statement, cst.SimpleStatementLine)
+        and len(statement.body) == 1
+        and isinstance(statement.body[0], cst.Return)
+        and isinstance(statement.body[0].value, cst.Name)
+        and statement.body[0].value.value == name
+    )
+
+
+def _factory_called(module: cst.Module, app: str) -> str | None:
+    """The function whose call the module binds to ``app`` (``app = create_app()``)."""
+    for statement in module.body:
+        if not isinstance(statement, cst.SimpleStatementLine) or len(statement.body) != 1:
+            continue
+        small = statement.body[0]
+        if (
+            isinstance(small, cst.Assign)
+            and len(small.targets) == 1
+            and isinstance(small.targets[0].target, cst.Name)
+            and small.targets[0].target.value == app
+            and isinstance(small.value, cst.Call)
+            and isinstance(small.value.func, cst.Name)
+        ):
+            return small.value.func.value
+    return None
+
+
+def _imports_end(module: cst.Module) -> int:
+    for index, statement in enumerate(module.body):
+        is_docstring = index == 0 and _is_docstring(statement)
+        is_import = isinstance(statement, cst.SimpleStatementLine) and all(
+            isinstance(small, (cst.Import, cst.ImportFrom)) for small in statement.body
+        )
+        if not (is_docstring or is_import):
+            return index
+    return len(module.body)
+
+
+def _is_docstring(statement: cst.BaseStatement) -> bool:
+    return (
+        isinstance(statement, cst.SimpleStatementLine)
+        and len(statement.body) == 1
+        and isinstance(statement.body[0], cst.Expr)
+        and isinstance(statement.body[0].value, (cst.SimpleString, cst.ConcatenatedString))
+    )
+
+
+def find_factory(module: cst.Module, app: str) -> Factory | None:
+    """The factory building the module-level ``app``, when scaffold can follow it."""
+    name = _factory_called(module, app)
+    if name is None:
+        return None
+    for index, statement in enumerate(module.body):
+        if not isinstance(statement, cst.FunctionDef) or statement.name.value != name:
+            continue
+        if statement.asynchronous is not None or not isinstance(statement.body, cst.IndentedBlock):
+            return None
+        body = statement.body.body
+        inner = next((n for s in body if (n := _fastapi_name(s)) is not None), None)
+        if inner is None or not body or not _returns(body[-1], inner):
+            return None
+        end = _imports_end(module)
+        return Factory(index, statement, inner, end) if end <= index else None
+    return None
+
+
+def find_apps_followed(module: cst.Module) -> list[FoundApp]:
+    """:func:`~scaffold.cst_edit.find_apps`, with apps built by a factory it can follow."""
+    found = find_apps(module)
+    followed: list[FoundApp] = []
+    for app in found:
+        if app.problem is None or app.name is not None:
+            followed.append(app)
+            continue
+        names = [n for n in _module_names(module) if find_factory(module, n) is not None]
+        if names and "inside the function" in app.problem:
+            followed.append(replace(app, name=names[0], problem=None))
+        else:
+            followed.append(app)
+    return followed
+
+
+def _module_names(module: cst.Module) -> list[str]:
+    names: list[str] = []
+    for statement in module.body:
+        if isinstance(statement, cst.SimpleStatementLine) and len(statement.body) == 1:
+            small = statement.body[0]
+            if isinstance(small, cst.Assign) and len(small.targets) == 1:
+                target = small.targets[0].target
+                if isinstance(target, cst.Name):
+                    names.append(target.value)
+    return names
+
+
+def _lifted(module: cst.Module, factory: Factory) -> str:
+    """The module's imports, the sentinel, then the factory's body, as one module's code."""
+    sentinel = cst.parse_statement(_SENTINEL + module.default_newline)
+    body = [*module.body[: factory.imports_end], sentinel, *factory.function.body.body]
+    return module.with_changes(body=body, footer=[]).code
+
+
+def _blank_unindented(statement: cst.BaseStatement) -> cst.BaseStatement:
+    """A blank line parsed at module level is "indented" by nothing: inside the function it
+    must stay empty, not take the body's indentation."""
+    lines = [
+        line.with_changes(indent=False)
+        if line.comment is None and not line.whitespace.value
+        else line
+        for line in statement.leading_lines
+    ]
+    return statement.with_changes(leading_lines=lines)
+
+
+def _put_back(module: cst.Module, factory: Factory, code: str, origin: str) -> str:
+    lifted = cst.parse_module(code)
+    split = next(
+        i for i, s in enumerate(lifted.body) if module.code_for_node(s).strip() == _SENTINEL
+    )
+    block = factory.function.body
+    assert isinstance(block, cst.IndentedBlock)  # noqa: S101  # find_factory checked it
+    function = factory.function.with_changes(
+        body=block.with_changes(body=[_blank_unindented(s) for s in lifted.body[split + 1 :]])
+    )
+    body = [
+        *lifted.body[:split],
+        *module.body[factory.imports_end : factory.index],
+        function,
+        *module.body[factory.index + 1 :],
+    ]
+    result = module.with_changes(body=body).code
+    try:
+        compile(result, origin, "exec", dont_inherit=True)
+    except SyntaxError as error:  # a bug in scaffold: say so rather than write broken code
+        msg = f"editing {origin} would produce invalid Python ({error.msg}, line {error.lineno})"
+        raise UnsafeAppError(msg, hint="this is a bug in scaffold; please report it") from None
+    return result
+
+
+def _renamed(statement: NewStatement, app: str, inner: str) -> NewStatement:
+    """The statement on the factory's own name for the app (``application.mount(...)``)."""
+    if inner == app or not statement.func.startswith(f"{app}."):
+        return statement
+    return replace(statement, func=inner + statement.func[len(app) :])
+
+
+def _renamed_edits(edits: AppEdits, app: str, inner: str) -> AppEdits:
+    return replace(edits, statements=tuple(_renamed(s, app, inner) for s in edits.statements))
+
+
+def edit_app(
+    text: str,
+    *,
+    origin: str,
+    app: str,
+    package: str,
+    edits: AppEdits,
+    before_keyword: Callable[[AppKeyword], None] | None = None,
+) -> EditResult:
+    """:func:`~scaffold.cst_edit.edit_app_module`, inside the factory when there is one."""
+    module = parse(text, origin)
+    factory = find_factory(module, app)
+    if factory is None:
+        return edit_app_module(
+            text,
+            origin=origin,
+            app=app,
+            package=package,
+            edits=edits,
+            before_keyword=before_keyword,
+        )
+    result = edit_app_module(
+        _lifted(module, factory),
+        origin=origin,
+        app=factory.inner,
+        package=package,
+        edits=_renamed_edits(edits, app, factory.inner),
+        before_keyword=before_keyword,
+    )
+    result.code = (
+        _put_back(module, factory, result.code, origin)
+        if result.imports or (result.code != _lifted(module, factory))
+        else text
+    )
+    return result
+
+
+def revise_app(
+    text: str, *, origin: str, app: str, package: str, revision: Revision
+) -> RevisionResult:
+    """:func:`~scaffold.cst_edit.revise_app_module`, inside the factory when there is one."""
+    module = parse(text, origin)
+    factory = find_factory(module, app)
+    if factory is None:
+        return revise_app_module(text, origin=origin, app=app, package=package, revision=revision)
+    lifted = _lifted(module, factory)
+    revision = replace(
+        revision,
+        statements=tuple(
+            (
+                _renamed(old, app, factory.inner),
+                None if new is None else _renamed(new, app, factory.inner),
+            )
+            for old, new in revision.statements
+        ),
+        staying=tuple(_renamed(s, app, factory.inner) for s in revision.staying),
+    )
+    result = revise_app_module(
+        lifted, origin=origin, app=factory.inner, package=package, revision=revision
+    )
+    if result.code != lifted:
+        result.code = _put_back(module, factory, result.code, origin)
+    else:
+        result.code = text
+    return result
