@@ -456,8 +456,10 @@ def add(
 ) -> None:
     """Add blueprints to a project, merging them into the files you edited.
 
-    Files you did not touch are replaced; edited files are merged; where you and the blueprint
-    changed the same lines the file gets git conflict markers, is listed, and the exit code is 1.
+    Files you did not touch are replaced; edited files are merged by their structure (Python
+    by statement, pyproject.toml by key, .env.example by variable, Markdown by section). Where
+    you and the blueprint changed the same statement the command refuses, naming it, exit 1;
+    the same Markdown section or lines of another file get git conflict markers, exit 1.
     """
     with _error_boundary(as_json=as_json):
         from scaffold.answers import parse_option_flag
