@@ -47,7 +47,6 @@ from scaffold.adopted_memory import MEMORY_PATH, Memory, dump_memory, load_memor
 from scaffold.cst_edit import (
     AppEdits,
     AppKeyword,
-    ImportName,
     NewStatement,
     Revision,
     UnsafeAppError,
@@ -61,6 +60,7 @@ from scaffold.dependency_edit import (
     requirement_name,
 )
 from scaffold.edit.factory import edit_app, revise_app
+from scaffold.edit.names import ImportName
 from scaffold.errors import ScaffoldError
 from scaffold.evolve import Plan
 from scaffold.merge import FileMerge, Outcome, merge_file

@@ -31,7 +31,8 @@ import libcst as cst
 
 from scaffold.adopted_imports import add_imports, binds, import_block, remove_imports
 from scaffold.adopted_memory import Fixture
-from scaffold.cst_edit import ImportName, UnsafeAppError, parse
+from scaffold.cst_edit import UnsafeAppError, parse
+from scaffold.edit.names import ImportName
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Sequence

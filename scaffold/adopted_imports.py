@@ -28,7 +28,7 @@ import libcst as cst
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Sequence
 
-    from scaffold.cst_edit import ImportName
+    from scaffold.edit.names import ImportName
 
 _FUTURE, _STDLIB, _THIRD_PARTY, _FIRST_PARTY, _LOCAL = range(5)
 

@@ -31,7 +31,8 @@ import json
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from scaffold.cst_edit import AppEdits, AppKeyword, ImportName, NewStatement
+from scaffold.cst_edit import AppEdits, AppKeyword, NewStatement
+from scaffold.edit.names import ImportName
 from scaffold.record import RECORD_DIR, RecordError
 
 MEMORY_PATH = f"{RECORD_DIR}/adopted.json"

@@ -53,6 +53,7 @@ from libcst.metadata import (
 )
 
 from scaffold.adopted_imports import add_imports, leading_lines, remove_imports
+from scaffold.edit.names import ImportName
 from scaffold.errors import ScaffoldError
 
 if TYPE_CHECKING:
@@ -84,18 +85,6 @@ class FoundApp:
     name: str | None
     line: int
     problem: str | None
-
-
-@dataclass(frozen=True)
-class ImportName:
-    """``from module import name``, or ``import name`` when ``module`` is empty."""
-
-    module: str
-    name: str
-
-    def __str__(self) -> str:
-        """Render the import statement."""
-        return f"from {self.module} import {self.name}" if self.module else f"import {self.name}"
 
 
 StatementKind = Literal["assign", "middleware", "mount", "call"]
