@@ -1,11 +1,13 @@
-"""Apps built in a factory function: ``app = create_app()`` at module level, where
+"""Edit apps built in a factory function, as scaffold builds its own.
+
+A module-level ``app = create_app()``, where::
 
     def create_app() -> FastAPI:
         app = FastAPI(...)
         ...
         return app
 
-is how scaffold builds its own apps and how many owners build theirs. The module-level edits of
+is how scaffold builds its apps and how many owners build theirs. The module-level edits of
 :mod:`scaffold.cst_edit` (keywords of ``FastAPI(...)``, statements on the app after the last one
 that uses it, imports in the owner's groups) apply to the factory's body as they apply to a
 module: the body is lifted out, below the module's import block and a sentinel line, edited as a
@@ -82,7 +84,7 @@ def _returns(statement: cst.BaseStatement, name: str) -> bool:
 
 
 def _factory_called(module: cst.Module, app: str) -> str | None:
-    """The function whose call the module binds to ``app`` (``app = create_app()``)."""
+    """Return the function whose call the module binds to ``app`` (``app = create_app()``)."""
     for statement in module.body:
         if not isinstance(statement, cst.SimpleStatementLine) or len(statement.body) != 1:
             continue
@@ -120,7 +122,7 @@ def _is_docstring(statement: cst.BaseStatement) -> bool:
 
 
 def find_factory(module: cst.Module, app: str) -> Factory | None:
-    """The factory building the module-level ``app``, when scaffold can follow it."""
+    """Return the factory building the module-level ``app``, when scaffold can follow it."""
     name = _factory_called(module, app)
     if name is None:
         return None
@@ -167,22 +169,31 @@ def _module_names(module: cst.Module) -> list[str]:
 
 
 def _lifted(module: cst.Module, factory: Factory) -> str:
-    """The module's imports, the sentinel, then the factory's body, as one module's code."""
+    """Return the module's imports, the sentinel and the factory's body as one module's code."""
     sentinel = cst.parse_statement(_SENTINEL + module.default_newline)
     body = [*module.body[: factory.imports_end], sentinel, *factory.function.body.body]
     return module.with_changes(body=body, footer=[]).code
 
 
 def _blank_unindented(statement: cst.BaseStatement) -> cst.BaseStatement:
-    """A blank line parsed at module level is "indented" by nothing: inside the function it
-    must stay empty, not take the body's indentation."""
+    """Keep blank lines empty inside the function.
+
+    A blank line parsed at module level is "indented" by nothing; put back inside the function
+    it would take the body's indentation (trailing whitespace).
+    """
     lines = [
         line.with_changes(indent=False)
         if line.comment is None and not line.whitespace.value
         else line
-        for line in statement.leading_lines
+        for line in _leading(statement)
     ]
     return statement.with_changes(leading_lines=lines)
+
+
+def _leading(statement: cst.BaseStatement) -> list[cst.EmptyLine]:
+    if isinstance(statement, (cst.SimpleStatementLine, cst.BaseCompoundStatement)):
+        return list(statement.leading_lines)
+    return []
 
 
 def _put_back(module: cst.Module, factory: Factory, code: str, origin: str) -> str:
@@ -211,7 +222,7 @@ def _put_back(module: cst.Module, factory: Factory, code: str, origin: str) -> s
 
 
 def _renamed(statement: NewStatement, app: str, inner: str) -> NewStatement:
-    """The statement on the factory's own name for the app (``application.mount(...)``)."""
+    """Return the statement on the factory's own name for the app (``application.mount``)."""
     if inner == app or not statement.func.startswith(f"{app}."):
         return statement
     return replace(statement, func=inner + statement.func[len(app) :])

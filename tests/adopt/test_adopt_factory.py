@@ -68,7 +68,8 @@ from app.main import app
 
 with TestClient(app) as client:
     items = client.get("/items")
-    print(items.json(), "x-request-id" in items.headers, client.get("/static/css/app.css").status_code)
+    css = client.get("/static/css/app.css").status_code
+    print(items.json(), "x-request-id" in items.headers, css)
     with client.websocket_connect("/ws") as socket:
         socket.send_text("hi")
         print(socket.receive_json()["text"])
@@ -92,7 +93,8 @@ def test_a_factory_built_app_is_extended_inside_its_factory_and_serves(
         assert code == 0, report
 
     main = (factory_project / "app/main.py").read_text()
-    body = main.split("def create_app() -> FastAPI:\n", 1)[1].split("\n\n\napp = create_app()", 1)[0]
+    body = main.split("def create_app() -> FastAPI:\n", 1)[1]
+    body = body.split("\n\n\napp = create_app()", 1)[0]
     assert body.rstrip().endswith("    return application")
     assert "    application.include_router(websockets.router)\n" in body
     assert "application.add_middleware(RequestContextMiddleware)" in body

@@ -572,7 +572,7 @@ def main(argv: list[str] | None = None) -> int:
             shutil.rmtree(workdir, ignore_errors=True)
 
 
-def bench(args: argparse.Namespace, workdir: Path) -> int:  # noqa: PLR0915  # one linear script
+def bench(args: argparse.Namespace, workdir: Path) -> int:  # noqa: C901, PLR0915  # one linear script
     venv = setup_venv(workdir)
     blueprints = installed_blueprints(venv)
     log(f"installed blueprints ({len(blueprints)}): {', '.join(blueprints)}")

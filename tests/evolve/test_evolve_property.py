@@ -4,8 +4,9 @@ Each example copies a pristine project, makes random owner edits (half the time 
 first week's structural ones: an own router, a settings field, an env variable, a fixture, a
 dependency with a comment, another table's array item, a .gitignore line, a README section;
 then uniquely tagged comment lines inserted at statement boundaries of .py files and anywhere
-in .toml and .md files, lines appended, a generated file deleted), then runs a random sequence of one to three commands
-among the built-in optional blueprints through the CLI. It asserts:
+in .toml and .md files, lines appended, a generated file deleted), then runs a random
+sequence of one to three commands among the built-in optional blueprints through the CLI.
+It asserts:
 
 * every owner line is still in its file, merged or inside conflict markers, and a file the
   owner deleted stays deleted unless a conflict about it is reported;
