@@ -53,13 +53,14 @@ from libcst.metadata import (
 )
 
 from scaffold.adopted_imports import add_imports, leading_lines, remove_imports
-from scaffold.edit.names import ImportName
 from scaffold.errors import ScaffoldError
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 
     from libcst.metadata import CodeRange, Scope
+
+    from scaffold.edit.names import ImportName
 
 LINE_WIDTH = 88  # where an inserted call is split over lines, as ruff and black do by default
 _FASTAPI_MODULES = ("fastapi", "fastapi.applications")

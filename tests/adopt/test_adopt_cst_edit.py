@@ -10,13 +10,13 @@ import pytest
 from scaffold.cst_edit import (
     AppEdits,
     AppKeyword,
-    ImportName,
     NewStatement,
     UnsafeAppError,
     edit_app_module,
     find_apps,
     parse,
 )
+from scaffold.edit.names import ImportName
 
 LIFESPAN = AppKeyword("lifespan", "lifespan", (ImportName("app.lifespan", "lifespan"),), "lifespan")
 ROUTER = NewStatement(

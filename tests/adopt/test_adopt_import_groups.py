@@ -10,12 +10,12 @@ import pytest
 
 from scaffold.cst_edit import (
     AppEdits,
-    ImportName,
     NewStatement,
     Revision,
     edit_app_module,
     revise_app_module,
 )
+from scaffold.edit.names import ImportName
 
 if TYPE_CHECKING:
     from pathlib import Path
