@@ -66,7 +66,9 @@ def plan_change(
     selection, new_tree = render_project(spec, sources=project.sources() + sources, catalog=catalog)
     base = project.base()
     merges = [
-        merge_file(path, base.get(path), project.read(path), new_tree.get(path), package=spec.package)
+        merge_file(
+            path, base.get(path), project.read(path), new_tree.get(path), package=spec.package
+        )
         for path in sorted(set(base) | set(new_tree))
         if not path.startswith(f"{RECORD_DIR}/")
     ]

@@ -32,13 +32,15 @@ from typing import TYPE_CHECKING
 import libcst as cst
 
 from scaffold.adopted_imports import add_imports, resolve_from
-from scaffold.cst_edit import ImportName, append_keyword
+from scaffold.cst_edit import append_keyword
 from scaffold.edit import UnsafeEditError
+from scaffold.edit.names import ImportName
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
 _COMPOUND = (cst.FunctionDef, cst.ClassDef, cst.If, cst.For, cst.While, cst.With, cst.Try)
+_SHORT = 60  # the longest statement a note quotes whole
 
 
 @dataclass
@@ -53,7 +55,7 @@ class _Context:
         return self.module.code_for_node(node).strip()
 
     def line_of(self, node: cst.CSTNode) -> int:
-        """The line of ``node`` in the owner's module (first line of its code)."""
+        """Return the line of ``node`` in the owner's module (first line of its code)."""
         code = self.module.code_for_node(node).strip()
         index = self.module.code.find(code)
         return self.module.code.count("\n", 0, index) + 1 if index >= 0 else 0
@@ -115,8 +117,19 @@ def _is_import(statement: cst.CSTNode) -> bool:
     )
 
 
+def _leading_lines(statement: cst.BaseStatement) -> Sequence[cst.EmptyLine]:
+    """Return the blank and comment lines above ``statement``.
+
+    Every libcst statement is a ``SimpleStatementLine`` or a ``BaseCompoundStatement``, and both
+    have them; ``BaseStatement`` itself does not declare them.
+    """
+    if isinstance(statement, (cst.SimpleStatementLine, cst.BaseCompoundStatement)):
+        return statement.leading_lines
+    return ()
+
+
 def _head(context: _Context, node: cst.BaseExpression) -> str:
-    """A call's callee and the head of its first argument; any other expression's code."""
+    """Return a call's callee and the head of its first argument; else the expression's code."""
     if not isinstance(node, cst.Call):
         return context.code(node)
     first = next((arg for arg in node.args if arg.keyword is None and not arg.star), None)
@@ -194,10 +207,11 @@ class _Slots:
                 if piece is None:
                     pending += self.carried.get(index, [])
                     continue
+                placed = piece
                 if pending:
-                    piece = _with_comments(piece, pending)
+                    placed = _with_comments(piece, pending)
                     pending = []
-                body.append(piece)
+                body.append(placed)
                 inserted.append(is_new)
         body += tail
         inserted += [True] * len(tail)
@@ -209,7 +223,7 @@ def _with_comments(
     statement: cst.BaseStatement, comments: list[cst.EmptyLine]
 ) -> cst.BaseStatement:
     """Put the owner's comments right above ``statement``, below its blank lines."""
-    lines = list(statement.leading_lines)
+    lines = list(_leading_lines(statement))
     blanks = 0
     while blanks < len(lines) and lines[blanks].comment is None:
         blanks += 1
@@ -231,7 +245,7 @@ def _spaced(
             spaced[index], (cst.FunctionDef, cst.ClassDef)
         ):
             continue
-        lines = list(spaced[index].leading_lines)
+        lines = list(_leading_lines(spaced[index]))
         blanks = 0
         for line in lines:
             if line.comment is not None:
@@ -285,7 +299,17 @@ def _merge_block(
     for n_index, statement in enumerate(new):
         if new_keys[n_index] is None or n_index in from_new:
             continue
-        _place(context, slots, statement, n_index, new_keys, from_new, to_ours, tail, top=top)
+        _place(
+            context,
+            slots,
+            statement,
+            n_index=n_index,
+            new_keys=new_keys,
+            from_new=from_new,
+            to_ours=to_ours,
+            tail=tail,
+            top=top,
+        )
     body = slots.assemble(tail, top=top)
     return body, slots.leftover
 
@@ -294,12 +318,12 @@ def _place(
     context: _Context,
     slots: _Slots,
     statement: cst.BaseStatement,
+    *,
     n_index: int,
     new_keys: list[str | None],
     from_new: dict[int, int],
     to_ours: dict[int, int],
     tail: list[cst.BaseStatement],
-    *,
     top: bool,
 ) -> None:
     """Pin a statement new in scaffold's version next to its neighbour there."""
@@ -357,7 +381,7 @@ class _Comments(cst.CSTVisitor):
 
 
 def _owner_comments(base: cst.CSTNode, ours: cst.CSTNode) -> list[cst.EmptyLine]:
-    """The owner's comments anywhere in a statement, as lines to keep above the next one."""
+    """Return the owner's comments anywhere in a statement, as lines to keep above the next."""
     scaffolds, owners = _Comments(), _Comments()
     base.visit(scaffolds)
     ours.visit(owners)
@@ -384,10 +408,10 @@ def _after_imports(new_keys: list[str | None], n_index: int) -> bool:
 def _owner_lines(
     context: _Context, base: cst.BaseStatement, ours: cst.BaseStatement
 ) -> list[cst.EmptyLine]:
-    """The comment lines above the owner's statement that scaffold did not write there."""
-    scaffolds = Counter(context.module.code_for_node(line) for line in base.leading_lines)
+    """Return the comment lines above the owner's statement that scaffold did not write."""
+    scaffolds = Counter(context.module.code_for_node(line) for line in _leading_lines(base))
     kept: list[cst.EmptyLine] = []
-    for line in ours.leading_lines:
+    for line in _leading_lines(ours):
         code = context.module.code_for_node(line)
         if scaffolds[code]:
             scaffolds[code] -= 1
@@ -398,7 +422,7 @@ def _owner_lines(
 
 def _short(context: _Context, node: cst.CSTNode) -> str:
     text = " ".join(context.code(node).split())
-    return text if len(text) <= 60 else text[:57] + "..."
+    return text if len(text) <= _SHORT else text[: _SHORT - 3] + "..."
 
 
 # --- one statement both may have changed --------------------------------------------------------
@@ -409,13 +433,18 @@ def _merge_statement(
 ) -> cst.BaseStatement:
     base_code, ours_code, new_code = (context.code(s) for s in (base, ours, new))
     if ours_code == base_code:  # untouched by the owner: scaffold's version, owner's comments
-        same_lines = [context.module.code_for_node(x) for x in ours.leading_lines] == [
-            context.module.code_for_node(x) for x in base.leading_lines
+        same_lines = [context.module.code_for_node(x) for x in _leading_lines(ours)] == [
+            context.module.code_for_node(x) for x in _leading_lines(base)
         ]
-        return new if same_lines else new.with_changes(leading_lines=ours.leading_lines)
+        return new if same_lines else new.with_changes(leading_lines=_leading_lines(ours))
     if new_code in (base_code, ours_code):
         return ours
-    if isinstance(ours, _COMPOUND) and type(base) is type(ours) is type(new):
+    if (
+        isinstance(ours, _COMPOUND)
+        and isinstance(base, cst.BaseCompoundStatement)
+        and isinstance(new, cst.BaseCompoundStatement)
+        and type(base) is type(ours) is type(new)
+    ):  # base's and new's isinstance only tell mypy what ``type(...) is`` already says
         return _merge_compound(context, base, ours, new)
     merged = _merge_simple(context, base, ours, new)
     if merged is None:
@@ -429,7 +458,10 @@ def _header(context: _Context, statement: cst.CSTNode) -> str:
 
 
 def _merge_compound(
-    context: _Context, base: cst.BaseStatement, ours: cst.BaseStatement, new: cst.BaseStatement
+    context: _Context,
+    base: cst.BaseCompoundStatement,
+    ours: cst.BaseCompoundStatement,
+    new: cst.BaseCompoundStatement,
 ) -> cst.BaseStatement:
     base_header, ours_header, new_header = (_header(context, s) for s in (base, ours, new))
     if ours_header == base_header:
@@ -453,7 +485,7 @@ def _merge_compound(
 
 
 def _call_of(statement: cst.BaseStatement) -> tuple[cst.Call, str] | None:
-    """The call a one-line statement is made of, and where it sits (``value``)."""
+    """Return the call a one-line statement is made of, and where it sits (``value``)."""
     if not isinstance(statement, cst.SimpleStatementLine) or len(statement.body) != 1:
         return None
     small = statement.body[0]
@@ -513,25 +545,14 @@ def _merge_call(
         if arg.keyword is None:
             pair = (positional[0][position], positional[2][position])
             position += 1
-            value = _merge_value(context, pair[0].value, arg.value, pair[1].value)
-            if value is None or pair[0].star != arg.star or pair[1].star != arg.star:
+            merged_arg = _merge_positional(context, pair[0], arg, pair[1])
+            if merged_arg is None:
                 return None
-            args.append(arg.with_changes(value=value))
-            continue
-        name = arg.keyword.value
-        if name not in base_kw:  # the owner's own keyword
-            if name in new_kw and context.code(new_kw[name].value) != context.code(arg.value):
-                return None
-            args.append(arg)
-        elif name not in new_kw:  # scaffold drops it: only while it is still scaffold's
-            if context.code(arg.value) != context.code(base_kw[name].value):
-                return None
-            _drop_last_comma(args, arg)
-        else:
-            value = _merge_value(context, base_kw[name].value, arg.value, new_kw[name].value)
-            if value is None:
-                return None
-            args.append(arg.with_changes(value=value))
+            args.append(merged_arg)
+        elif not _merge_keyword(
+            context, arg, name=arg.keyword.value, base=base_kw, new=new_kw, args=args
+        ):
+            return None
     merged = ours.with_changes(args=args)
     for name, arg in new_kw.items():
         if name not in base_kw and name not in ours_kw:
@@ -539,8 +560,44 @@ def _merge_call(
     return merged
 
 
+def _merge_positional(
+    context: _Context, base: cst.Arg, ours: cst.Arg, new: cst.Arg
+) -> cst.Arg | None:
+    """Merge a positional argument; ``None`` when both changed it (or its star)."""
+    value = _merge_value(context, base.value, ours.value, new.value)
+    if value is None or base.star != ours.star or new.star != ours.star:
+        return None
+    return ours.with_changes(value=value)
+
+
+def _merge_keyword(
+    context: _Context,
+    arg: cst.Arg,
+    *,
+    name: str,
+    base: dict[str, cst.Arg],
+    new: dict[str, cst.Arg],
+    args: list[cst.Arg],
+) -> bool:
+    """Add the owner's keyword ``arg`` to ``args`` as merged; ``False`` when both changed it."""
+    if name not in base:  # the owner's own keyword
+        if name in new and context.code(new[name].value) != context.code(arg.value):
+            return False
+        args.append(arg)
+    elif name not in new:  # scaffold drops it: only while it is still scaffold's
+        if context.code(arg.value) != context.code(base[name].value):
+            return False
+        _drop_last_comma(args, arg)
+    else:
+        value = _merge_value(context, base[name].value, arg.value, new[name].value)
+        if value is None:
+            return False
+        args.append(arg.with_changes(value=value))
+    return True
+
+
 def _drop_last_comma(args: list[cst.Arg], dropped: cst.Arg) -> None:
-    """Taking out ``dropped`` when it is the last: the one before takes over its comma."""
+    """Take out ``dropped`` when it is the last: the one before takes over its comma."""
     if args and not isinstance(dropped.comma, cst.MaybeSentinel):
         args[-1] = args[-1].with_changes(comma=dropped.comma)
 
@@ -549,7 +606,7 @@ def _drop_last_comma(args: list[cst.Arg], dropped: cst.Arg) -> None:
 
 
 def _imported(module: cst.Module, package: str) -> set[ImportName]:
-    """The names the module's top-level imports bind, as (module, name); renames aside."""
+    """Return the (module, name) pairs the module's top-level imports bind, renames aside."""
     names: set[ImportName] = set()
     for statement in module.body:
         if not _is_import(statement):
@@ -578,10 +635,11 @@ class _Reads(cst.CSTVisitor):
     def __init__(self) -> None:
         self.names: set[str] = set()
 
-    def visit_Import(self, node: cst.Import) -> bool:  # noqa: N802  # libcst's visitor names
+    # libcst calls each visit_* method with the node, named or not: the skipping ones ignore it.
+    def visit_Import(self, node: cst.Import) -> bool:  # noqa: N802, ARG002  # libcst's signature
         return False
 
-    def visit_ImportFrom(self, node: cst.ImportFrom) -> bool:  # noqa: N802
+    def visit_ImportFrom(self, node: cst.ImportFrom) -> bool:  # noqa: N802, ARG002  # see above
         return False
 
     def visit_Attribute(self, node: cst.Attribute) -> bool:  # noqa: N802
@@ -623,7 +681,7 @@ def _merge_imports(
     present = _imported(merged, package)
     bound = {item.name.split(".")[0] for item in present}
     wanted = [i for i in new_names - base_names if i not in present and i.name not in bound]
-    body = list(merged.body)
+    body: list[cst.BaseStatement] = list(merged.body)
     if wanted:
         body = add_imports(
             merged, body, wanted, package=package, limit=_first_code_index(merged.body)
@@ -633,7 +691,9 @@ def _merge_imports(
         reads = _Reads()
         merged.with_changes(body=body).visit(reads)
         footer: list[cst.EmptyLine] = []
-        body = _without_imports(merged, body, dropped, reads.names, package, footer)
+        body = _without_imports(
+            merged, body, dropped=dropped, reads=reads.names, package=package, footer_owner=footer
+        )
         if footer:
             return merged.with_changes(body=body, footer=[*footer, *merged.footer])
     return merged.with_changes(body=body)
@@ -642,6 +702,7 @@ def _merge_imports(
 def _without_imports(
     module: cst.Module,
     body: list[cst.BaseStatement],
+    *,
     dropped: set[ImportName],
     reads: set[str],
     package: str,
@@ -661,8 +722,8 @@ def _without_imports(
         )
         if kept is None:
             if not dropping and not (result and _is_import(result[-1])):
-                head_gap = [line for line in statement.leading_lines if line.comment is None]
-            comments += [line for line in statement.leading_lines if line.comment is not None]
+                head_gap = [line for line in _leading_lines(statement) if line.comment is None]
+            comments += [line for line in _leading_lines(statement) if line.comment is not None]
             dropping = True
             continue
         if dropping:
@@ -694,8 +755,8 @@ def _rejoined(
     head_gap: list[cst.EmptyLine] | None,
     package: str,
 ) -> cst.BaseStatement:
-    """The statement after a run of dropped imports, with the gap isort wants above it."""
-    own = list(kept.leading_lines)
+    """Return the statement after a run of dropped imports, with the gap isort wants above."""
+    own = list(_leading_lines(kept))
     own_comments = [line for line in own if line.comment is not None]
     if not _is_import(kept):  # the import block ends here: its own gap stays
         return _with_comments(kept, comments)
@@ -715,6 +776,7 @@ def _import_without(
     assert isinstance(statement, cst.SimpleStatementLine)  # noqa: S101  # _is_import
     smalls: list[cst.BaseSmallStatement] = []
     for small in statement.body:
+        kept: cst.BaseSmallStatement = small  # as it is, or without the names that go
         if isinstance(small, cst.ImportFrom) and not isinstance(small.names, cst.ImportStar):
             origin = resolve_from(small, package)
             names = [
@@ -728,11 +790,12 @@ def _import_without(
             if len(names) < len(small.names):
                 last = names[-1]
                 names[-1] = last.with_changes(comma=small.names[-1].comma)
-                small = small.with_changes(names=names)
-                if len(names) == 1 and small.lpar is not None:
-                    small = small.with_changes(lpar=None, rpar=None)
+                shorter = small.with_changes(names=names)
+                if len(names) == 1 and shorter.lpar is not None:
+                    shorter = shorter.with_changes(lpar=None, rpar=None)
                     names[0] = names[0].with_changes(comma=cst.MaybeSentinel.DEFAULT)
-                    small = small.with_changes(names=names)
+                    shorter = shorter.with_changes(names=names)
+                kept = shorter
         elif isinstance(small, cst.Import):
             aliases = [
                 a
@@ -742,6 +805,6 @@ def _import_without(
             if not aliases:
                 continue
             aliases[-1] = aliases[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
-            small = small.with_changes(names=aliases)
-        smalls.append(small)
+            kept = small.with_changes(names=aliases)
+        smalls.append(kept)
     return statement.with_changes(body=smalls) if smalls else None

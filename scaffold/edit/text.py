@@ -14,12 +14,10 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from collections.abc import Callable
+from typing import TypeAlias
 
 _VARIABLE = re.compile(r"^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=")
 _HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
@@ -43,11 +41,11 @@ class TextMerge:
     notes: list[str] = field(default_factory=list)
 
 
-Chunker = "Callable[[str], list[Chunk]]"
+Chunker: TypeAlias = Callable[[str], list[Chunk]]
 
 
 def env_chunks(text: str) -> list[Chunk]:
-    """A variable with the comment lines right above it; other lines unkeyed."""
+    """Cut env text: each variable with the comment lines right above it; other lines unkeyed."""
     chunks: list[Chunk] = []
     comments: list[str] = []
     for line in text.splitlines(keepends=True):
@@ -71,7 +69,7 @@ def line_chunks(text: str) -> list[Chunk]:
 
 
 def section_chunks(text: str) -> list[Chunk]:
-    """A Markdown section from its ATX heading to the next; the preamble keyed ''."""
+    """Cut Markdown into sections, each from its ATX heading to the next; the preamble keyed ''."""
     sections: list[tuple[str, list[str]]] = [("", [])]
     fenced = False
     for line in text.splitlines(keepends=True):
@@ -86,7 +84,7 @@ def section_chunks(text: str) -> list[Chunk]:
 
 
 def chunker_for(path: str) -> Chunker | None:
-    """The way to cut this file into keyed chunks, or None for a plain line merge."""
+    """Return the way to cut this file into keyed chunks, or None for a plain line merge."""
     name = PurePosixPath(path).name
     if name == ".env.example" or name.startswith(".env.") or name.endswith(".env"):
         return env_chunks
@@ -138,6 +136,18 @@ def merge_chunks(base: str, ours: str, new: str, chunker: Chunker, *, origin: st
         result[o_index] = _merged_chunk(
             chunk.text, owners, new_chunks[to_new[b_index]].text, outcome
         )
+    outcome.text = _joined(_with_new_chunks(result, new_chunks, from_new=from_new, to_ours=to_ours))
+    return outcome
+
+
+def _with_new_chunks(
+    result: list[str | None],
+    new_chunks: list[Chunk],
+    *,
+    from_new: dict[int, int],
+    to_ours: dict[int, int],
+) -> list[str]:
+    """Return the owner's chunks left in ``result``, with scaffold's new ones next to theirs."""
     before: dict[int, list[str]] = {}
     after: dict[int, list[str]] = {}
     tail: list[str] = []
@@ -156,14 +166,13 @@ def merge_chunks(base: str, ours: str, new: str, chunker: Chunker, *, origin: st
         else:
             tail.append(text)
     pieces: list[str] = []
-    for index, text in enumerate(result):
+    for index, kept in enumerate(result):
         pieces += before.get(index, [])
-        if text is not None:
-            pieces.append(text)
+        if kept is not None:
+            pieces.append(kept)
         pieces += after.get(index, [])
     pieces += tail
-    outcome.text = _joined(pieces)
-    return outcome
+    return pieces
 
 
 def _anchor(
@@ -205,7 +214,7 @@ def _drop_blank_lines(
 
 
 def _blank_lines_before(chunks: list[Chunk], index: int) -> str:
-    """The blank lines that part a new chunk from the one before it, in scaffold's version."""
+    """Return the blank lines between a new chunk and the one before it in scaffold's version."""
     blanks: list[str] = []
     for chunk in reversed(chunks[:index]):
         if chunk.key is not None or chunk.text.strip():

@@ -34,7 +34,7 @@ def _plain(value: Any) -> Any:
 
 
 def requirement_name(requirement: str) -> str:
-    """The normalised project name of a PEP 508 requirement."""
+    """Return the normalised project name of a PEP 508 requirement."""
     name = re.split(r"[\s\[<>=!~;@]", requirement.strip(), maxsplit=1)[0]
     return re.sub(r"[-_.]+", "-", name).lower()
 
@@ -49,7 +49,7 @@ def merge_toml(base: str, ours: str, new: str, *, origin: str) -> TomlMerge | No
     except (TOMLKitError, ValueError):
         return None
     merge = TomlMerge(text="")
-    _merge_table(base_doc, ours_doc, new_doc, (), origin, merge)
+    _merge_table(base_doc, ours_doc, new_doc, path=(), origin=origin, merge=merge)
     merge.text = ours_doc.as_string()
     return merge
 
@@ -59,7 +59,7 @@ def _is_table(value: Any) -> bool:
 
 
 def _merge_table(
-    base: Any, ours: Any, new: Any, path: tuple[str, ...], origin: str, merge: TomlMerge
+    base: Any, ours: Any, new: Any, *, path: tuple[str, ...], origin: str, merge: TomlMerge
 ) -> None:
     for key in list(base):
         if key not in new and key in ours:
@@ -73,20 +73,28 @@ def _merge_table(
             if key not in base:
                 ours[key] = new[key]
             continue  # the owner removed it: theirs to decide
-        was = base[key] if key in base else None
-        _merge_value(was, ours, key, new[key], where, origin, merge)
+        was = base.get(key)  # tomlkit's tables are Mappings: ``base[key]``, or None if absent
+        _merge_value(was, ours, key, new[key], path=where, origin=origin, merge=merge)
 
 
 def _merge_value(
-    base: Any, ours: Any, key: str, new: Any, path: tuple[str, ...], origin: str, merge: TomlMerge
+    base: Any,
+    ours: Any,
+    key: str,
+    new: Any,
+    *,
+    path: tuple[str, ...],
+    origin: str,
+    merge: TomlMerge,
 ) -> None:
     owners = ours[key]
     if _is_table(owners) and _is_table(new):
-        _merge_table(base if base is not None else {}, owners, new, path, origin, merge)
+        base_table = base if base is not None else {}
+        _merge_table(base_table, owners, new, path=path, origin=origin, merge=merge)
         return
     if isinstance(_plain(owners), list) and isinstance(_plain(new), list):
         was = _plain(base) if base is not None and isinstance(_plain(base), list) else []
-        _merge_array(was, owners, _plain(new), path, origin, merge)
+        _merge_array(was, owners, _plain(new), path=path, origin=origin, merge=merge)
         return
     if _plain(owners) == _plain(new) or (base is not None and _plain(new) == _plain(base)):
         return
@@ -104,6 +112,7 @@ def _merge_array(
     base: list[Any],
     ours: Any,
     new: list[Any],
+    *,
     path: tuple[str, ...],
     origin: str,
     merge: TomlMerge,

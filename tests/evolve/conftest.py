@@ -236,14 +236,7 @@ def first_week_edits(
     if "router" in kinds and main in tree and "    return app\n" in tree[main]:
         _own_router(tree, package, tag, add)
     if "setting" in kinds and config in tree:
-        field = f'    {tag}_size: int = Field(default=20, description="The owner\'s {tag}")'
-        text = tree[config]
-        end = text.index("\n\n\n", text.index("class Settings"))
-        body = ast.parse(text).body
-        settings = next(n for n in body if isinstance(n, ast.ClassDef) and n.name == "Settings")
-        gap = "\n" if isinstance(settings.body[-1], ast.FunctionDef) else ""
-        tree[config] = text[:end] + f"\n{gap}{field}" + text[end:]
-        add(config, field)
+        _own_setting(tree, config, tag, add)
     if "env" in kinds and ".env.example" in tree:
         variable = f"{package.upper()}_{tag.upper()}_SIZE=20"
         tree[".env.example"] += f"\n# The owner's {tag}\n{variable}\n"
@@ -254,18 +247,8 @@ def first_week_edits(
             f'\n\n@pytest.fixture\n{fixture}\n    """The owner\'s fixture."""\n    return "{tag}"\n'
         )
         add("tests/conftest.py", fixture)
-    if "dependency" in kinds and "pyproject.toml" in tree:
-        dependency = f'    "orjson>=3.9",  # {tag}: the owner\'s'
-        tree["pyproject.toml"] = tree["pyproject.toml"].replace(
-            "dependencies = [\n", f"dependencies = [\n{dependency}\n", 1
-        )
-        add("pyproject.toml", dependency)
-    if "array" in kinds and "pyproject.toml" in tree:
-        old = '"tests/**" = ["S101"]'
-        new = f'"tests/**" = ["S101", "PLR2004"]  # {tag}'
-        if old in tree["pyproject.toml"]:
-            tree["pyproject.toml"] = tree["pyproject.toml"].replace(old, new, 1)
-            add("pyproject.toml", new)
+    if "pyproject.toml" in tree:
+        _own_pyproject(tree, tag, kinds, add)
     if "gitignore" in kinds and ".gitignore" in tree:
         tree[".gitignore"] += f"/{tag}-data/\n"
         add(".gitignore", f"/{tag}-data/")
@@ -274,6 +257,34 @@ def first_week_edits(
         tree["README.md"] += f"\n{heading}\n\nWritten by the owner.\n"
         add("README.md", heading, "Written by the owner.")
     return lines
+
+
+def _own_setting(tree: dict[str, str], config: str, tag: str, add: Callable[..., None]) -> None:
+    field = f'    {tag}_size: int = Field(default=20, description="The owner\'s {tag}")'
+    text = tree[config]
+    end = text.index("\n\n\n", text.index("class Settings"))
+    body = ast.parse(text).body
+    settings = next(n for n in body if isinstance(n, ast.ClassDef) and n.name == "Settings")
+    gap = "\n" if isinstance(settings.body[-1], ast.FunctionDef) else ""
+    tree[config] = text[:end] + f"\n{gap}{field}" + text[end:]
+    add(config, field)
+
+
+def _own_pyproject(
+    tree: dict[str, str], tag: str, kinds: tuple[str, ...], add: Callable[..., None]
+) -> None:
+    """A dependency with a comment, then an item in another table's array."""
+    if "dependency" in kinds:
+        dependency = f'    "orjson>=3.9",  # {tag}: the owner\'s'
+        tree["pyproject.toml"] = tree["pyproject.toml"].replace(
+            "dependencies = [\n", f"dependencies = [\n{dependency}\n", 1
+        )
+        add("pyproject.toml", dependency)
+    old = '"tests/**" = ["S101"]'
+    new = f'"tests/**" = ["S101", "PLR2004"]  # {tag}'
+    if "array" in kinds and old in tree["pyproject.toml"]:
+        tree["pyproject.toml"] = tree["pyproject.toml"].replace(old, new, 1)
+        add("pyproject.toml", new)
 
 
 def _own_router(tree: dict[str, str], package: str, tag: str, add: Callable[..., None]) -> None:

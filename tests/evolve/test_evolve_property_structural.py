@@ -116,6 +116,50 @@ def collected(tmp_path_factory):
         assert done.returncode == 0, f"ruff {arguments[0]}:\n{done.stdout[-5000:]}"
 
 
+def merged_files(
+    base: dict[str, str], ours: dict[str, str], new: dict[str, str], touched: set[str]
+) -> dict[str, str]:
+    """Merge every file as ``add``/``remove`` do; fail on a refusal or an unexpected conflict."""
+    merged: dict[str, str] = {}
+    for path in sorted(base.keys() | ours.keys() | new.keys()):
+        sides = [side.get(path) for side in (base, ours, new)]
+        try:
+            result = merge_file(
+                path, *(s.encode() if s is not None else None for s in sides), package=PACKAGE
+            )
+        except UnsafeEditError as error:
+            pytest.fail(f"refused: {error}")
+        if result.outcome == "conflict":
+            assert path in touched, path
+            assert not path.endswith((".py", ".toml")), path
+        if result.content is not None:
+            merged[path] = result.content.decode()
+    return merged
+
+
+def assert_owner_lines_kept(owner: dict[str, list[str]], merged: dict[str, str]) -> None:
+    """Every line the owner wrote is still a line of its file."""
+    for path, lines in owner.items():
+        assert path in merged, f"{path}, which the owner edited, is gone"
+        # A comment inside a block scaffold takes out moves above the next statement, at its
+        # indentation: the line's text is kept, its indentation need not be.
+        present = {line.strip() for line in merged[path].splitlines()}
+        assert not [line for line in lines if line.strip() not in present], (path, merged[path])
+
+
+def assert_modules_complete(
+    base: dict[str, str], new: dict[str, str], merged: dict[str, str]
+) -> None:
+    """Every merged module compiles and, without conflict markers, has scaffold's additions."""
+    for path, text in merged.items():
+        if path.endswith(".py"):
+            compile(text, path, "exec")
+            if path in base and path in new and MARKER not in text:
+                present = {line.strip() for line in text.splitlines()}
+                missing = scaffolds_additions(base[path], new[path]) - present
+                assert not missing, (path, missing, text)
+
+
 @settings(
     max_examples=EXAMPLES,
     deadline=None,
@@ -138,33 +182,9 @@ def test_structural_owner_edits_merge_without_conflict(
     for path, lines in comments.items():
         owner.setdefault(path, []).extend(lines)
 
-    merged: dict[str, str] = {}
-    for path in sorted(base.keys() | ours.keys() | new.keys()):
-        sides = [side.get(path) for side in (base, ours, new)]
-        try:
-            result = merge_file(
-                path, *(s.encode() if s is not None else None for s in sides), package=PACKAGE
-            )
-        except UnsafeEditError as error:
-            pytest.fail(f"refused: {error}")
-        if result.outcome == "conflict":
-            assert path in touched and not path.endswith((".py", ".toml")), path
-        if result.content is not None:
-            merged[path] = result.content.decode()
-
-    for path, lines in owner.items():
-        assert path in merged, f"{path}, which the owner edited, is gone"
-        # A comment inside a block scaffold takes out moves above the next statement, at its
-        # indentation: the line's text is kept, its indentation need not be.
-        present = {line.strip() for line in merged[path].splitlines()}
-        assert not [line for line in lines if line.strip() not in present], (path, merged[path])
-    for path, text in merged.items():
-        if path.endswith(".py"):
-            compile(text, path, "exec")
-            if path in base and path in new and MARKER not in text:
-                present = {line.strip() for line in text.splitlines()}
-                missing = scaffolds_additions(base[path], new[path]) - present
-                assert not missing, (path, missing, text)
+    merged = merged_files(base, ours, new, touched)
+    assert_owner_lines_kept(owner, merged)
+    assert_modules_complete(base, new, merged)
     if not any(MARKER in text for text in merged.values()):
         folder = collected / f"run{run}-{len(list(collected.iterdir()))}"
         for path, text in merged.items():
