@@ -91,8 +91,15 @@ def merge_python(
     body, leftover = _merge_block(
         context, base_module.body, ours_module.body, new_module.body, top=True
     )
+    if leftover and body and isinstance(body[-1], (cst.FunctionDef, cst.ClassDef)):
+        leftover = [cst.EmptyLine(indent=False), cst.EmptyLine(indent=False), *leftover]
     merged = ours_module.with_changes(body=body, footer=[*leftover, *ours_module.footer])
     merged = _merge_imports(merged, base_module, new_module, package=package)
+    if not merged.body:  # only the owner's comments are left: no blank lines above them
+        lines = [*merged.header, *merged.footer]
+        while lines and lines[0].comment is None:
+            lines.pop(0)
+        merged = merged.with_changes(header=[], footer=lines)
     if (
         merged.body
         and ours_module.body
