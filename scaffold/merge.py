@@ -108,9 +108,7 @@ def _merge_structured(
     return _outcome(path, text.text, ours, conflicted=text.conflicted, notes=text.notes)
 
 
-def _outcome(
-    path: str, text: str, ours: bytes, *, conflicted: bool, notes: list[str]
-) -> FileMerge:
+def _outcome(path: str, text: str, ours: bytes, *, conflicted: bool, notes: list[str]) -> FileMerge:
     content = text.encode("utf-8")
     outcome: Outcome = "conflict" if conflicted else "merged" if content != ours else "kept"
     return FileMerge(path, content, outcome, ours, tuple(notes))

@@ -369,7 +369,7 @@ def test_update_option_rerenders_through_the_merge_and_records_the_answer(
     assert code == 0, report
     assert report["conflicts"] == []
     config = (project / "evo_app" / "config.py").read_text()
-    assert "default=500, description=\"Responses smaller than" in config
+    assert 'default=500, description="Responses smaller than' in config
     assert "EVO_APP_GZIP_MINIMUM_SIZE=500" in (project / ".env.example").read_text()
     record = tomllib.loads((project / ".scaffold/project.toml").read_text())
     assert record["blueprints"]["middleware"]["options"]["gzip_minimum_size"] == 500
