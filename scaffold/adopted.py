@@ -62,8 +62,8 @@ from scaffold.dependency_edit import (
 from scaffold.edit.factory import edit_app, revise_app
 from scaffold.edit.names import ImportName
 from scaffold.errors import ScaffoldError
-from scaffold.evolve import Plan
 from scaffold.merge import FileMerge, Outcome, merge_file
+from scaffold.plan import Plan
 from scaffold.record import RECORD_DIR, record_files
 
 if TYPE_CHECKING:

@@ -11,26 +11,26 @@ import contextlib
 import json
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from scaffold import __version__
+from scaffold.boundary import EXIT_INTERRUPTED, error_boundary, fail
 from scaffold.cli_blueprint import blueprint_app
 
 if TYPE_CHECKING:
-    from collections.abc import Collection, Iterator
+    from collections.abc import Collection
 
     from scaffold.catalog import Catalog
-    from scaffold.evolve import Plan
     from scaffold.models import ProjectSpec
     from scaffold.pipeline import Generated
+    from scaffold.plan import Plan
     from scaffold.project import Project
     from scaffold.record import Adopted
     from scaffold.sources import Settings, Source
     from scaffold.status import GitReleases
 
-EXIT_INTERRUPTED = 130
 
 app = typer.Typer(
     name="scaffold",
@@ -85,31 +85,6 @@ def _root(
     ] = False,
 ) -> None:
     """Create FastAPI projects from composable blueprints."""
-
-
-def _fail(message: str, exit_code: int, *, as_json: bool) -> NoReturn:
-    from rich.markup import escape
-
-    from scaffold.console import err_console
-
-    if as_json:
-        typer.echo(json.dumps({"error": {"message": message, "exit_code": exit_code}}))
-    # escape: a message quotes user input ('x[/]'), which must not be read as rich markup.
-    err_console().print(f"[bold red]error:[/] {escape(message)}", soft_wrap=True)
-    raise typer.Exit(exit_code)
-
-
-@contextlib.contextmanager
-def _error_boundary(*, as_json: bool) -> Iterator[None]:
-    """Turn scaffold's errors and Ctrl-C into one line and an exit code."""
-    from scaffold.errors import ScaffoldError
-
-    try:
-        yield
-    except ScaffoldError as error:
-        _fail(str(error), error.exit_code, as_json=as_json)
-    except KeyboardInterrupt:
-        _fail("interrupted; nothing was written", EXIT_INTERRUPTED, as_json=as_json)
 
 
 def _complete_blueprint(incomplete: str) -> list[str]:
@@ -203,7 +178,7 @@ def new(
       scaffold new my-api --answers answers.yaml --json
 
     """
-    with _error_boundary(as_json=as_json):
+    with error_boundary(as_json=as_json):
         from scaffold.answers import load_answers, merge_choices
 
         answers_data = load_answers(answers) if answers else {}
@@ -320,7 +295,7 @@ def _generate_and_report(
         print_generated(generated)
     except KeyboardInterrupt:
         done = "nothing was written" if not generated.written else f"{destination} was written"
-        _fail(f"interrupted; {done}", EXIT_INTERRUPTED, as_json=as_json)
+        fail(f"interrupted; {done}", EXIT_INTERRUPTED, as_json=as_json)
 
 
 def _json_report(generated: Generated) -> dict[str, Any]:
@@ -351,7 +326,7 @@ def list_blueprints(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON on stdout.")] = False,
 ) -> None:
     """List the blueprints you can choose, with their versions and options."""
-    with _error_boundary(as_json=as_json):
+    with error_boundary(as_json=as_json):
         catalog = _load_catalog(source)
         if as_json:
             listing = [
@@ -411,7 +386,7 @@ def _apply_plan(plan: Plan, *, command: str, dry_run: bool, as_json: bool) -> No
             print_plan(plan, dry_run=dry_run)
     except KeyboardInterrupt:
         done = "the changes were written" if written else "nothing was written"
-        _fail(f"interrupted; {done}", EXIT_INTERRUPTED, as_json=as_json)
+        fail(f"interrupted; {done}", EXIT_INTERRUPTED, as_json=as_json)
     if plan.conflicts:
         raise typer.Exit(EXIT_CONFLICTS)
 
@@ -461,7 +436,7 @@ def add(
     you and the blueprint changed the same statement the command refuses, naming it, exit 1;
     the same Markdown section or lines of another file get git conflict markers, exit 1.
     """
-    with _error_boundary(as_json=as_json):
+    with error_boundary(as_json=as_json):
         from scaffold.answers import parse_option_flag
         from scaffold.evolve import plan_change, spec_with
         from scaffold.project import open_for_change
@@ -500,7 +475,7 @@ def remove(
     A file you edited is merged, never deleted blind. Refused when another blueprint of the
     project requires one you remove.
     """
-    with _error_boundary(as_json=as_json):
+    with error_boundary(as_json=as_json):
         from scaffold.evolve import check_removable, plan_change, spec_without
         from scaffold.project import open_for_change
 
@@ -563,7 +538,7 @@ def update(
       scaffold update -O middleware.gzip_minimum_size=500
 
     """
-    with _error_boundary(as_json=as_json):
+    with error_boundary(as_json=as_json):
         from scaffold.evolve import check_not_downgraded, plan_change, retarget, spec_with
         from scaffold.project import open_for_change
 
@@ -633,7 +608,7 @@ def adopt(
       scaffold adopt --app app.main:app && scaffold add static websockets
 
     """
-    with _error_boundary(as_json=as_json):
+    with error_boundary(as_json=as_json):
         from dataclasses import asdict
 
         from scaffold.adopt import adopt_project
@@ -700,7 +675,7 @@ def status(
     as_json: JsonOption = False,
 ) -> None:
     """Show the project's blueprints and versions, and the generated files you edited."""
-    with _error_boundary(as_json=as_json):
+    with error_boundary(as_json=as_json):
         from dataclasses import asdict
 
         from scaffold.project import open_project
@@ -735,7 +710,7 @@ def check(
     verbatim that differs from what it renders now, or leftover conflict markers. Your
     ordinary edits to generated files are not drift. Exit 0: clean; 1: drift; 2: usage error.
     """
-    with _error_boundary(as_json=as_json):
+    with error_boundary(as_json=as_json):
         from dataclasses import asdict
 
         from scaffold.project import open_project

@@ -4,7 +4,7 @@
 blueprint (alone and combined with the others) and runs ruff and their own tests. The work is in
 :mod:`scaffold.authoring`; this module maps flags to it and reports. It is imported by
 ``scaffold.cli`` at start-up, so it imports nothing heavy until a command runs, and errors go
-through the CLI's one ``_error_boundary``.
+through the CLI's one ``error_boundary``.
 """
 
 from __future__ import annotations
@@ -63,9 +63,9 @@ def new_blueprint(
       scaffold blueprint check org-blueprints/acme-auth
 
     """
-    from scaffold.cli import _error_boundary
+    from scaffold.boundary import error_boundary
 
-    with _error_boundary(as_json=as_json):
+    with error_boundary(as_json=as_json):
         from scaffold.authoring import create_skeleton
 
         written = create_skeleton(name, output_dir)
@@ -144,9 +144,9 @@ def check_blueprint(
       scaffold blueprint check org-blueprints/acme-auth --no-run --json
 
     """
-    from scaffold.cli import _error_boundary
+    from scaffold.boundary import error_boundary
 
-    with _error_boundary(as_json=as_json):
+    with error_boundary(as_json=as_json):
         from scaffold.authoring import check_document, plan_check, run_check
 
         plan = plan_check(path, with_names=tuple(with_blueprints or ()), trust=trust)

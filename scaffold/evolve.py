@@ -9,42 +9,20 @@ merge again separates the owner's lines from scaffold's.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from scaffold import __version__
 from scaffold.errors import ResolutionError
 from scaffold.merge import FileMerge, merge_file
 from scaffold.pipeline import render_project
+from scaffold.plan import Plan
 from scaffold.record import RECORD_DIR, record_files
 
 if TYPE_CHECKING:
     from scaffold.catalog import Catalog, SourceLike
-    from scaffold.compose import Selection
     from scaffold.models import ProjectSpec
     from scaffold.project import Project
     from scaffold.sources import Source
-
-
-@dataclass
-class Plan:
-    """What a command would do to a project."""
-
-    project: Project
-    spec: ProjectSpec
-    selection: Selection
-    merges: list[FileMerge]
-    notes: list[str] = field(default_factory=list)
-
-    @property
-    def changes(self) -> list[FileMerge]:
-        """The merges that change the working tree (the record included)."""
-        return [merge for merge in self.merges if merge.changes_disk]
-
-    @property
-    def conflicts(self) -> list[str]:
-        """The files that get conflict markers (or, binary, could not be merged)."""
-        return [merge.path for merge in self.merges if merge.outcome == "conflict"]
 
 
 def plan_change(

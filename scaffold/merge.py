@@ -20,12 +20,12 @@ The rules, per file (``None`` means the file does not exist on that side):
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Literal
 
+from scaffold.edit.lines import merge_text
+
 Outcome = Literal["unchanged", "new", "replaced", "merged", "conflict", "deleted", "kept"]
-START, MIDDLE, END = "<<<<<<< yours", "=======", ">>>>>>> scaffold"
 
 
 @dataclass(frozen=True)
@@ -124,33 +124,3 @@ def _merge_lines(path: str, base: bytes | None, ours: bytes | None, new: bytes |
     if not conflicted and new is None and not merged.strip():
         return FileMerge(path, None, "deleted", ours)
     return FileMerge(path, merged.encode("utf-8"), "conflict" if conflicted else "merged", ours)
-
-
-def merge_text(base: str, ours: str, new: str) -> tuple[str, bool]:
-    """Merge three texts line by line; return the result and whether it has conflicts."""
-    from merge3 import Merge3  # imported only when a real merge is needed
-
-    base_lines, ours_lines, new_lines = (t.splitlines(keepends=True) for t in (base, ours, new))
-    merger = Merge3(base_lines, ours_lines, new_lines)
-    lines = list(
-        merger.merge_lines(
-            name_a="yours",
-            name_b="scaffold",
-            start_marker="<<<<<<<",
-            mid_marker="=======",
-            end_marker=">>>>>>>",
-        )
-    )
-    # A side without a final newline would glue the marker onto its last line.
-    fixed: list[str] = []
-    for line in lines:
-        if line.startswith((MIDDLE, ">>>>>>>")) and fixed and not fixed[-1].endswith("\n"):
-            fixed[-1] += "\n"
-        fixed.append(line)
-    text = "".join(fixed)
-    return text, any(line.startswith("<<<<<<< yours") for line in fixed)
-
-
-def has_conflict_markers(content: bytes) -> bool:
-    """Say whether a file still holds conflict markers from a merge."""
-    return bool(re.search(rb"^<<<<<<< yours$", content, flags=re.MULTILINE))

@@ -12,8 +12,8 @@ from scaffold.console import out_console
 
 if TYPE_CHECKING:
     from scaffold.catalog import Catalog
-    from scaffold.evolve import Plan
     from scaffold.pipeline import Generated
+    from scaffold.plan import Plan
     from scaffold.project import Project
     from scaffold.status import Drift, Status
 

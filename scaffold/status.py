@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 from typing import TYPE_CHECKING, Literal
 
+from scaffold.edit.lines import has_conflict_markers
 from scaffold.gitsource import newest, version_key
-from scaffold.merge import has_conflict_markers
 
 if TYPE_CHECKING:
     from collections.abc import Mapping

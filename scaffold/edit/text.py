@@ -228,7 +228,7 @@ def _merged_chunk(base: str, ours: str, new: str, outcome: TextMerge) -> str:
         return new
     if new in (base, ours):
         return ours
-    from scaffold.merge import merge_text
+    from scaffold.edit.lines import merge_text
 
     text, conflicted = merge_text(base, ours, new)
     outcome.conflicted |= conflicted

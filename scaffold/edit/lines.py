@@ -1,0 +1,41 @@
+"""The line-based three-way merge, for files one blueprint owns whole and text without structure.
+
+diff3, as ``git merge-file`` does it (Bazaar's merge3, pure Python): clean when the changes do
+not touch the same or adjacent lines, else standard conflict markers, ``yours`` first.
+"""
+
+from __future__ import annotations
+
+import re
+
+START, MIDDLE, END = "<<<<<<< yours", "=======", ">>>>>>> scaffold"
+
+
+def merge_text(base: str, ours: str, new: str) -> tuple[str, bool]:
+    """Merge three texts line by line; return the result and whether it has conflicts."""
+    from merge3 import Merge3  # imported only when a real merge is needed
+
+    base_lines, ours_lines, new_lines = (t.splitlines(keepends=True) for t in (base, ours, new))
+    merger = Merge3(base_lines, ours_lines, new_lines)
+    lines = list(
+        merger.merge_lines(
+            name_a="yours",
+            name_b="scaffold",
+            start_marker="<<<<<<<",
+            mid_marker="=======",
+            end_marker=">>>>>>>",
+        )
+    )
+    # A side without a final newline would glue the marker onto its last line.
+    fixed: list[str] = []
+    for line in lines:
+        if line.startswith((MIDDLE, ">>>>>>>")) and fixed and not fixed[-1].endswith("\n"):
+            fixed[-1] += "\n"
+        fixed.append(line)
+    text = "".join(fixed)
+    return text, any(line.startswith("<<<<<<< yours") for line in fixed)
+
+
+def has_conflict_markers(content: bytes) -> bool:
+    """Say whether a file still holds conflict markers from a merge."""
+    return bool(re.search(rb"^<<<<<<< yours$", content, flags=re.MULTILINE))
