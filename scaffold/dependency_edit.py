@@ -4,8 +4,9 @@ An adopted project's ``pyproject.toml`` and ``requirements.txt`` are the owner's
 regenerates them. It adds the requirements blueprints need, and nothing else:
 
 * ``pyproject.toml`` with a ``[project].dependencies`` array: each missing requirement becomes one
-  more item of that array, in its layout (one per line, or inline); the result is parsed again
-  and must differ from the original by exactly those items, else the file is left alone;
+  more item of that array, in its layout (one per line, or inline), through tomlkit, which keeps
+  every comment, quote and the order; the result is parsed again and must differ from the
+  original by exactly those items, else the file is left alone;
 * else ``requirements.txt``: one line per missing requirement at its end;
 * else nothing is written and the requirements are listed for the owner.
 
@@ -29,14 +30,6 @@ if TYPE_CHECKING:
 PYPROJECT = "pyproject.toml"
 REQUIREMENTS = "requirements.txt"
 _NAME = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)")
-_SECTION = re.compile(r"^\s*\[", flags=re.MULTILINE)
-# ``dependencies = [`` at the start of a line, then strings (which may hold "]") and other text.
-_ARRAY = re.compile(
-    r'^dependencies\s*=\s*\[(?P<body>(?:"(?:[^"\\\n]|\\.)*"|\'[^\'\n]*\'|[^\]"\'])*)\]',
-    flags=re.MULTILINE,
-)
-
-
 @dataclass
 class DependencyEdit:
     """Where the requirements went: the file's new content, or a note for the owner."""
@@ -111,52 +104,29 @@ def _edit_pyproject(content: bytes, wanted: list[str]) -> DependencyEdit | None:
     return DependencyEdit(path=PYPROJECT, content=edited.encode("utf-8"), added=missing)
 
 
-def _project_table(text: str) -> tuple[int, int] | None:
-    """Return the span of the ``[project]`` table's body in ``text``."""
-    header = re.search(r"^\[project\][ \t]*(#.*)?$", text, flags=re.MULTILINE)
-    if header is None:
+def _project_array(text: str) -> tuple[Any, Any] | None:
+    """Parse ``text`` with tomlkit; return the document and its ``[project].dependencies``."""
+    import tomlkit
+    from tomlkit.exceptions import TOMLKitError
+
+    try:
+        document = tomlkit.parse(text)
+    except (TOMLKitError, ValueError):
         return None
-    following = _SECTION.search(text, header.end())
-    return header.end(), following.start() if following else len(text)
+    project: Any = document.get("project")
+    array = project.get("dependencies") if isinstance(project, dict) else None
+    return (document, array) if isinstance(array, list) else None
 
 
 def _insert_items(text: str, items: list[str]) -> str | None:
-    span = _project_table(text)
-    if span is None:
+    """Append ``items`` to ``[project].dependencies``, in the array's layout (tomlkit)."""
+    parsed = _project_array(text)
+    if parsed is None:
         return None
-    match = _ARRAY.search(text, *span)
-    if match is None:
-        return None
-    body = match["body"]
-    quoted = [f'"{item}"' for item in items]
-    inline = "\n" not in body
-    new_body = _append_inline(body, quoted) if inline else _insert_lines(body, quoted)
-    start, end = match.span("body")
-    return text[:start] + new_body + text[end:]
-
-
-def _append_inline(body: str, quoted: list[str]) -> str:
-    items = body.rstrip()
-    if not items.strip():
-        return ", ".join(quoted)
-    joiner = " " if items.endswith(",") else ", "
-    return items + joiner + ", ".join(quoted) + body[len(items) :]
-
-
-def _insert_lines(body: str, quoted: list[str]) -> str:
-    """Add one line per item after the array's last line holding an item."""
-    lines = body.split("\n")
-    indices = [i for i, line in enumerate(lines) if re.search(r"[\"']", line.split("#")[0])]
-    if not indices:
-        return body.rstrip(" \t") + "".join(f"    {item},\n" for item in quoted)
-    last = indices[-1]
-    code, hash_, comment = lines[last].partition("#")
-    if not code.rstrip().endswith(","):
-        lines[last] = code.rstrip() + "," + (f"  {hash_}{comment}" if hash_ else "")
-    indent = re.match(r"\s*", lines[last])
-    prefix = indent.group(0) if indent else "    "
-    lines[last + 1 : last + 1] = [f"{prefix}{item}," for item in quoted]
-    return "\n".join(lines)
+    document, array = parsed
+    for item in items:
+        array.append(item)
+    return str(document.as_string())
 
 
 def _edit_requirements_txt(content: bytes, wanted: list[str]) -> DependencyEdit:
@@ -234,19 +204,16 @@ def _remove_from_pyproject(content: bytes, items: list[str]) -> DependencyEdit |
 
 
 def _delete_items(text: str, items: list[str]) -> str | None:
-    span = _project_table(text)
-    match = _ARRAY.search(text, *span) if span else None
-    if match is None:
+    """Take ``items`` out of ``[project].dependencies``; the owner's comments stay (tomlkit)."""
+    parsed = _project_array(text)
+    if parsed is None:
         return None
-    body = match["body"]
+    document, array = parsed
     for item in items:
-        quoted = re.escape(f'"{item}"')
-        if "\n" in body:  # one per line: the line goes
-            body = re.sub(rf"\n[ \t]*{quoted},?[ \t]*(?=\n)", "", body, count=1)
-        else:  # inline: the item and the separator before it (after it, for the first)
-            body = re.sub(rf",\s*{quoted}|{quoted}\s*,?\s*", "", body, count=1)
-    start, end = match.span("body")
-    return text[:start] + body + text[end:]
+        values = [str(value) for value in array]
+        if item in values:
+            del array[values.index(item)]
+    return str(document.as_string())
 
 
 def _remove_from_requirements_txt(content: bytes, items: list[str]) -> DependencyEdit:

@@ -31,8 +31,9 @@ def files(**content: str) -> Callable[[str], bytes | None]:
         ("dependencies = []", 'dependencies = ["websockets>=12", "jinja2>=3.1"]'),
         (
             'dependencies = [\n  "fastapi",  # the web framework\n  "Jinja2==3.0"\n]',
+            # the owner's last item had no trailing comma, nor has the new last one
             'dependencies = [\n  "fastapi",  # the web framework\n  "Jinja2==3.0",\n'
-            '  "websockets>=12",\n]',
+            '  "websockets>=12"\n]',
         ),
     ],
 )
