@@ -559,6 +559,7 @@ def plan_adopted_change(
     )
     merges += _record_merges(project, spec, rendered, tree, memory)
     notes = [*module.notes, *requirements.notes, *conftest.notes, *_tests_notes(project, rendered)]
+    notes += [note for merge in merges for note in merge.notes]
     return Plan(project, spec, rendered.selection, merges, notes=notes)
 
 

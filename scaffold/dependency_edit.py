@@ -30,6 +30,8 @@ if TYPE_CHECKING:
 PYPROJECT = "pyproject.toml"
 REQUIREMENTS = "requirements.txt"
 _NAME = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)")
+
+
 @dataclass
 class DependencyEdit:
     """Where the requirements went: the file's new content, or a note for the owner."""

@@ -14,8 +14,7 @@ The rules, per file (``None`` means the file does not exist on that side):
   :class:`~scaffold.edit.UnsafeEditError`: the command writes nothing.
 * otherwise a line merge (diff3, as ``git merge-file``): clean when the changes do not touch
   the same or adjacent lines, else the file gets standard conflict markers.
-* A file the owner edited is never deleted blind: when scaffold drops it, the structured merge
-  takes out scaffold's parts and keeps the owner's; a file without structure stays whole.
+* A file the owner edited is never deleted: when scaffold drops it, it stays whole, with a note.
 """
 
 from __future__ import annotations
@@ -64,16 +63,15 @@ def merge_file(
         return FileMerge(path, new, "new" if ours is None else "replaced", ours)
     if base == new:
         return FileMerge(path, ours, "kept", ours)
-    if base is not None and ours is not None:
-        # A file scaffold drops but the owner edited: scaffold's parts go, the owner's stay.
-        structured = _merge_structured(path, base, ours, new or b"", package=package)
-        if structured is not None:
-            if new is None and structured.content is not None and not structured.content.strip():
-                return FileMerge(path, None, "deleted", ours, structured.notes)
-            return structured
     if new is None and base is not None and ours is not None:
+        # A file scaffold drops but the owner edited stays whole: their code may import it, and
+        # stripping scaffold's statements out of it would break that without a word.
         note = f"{path}: kept: you edited it and scaffold no longer writes it; delete it if unused"
         return FileMerge(path, ours, "kept", ours, (note,))
+    if base is not None and ours is not None and new is not None:
+        structured = _merge_structured(path, base, ours, new, package=package)
+        if structured is not None:
+            return structured
     return _merge_lines(path, base, ours, new)
 
 

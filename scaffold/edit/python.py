@@ -254,29 +254,29 @@ def _merge_block(
     from_new = {n: b for b, n in to_new.items()}
     slots = _Slots(statements=list(ours))
     for b_index, statement in enumerate(base):
-        if base_keys[b_index] is None or b_index not in to_ours:
-            continue  # an import (merged as a set), or a statement the owner removed
+        if base_keys[b_index] is None:
+            continue  # an import: merged as a set
+        wanted = new[to_new[b_index]] if b_index in to_new else None
+        if b_index not in to_ours:  # the owner removed (or renamed) it
+            if (
+                wanted is not None
+                and context.code(wanted) != context.code(statement)
+                and base_keys[b_index] != "docstring"
+            ):
+                raise _refuse_missing(context, statement, wanted)
+            continue
         o_index = to_ours[b_index]
-        if b_index in to_new:
-            slots.statements[o_index] = _merge_statement(
-                context, statement, ours[o_index], new[to_new[b_index]]
-            )
-        elif context.code(ours[o_index]) == context.code(statement):
-            slots.statements[o_index] = None
-            slots.carried[o_index] = _owner_lines(context, statement, ours[o_index])
-        elif _same_syntax(context.code(ours[o_index]), context.code(statement)):
-            # only the owner's comments differ: the statement goes, their comments stay
-            slots.statements[o_index] = None
-            slots.carried[o_index] = _owner_comments(statement, ours[o_index])
-        else:
-            line = context.line_of(ours[o_index])
-            context.notes.append(
-                f"{context.origin}:{line}: kept '{_short(context, ours[o_index])}': you changed"
-                " it, so scaffold does not take it out"
-            )
+        _settle(context, slots, statement, o_index=o_index, ours=ours[o_index], wanted=wanted)
     tail: list[cst.BaseStatement] = []
+    owners = {key for index, key in enumerate(ours_keys) if index not in to_ours.values()}
     for n_index, statement in enumerate(new):
         if new_keys[n_index] is None or n_index in from_new:
+            continue
+        if new_keys[n_index] in owners:  # the owner wrote one already: theirs stays, alone
+            context.notes.append(
+                f"{context.origin}: kept your '{_short(context, statement)}'; scaffold's would "
+                "have been the same statement"
+            )
             continue
         _place(
             context,
@@ -291,6 +291,53 @@ def _merge_block(
         )
     body = slots.assemble(tail, top=top)
     return body, slots.leftover
+
+
+def _settle(
+    context: _Context,
+    slots: _Slots,
+    base: cst.BaseStatement,
+    *,
+    o_index: int,
+    ours: cst.BaseStatement,
+    wanted: cst.BaseStatement | None,
+) -> None:
+    """Settle one of scaffold's earlier statements the owner still has: merge, drop or keep."""
+    if wanted is not None:
+        slots.statements[o_index] = _merge_statement(context, base, ours, wanted)
+    elif context.code(ours) == context.code(base):
+        slots.statements[o_index] = None
+        slots.carried[o_index] = _owner_lines(context, base, ours)
+    elif _same_syntax(context.code(ours), context.code(base)):
+        # only the owner's comments differ: the statement goes, their comments stay
+        slots.statements[o_index] = None
+        slots.carried[o_index] = _owner_comments(base, ours)
+    else:
+        line = context.line_of(ours)
+        context.notes.append(
+            f"{context.origin}:{line}: kept '{_short(context, ours)}': you changed"
+            " it, so scaffold does not take it out"
+        )
+
+
+def _refuse_missing(
+    context: _Context, base: cst.BaseStatement, new: cst.BaseStatement
+) -> UnsafeEditError:
+    """Scaffold changes a statement the owner removed or renamed: never apply half a change."""
+    before = {line.strip() for line in context.code(base).splitlines()}
+    added = [
+        line.strip()
+        for line in context.code(new).splitlines()
+        if line.strip() and line.strip() not in before
+    ]
+    wanted = "; ".join(added) if added else " ".join(context.code(new).split())
+    msg = (
+        f"{context.origin}: scaffold changes '{_short(context, base)}', which is no longer "
+        f"there (removed or renamed); add by hand: {wanted[:300]}"
+    )
+    return UnsafeEditError(
+        msg, hint="restore the statement's name, or make scaffold's change yourself"
+    )
 
 
 def _place(

@@ -136,7 +136,14 @@ def merge_chunks(base: str, ours: str, new: str, chunker: Chunker, *, origin: st
         result[o_index] = _merged_chunk(
             chunk.text, owners, new_chunks[to_new[b_index]].text, outcome
         )
-    outcome.text = _joined(_with_new_chunks(result, new_chunks, from_new=from_new, to_ours=to_ours))
+    matched = set(to_ours.values())
+    theirs = {c.key for i, c in enumerate(ours_chunks) if c.key is not None and i not in matched}
+    for n_index, chunk in enumerate(new_chunks):
+        if chunk.key in theirs and n_index not in from_new:  # the owner has it: theirs stays
+            outcome.notes.append(f"{origin}: kept your '{chunk.key}'; scaffold adds the same")
+            new_chunks[n_index] = Chunk(None, "")
+    pieces = _with_new_chunks(result, new_chunks, from_new=from_new, to_ours=to_ours)
+    outcome.text = _joined(pieces)
     return outcome
 
 

@@ -147,9 +147,11 @@ def test_a_blueprint_file_the_owner_edited_is_not_deleted_blind(adopted: Path, c
 
     result = cli("remove", "websockets", "-C", adopted)
 
-    # scaffold's statements go, the owner's stay: no markers, nothing of theirs lost
+    # the owner's edited file stays whole (their code may import it), and the note says so
     assert result.exit_code == 0, result.output
-    assert websockets.read_text() == "MINE = True\n"
+    assert websockets.read_text().endswith("\nMINE = True\n")
+    assert "class ConnectionManager" in websockets.read_text()
+    assert "app/websockets.py: kept: you edited it" in result.stdout
     assert "websockets" not in (adopted / "app/main.py").read_text()
 
 

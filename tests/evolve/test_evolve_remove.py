@@ -27,17 +27,15 @@ def test_remove_merges_the_edited_file_and_deletes_the_untouched_ones(
     outcomes = {item["path"]: item["outcome"] for item in report["files"]}
     assert outcomes["tests/test_websockets.py"] == "deleted"
     assert not (project / "tests" / "test_websockets.py").exists()
-    assert outcomes[f"{PACKAGE}/websockets.py"] in {"merged", "conflict"}
+    # The edited file stays whole, as the owner left it (their code may import it), with a note.
+    assert f"{PACKAGE}/websockets.py" not in outcomes
     text = edited.read_text()
     assert "# owner-middle: we use rooms for tenants" in text
     assert "# owner-end: see the tenancy docs" in text
-    if outcomes[f"{PACKAGE}/websockets.py"] == "conflict":
-        assert code == 1
-        assert report["conflicts"] == [f"{PACKAGE}/websockets.py"]
-        assert START in text
-        assert END in text
-    else:
-        assert code == 0
+    assert "class ConnectionManager" in text
+    assert f"{PACKAGE}/websockets.py: kept: you edited it" in " ".join(report["notes"])
+    assert code == 0
+    assert START not in text
     assert outcomes[f"{PACKAGE}/main.py"] == "replaced"
     assert "websockets" not in (project / PACKAGE / "main.py").read_text()
     assert "websockets>=12" not in (project / "pyproject.toml").read_text()
