@@ -543,7 +543,9 @@ def plan_adopted_change(
     conftest, conftest_merges = _conftest(project, rendered, base, previous)
     tree |= conftest.tree
     merges = [
-        merge_file(path, base.get(path), project.read(path), tree.get(path))
+        merge_file(
+            path, base.get(path), project.read(path), tree.get(path), package=adopted.package
+        )
         for path in sorted(set(base) | set(tree))
         if not path.startswith(f"{RECORD_DIR}/")
     ]
