@@ -72,7 +72,19 @@ def merge_file(
         structured = _merge_structured(path, base, ours, new, package=package)
         if structured is not None:
             return structured
+    if base is None and ours is not None and new is not None and _keyed_text(path):
+        # The owner's own .env.example or .gitignore where a blueprint writes one: by variable
+        # or line, scaffold's go in, theirs stay (a variable both have stays theirs).
+        structured = _merge_structured(path, b"", ours, new, package=package)
+        if structured is not None:
+            return structured
     return _merge_lines(path, base, ours, new)
+
+
+def _keyed_text(path: str) -> bool:
+    from scaffold.edit.text import chunker_for
+
+    return chunker_for(path) is not None
 
 
 def _merge_structured(
