@@ -61,9 +61,8 @@ from scaffold.dependency_edit import (
 )
 from scaffold.edit.factory import edit_app, revise_app
 from scaffold.edit.names import ImportName
-from scaffold.edit.text import chunker_for
 from scaffold.errors import ScaffoldError
-from scaffold.merge import FileMerge, Outcome, merge_file
+from scaffold.merge import FileMerge, Outcome, keyed_text, merge_file
 from scaffold.plan import Plan
 from scaffold.record import RECORD_DIR, record_files
 
@@ -430,10 +429,6 @@ def _app_module_merge(
 # --- the plan -------------------------------------------------------------------------------
 
 
-def _keyed_text(path: str) -> bool:
-    return chunker_for(path) is not None
-
-
 def _new_files(
     project: Project, adopted: Adopted, rendered: Rendered, base: dict[str, bytes]
 ) -> dict[str, bytes]:
@@ -445,7 +440,7 @@ def _new_files(
         if path in owners or (path not in base and ours is not None and ours != content):
             if path.endswith("/__init__.py") and path not in owners:
                 continue  # the owner's package marker does the job
-            if path not in owners and _keyed_text(path):
+            if path not in owners and keyed_text(path):
                 tree[path] = content  # the owner's .env.example: merged by variable
                 continue
             msg = (

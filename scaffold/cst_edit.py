@@ -406,7 +406,7 @@ def edit_app_module(
     limit = next(i for i, statement in enumerate(new_body) if statement is body[app_index])
     new_body = add_imports(parsed.module, new_body, imports, package=package, limit=limit)
     result.code = parsed.module.with_changes(body=new_body).code
-    _check_compiles(text, result.code, origin)
+    check_compiles(text, result.code, origin)
     return result
 
 
@@ -430,7 +430,7 @@ def _compiles(code: str, origin: str) -> bool:
     return True
 
 
-def _check_compiles(original: str, code: str, origin: str) -> None:
+def check_compiles(original: str, code: str, origin: str) -> None:
     """Refuse an edit that breaks a module this Python compiles (newer syntax is not judged)."""
     if not _compiles(original, origin):
         return
@@ -906,7 +906,7 @@ def revise_app_module(
     if revision.imports:
         module = _drop_unused_imports(module, origin, package, revision.imports)
     if module.code != text:
-        _check_compiles(text, module.code, origin)
+        check_compiles(text, module.code, origin)
         result.code = module.code
     return result
 

@@ -72,7 +72,7 @@ def merge_file(
         structured = _merge_structured(path, base, ours, new, package=package)
         if structured is not None:
             return structured
-    if base is None and ours is not None and new is not None and _keyed_text(path):
+    if base is None and ours is not None and new is not None and keyed_text(path):
         # The owner's own .env.example or .gitignore where a blueprint writes one: by variable
         # or line, scaffold's go in, theirs stay (a variable both have stays theirs).
         structured = _merge_structured(path, b"", ours, new, package=package)
@@ -81,7 +81,8 @@ def merge_file(
     return _merge_lines(path, base, ours, new)
 
 
-def _keyed_text(path: str) -> bool:
+def keyed_text(path: str) -> bool:
+    """Say whether the file merges by keyed pieces (env variables, lines, sections)."""
     from scaffold.edit.text import chunker_for
 
     return chunker_for(path) is not None

@@ -22,10 +22,39 @@ statement to add by hand.
 
 from __future__ import annotations
 
+from collections import Counter
+from typing import TYPE_CHECKING
+
 from scaffold.errors import ScaffoldError
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
 
 
 class UnsafeEditError(ScaffoldError):
     """A structural edit cannot be made safely on the owner's file; nothing is written."""
 
     exit_code = 1
+
+
+def match_keys(left: Sequence[str | None], right: Sequence[str | None]) -> dict[int, int]:
+    """Pair the k-th item of each key on the left with the k-th on the right (None: unpaired).
+
+    Statements and chunks are matched this way, by what they are rather than where they stand.
+    """
+    positions: dict[tuple[str, int], int] = {}
+    seen: Counter[str] = Counter()
+    for index, key in enumerate(right):
+        if key is not None:
+            positions[key, seen[key]] = index
+            seen[key] += 1
+    seen.clear()
+    pairs: dict[int, int] = {}
+    for index, key in enumerate(left):
+        if key is None:
+            continue
+        other = positions.get((key, seen[key]))
+        seen[key] += 1
+        if other is not None:
+            pairs[index] = other
+    return pairs

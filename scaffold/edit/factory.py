@@ -30,12 +30,13 @@ from scaffold.cst_edit import (
     EditResult,
     FoundApp,
     RevisionResult,
-    UnsafeAppError,
+    check_compiles,
     edit_app_module,
     find_apps,
     parse,
     revise_app_module,
 )
+from scaffold.edit.python_nodes import imports_end, leading_lines
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -83,8 +84,9 @@ def _returns(statement: cst.BaseStatement, name: str) -> bool:
     )
 
 
-def _factory_called(module: cst.Module, app: str) -> str | None:
-    """Return the function whose call the module binds to ``app`` (``app = create_app()``)."""
+def _module_calls(module: cst.Module) -> dict[str, str]:
+    """Return ``NAME -> FUNC`` for each module-level ``NAME = FUNC(...)``."""
+    calls: dict[str, str] = {}
     for statement in module.body:
         if not isinstance(statement, cst.SimpleStatementLine) or len(statement.body) != 1:
             continue
@@ -93,37 +95,16 @@ def _factory_called(module: cst.Module, app: str) -> str | None:
             isinstance(small, cst.Assign)
             and len(small.targets) == 1
             and isinstance(small.targets[0].target, cst.Name)
-            and small.targets[0].target.value == app
             and isinstance(small.value, cst.Call)
             and isinstance(small.value.func, cst.Name)
         ):
-            return small.value.func.value
-    return None
-
-
-def _imports_end(module: cst.Module) -> int:
-    for index, statement in enumerate(module.body):
-        is_docstring = index == 0 and _is_docstring(statement)
-        is_import = isinstance(statement, cst.SimpleStatementLine) and all(
-            isinstance(small, (cst.Import, cst.ImportFrom)) for small in statement.body
-        )
-        if not (is_docstring or is_import):
-            return index
-    return len(module.body)
-
-
-def _is_docstring(statement: cst.BaseStatement) -> bool:
-    return (
-        isinstance(statement, cst.SimpleStatementLine)
-        and len(statement.body) == 1
-        and isinstance(statement.body[0], cst.Expr)
-        and isinstance(statement.body[0].value, (cst.SimpleString, cst.ConcatenatedString))
-    )
+            calls[small.targets[0].target.value] = small.value.func.value
+    return calls
 
 
 def find_factory(module: cst.Module, app: str) -> Factory | None:
     """Return the factory building the module-level ``app``, when scaffold can follow it."""
-    name = _factory_called(module, app)
+    name = _module_calls(module).get(app)
     if name is None:
         return None
     for index, statement in enumerate(module.body):
@@ -135,37 +116,20 @@ def find_factory(module: cst.Module, app: str) -> Factory | None:
         inner = next((n for s in body if (n := _fastapi_name(s)) is not None), None)
         if inner is None or not body or not _returns(body[-1], inner):
             return None
-        end = _imports_end(module)
+        end = imports_end(module.body)
         return Factory(index, statement, inner, end) if end <= index else None
     return None
 
 
 def find_apps_followed(module: cst.Module) -> list[FoundApp]:
     """:func:`~scaffold.cst_edit.find_apps`, with apps built by a factory it can follow."""
-    found = find_apps(module)
-    followed: list[FoundApp] = []
-    for app in found:
-        if app.problem is None or app.name is not None:
-            followed.append(app)
-            continue
-        names = [n for n in _module_names(module) if find_factory(module, n) is not None]
-        if names and "inside the function" in app.problem:
-            followed.append(replace(app, name=names[0], problem=None))
-        else:
-            followed.append(app)
-    return followed
-
-
-def _module_names(module: cst.Module) -> list[str]:
-    names: list[str] = []
-    for statement in module.body:
-        if isinstance(statement, cst.SimpleStatementLine) and len(statement.body) == 1:
-            small = statement.body[0]
-            if isinstance(small, cst.Assign) and len(small.targets) == 1:
-                target = small.targets[0].target
-                if isinstance(target, cst.Name):
-                    names.append(target.value)
-    return names
+    followed = [name for name in _module_calls(module) if find_factory(module, name) is not None]
+    return [
+        replace(app, name=followed[0], problem=None)
+        if followed and app.name is None and app.problem and "inside the function" in app.problem
+        else app
+        for app in find_apps(module)
+    ]
 
 
 def _lifted(module: cst.Module, factory: Factory) -> str:
@@ -185,15 +149,9 @@ def _blank_unindented(statement: cst.BaseStatement) -> cst.BaseStatement:
         line.with_changes(indent=False)
         if line.comment is None and not line.whitespace.value
         else line
-        for line in _leading(statement)
+        for line in leading_lines(statement)
     ]
     return statement.with_changes(leading_lines=lines)
-
-
-def _leading(statement: cst.BaseStatement) -> list[cst.EmptyLine]:
-    if isinstance(statement, (cst.SimpleStatementLine, cst.BaseCompoundStatement)):
-        return list(statement.leading_lines)
-    return []
 
 
 def _put_back(module: cst.Module, factory: Factory, code: str, origin: str) -> str:
@@ -213,11 +171,7 @@ def _put_back(module: cst.Module, factory: Factory, code: str, origin: str) -> s
         *module.body[factory.index + 1 :],
     ]
     result = module.with_changes(body=body).code
-    try:
-        compile(result, origin, "exec", dont_inherit=True)
-    except SyntaxError as error:  # a bug in scaffold: say so rather than write broken code
-        msg = f"editing {origin} would produce invalid Python ({error.msg}, line {error.lineno})"
-        raise UnsafeAppError(msg, hint="this is a bug in scaffold; please report it") from None
+    check_compiles(module.code, result, origin)
     return result
 
 
@@ -253,19 +207,16 @@ def edit_app(
             edits=edits,
             before_keyword=before_keyword,
         )
+    lifted = _lifted(module, factory)
     result = edit_app_module(
-        _lifted(module, factory),
+        lifted,
         origin=origin,
         app=factory.inner,
         package=package,
         edits=_renamed_edits(edits, app, factory.inner),
         before_keyword=before_keyword,
     )
-    result.code = (
-        _put_back(module, factory, result.code, origin)
-        if result.imports or (result.code != _lifted(module, factory))
-        else text
-    )
+    result.code = _put_back(module, factory, result.code, origin) if result.code != lifted else text
     return result
 
 

@@ -32,9 +32,14 @@ from typing import TYPE_CHECKING
 import libcst as cst
 
 from scaffold.cst_edit import append_keyword
-from scaffold.edit import UnsafeEditError
+from scaffold.edit import UnsafeEditError, match_keys
 from scaffold.edit.python_imports import merge_imports
-from scaffold.edit.python_nodes import is_import, leading_lines, with_comments
+from scaffold.edit.python_nodes import (
+    is_import,
+    leading_lines,
+    with_comments,
+    without_leading_blanks,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -96,9 +101,7 @@ def merge_python(
     merged = ours_module.with_changes(body=body, footer=[*leftover, *ours_module.footer])
     merged = merge_imports(merged, base_module, new_module, package=package)
     if not merged.body:  # only the owner's comments are left: no blank lines above them
-        lines = [*merged.header, *merged.footer]
-        while lines and lines[0].comment is None:
-            lines.pop(0)
+        lines = without_leading_blanks([*merged.header, *merged.footer])
         merged = merged.with_changes(header=[], footer=lines)
     if (
         merged.body
@@ -106,9 +109,7 @@ def merge_python(
         and context.code(merged.body[0]) != context.code(ours_module.body[0])
     ):  # a new first statement (the docstring went): no blank lines above it
         first = merged.body[0]
-        lines = list(first.leading_lines)
-        while lines and lines[0].comment is None:
-            lines.pop(0)
+        lines = without_leading_blanks(leading_lines(first))
         merged = merged.with_changes(
             body=[first.with_changes(leading_lines=lines), *merged.body[1:]]
         )
@@ -148,26 +149,6 @@ def _identity(context: _Context, statement: cst.CSTNode, index: int) -> str:
         if isinstance(small, cst.Return):
             return "return"
     return context.code(statement)
-
-
-def _match(left: Sequence[str | None], right: Sequence[str | None]) -> dict[int, int]:
-    """Pair the k-th statement of each identity on the left with the k-th on the right."""
-    positions: dict[tuple[str, int], int] = {}
-    seen: Counter[str] = Counter()
-    for index, key in enumerate(right):
-        if key is not None:
-            positions[key, seen[key]] = index
-            seen[key] += 1
-    seen.clear()
-    pairs: dict[int, int] = {}
-    for index, key in enumerate(left):
-        if key is None:
-            continue
-        other = positions.get((key, seen[key]))
-        seen[key] += 1
-        if other is not None:
-            pairs[index] = other
-    return pairs
 
 
 # --- blocks -------------------------------------------------------------------------------------
@@ -250,7 +231,7 @@ def _merge_block(
 ) -> tuple[list[cst.BaseStatement], list[cst.EmptyLine]]:
     """Merge one block; return its statements and owner comments left below them."""
     base_keys, ours_keys, new_keys = (_keys(context, block) for block in (base, ours, new))
-    to_ours, to_new = _match(base_keys, ours_keys), _match(base_keys, new_keys)
+    to_ours, to_new = match_keys(base_keys, ours_keys), match_keys(base_keys, new_keys)
     from_new = {n: b for b, n in to_new.items()}
     slots = _Slots(statements=list(ours))
     for b_index, statement in enumerate(base):

@@ -8,16 +8,11 @@ owner's comments stay, and the blank lines isort wants between groups are rebuil
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import libcst as cst
 
 from scaffold.adopted_imports import add_imports, resolve_from
 from scaffold.edit.names import ImportName
-from scaffold.edit.python_nodes import is_import, leading_lines, with_comments
-
-if TYPE_CHECKING:
-    from collections.abc import Sequence
+from scaffold.edit.python_nodes import imports_end, is_import, leading_lines, with_comments
 
 
 def _imported(module: cst.Module, package: str) -> set[ImportName]:
@@ -69,26 +64,6 @@ class _Reads(cst.CSTVisitor):
         self.names.add(node.value)
 
 
-def _first_code_index(body: Sequence[cst.BaseStatement]) -> int:
-    """Where the import block ends: the first statement that is not an import or docstring."""
-    for index, statement in enumerate(body):
-        if is_import(statement):
-            continue
-        if index == 0 and _identity_is_docstring(statement):
-            continue
-        return index
-    return len(body)
-
-
-def _identity_is_docstring(statement: cst.BaseStatement) -> bool:
-    return (
-        isinstance(statement, cst.SimpleStatementLine)
-        and len(statement.body) == 1
-        and isinstance(statement.body[0], cst.Expr)
-        and isinstance(statement.body[0].value, (cst.SimpleString, cst.ConcatenatedString))
-    )
-
-
 def merge_imports(
     merged: cst.Module, base: cst.Module, new: cst.Module, *, package: str
 ) -> cst.Module:
@@ -99,9 +74,7 @@ def merge_imports(
     wanted = [i for i in new_names - base_names if i not in present and i.name not in bound]
     body: list[cst.BaseStatement] = list(merged.body)
     if wanted:
-        body = add_imports(
-            merged, body, wanted, package=package, limit=_first_code_index(merged.body)
-        )
+        body = add_imports(merged, body, wanted, package=package, limit=imports_end(merged.body))
     dropped = (base_names - new_names) & present
     if dropped:
         reads = _Reads()

@@ -35,3 +35,28 @@ def with_comments(statement: cst.BaseStatement, comments: list[cst.EmptyLine]) -
     while blanks < len(lines) and lines[blanks].comment is None:
         blanks += 1
     return statement.with_changes(leading_lines=[*lines[:blanks], *comments, *lines[blanks:]])
+
+
+def is_docstring(statement: cst.BaseStatement) -> bool:
+    """Say whether the statement is a lone string: a docstring when it comes first."""
+    return (
+        isinstance(statement, cst.SimpleStatementLine)
+        and len(statement.body) == 1
+        and isinstance(statement.body[0], cst.Expr)
+        and isinstance(statement.body[0].value, (cst.SimpleString, cst.ConcatenatedString))
+    )
+
+
+def imports_end(body: Sequence[cst.BaseStatement]) -> int:
+    """Return where the import block ends: the first statement not an import or docstring."""
+    for index, statement in enumerate(body):
+        if is_import(statement) or (index == 0 and is_docstring(statement)):
+            continue
+        return index
+    return len(body)
+
+
+def without_leading_blanks(lines: Sequence[cst.EmptyLine]) -> list[cst.EmptyLine]:
+    """Return ``lines`` from the first comment on (the blank lines above it dropped)."""
+    first = next((i for i, line in enumerate(lines) if line.comment is not None), len(lines))
+    return list(lines[first:])

@@ -13,11 +13,12 @@ wrote it, a changed one is replaced only while the owner did not change it too.
 from __future__ import annotations
 
 import re
-from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from typing import TypeAlias
+
+from scaffold.edit import match_keys
 
 _VARIABLE = re.compile(r"^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=")
 _HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
@@ -95,29 +96,12 @@ def chunker_for(path: str) -> Chunker | None:
     return None
 
 
-def _match(left: list[Chunk], right: list[Chunk]) -> dict[int, int]:
-    positions: dict[tuple[str, int], int] = {}
-    seen: Counter[str] = Counter()
-    for index, chunk in enumerate(right):
-        if chunk.key is not None:
-            positions[chunk.key, seen[chunk.key]] = index
-            seen[chunk.key] += 1
-    seen.clear()
-    pairs: dict[int, int] = {}
-    for index, chunk in enumerate(left):
-        if chunk.key is None:
-            continue
-        other = positions.get((chunk.key, seen[chunk.key]))
-        seen[chunk.key] += 1
-        if other is not None:
-            pairs[index] = other
-    return pairs
-
-
 def merge_chunks(base: str, ours: str, new: str, chunker: Chunker, *, origin: str) -> TextMerge:
     """Apply scaffold's change (base -> new) to the owner's text, chunk by chunk."""
     base_chunks, ours_chunks, new_chunks = chunker(base), chunker(ours), chunker(new)
-    to_ours, to_new = _match(base_chunks, ours_chunks), _match(base_chunks, new_chunks)
+    base_keys = [chunk.key for chunk in base_chunks]
+    to_ours = match_keys(base_keys, [chunk.key for chunk in ours_chunks])
+    to_new = match_keys(base_keys, [chunk.key for chunk in new_chunks])
     from_new = {n: b for b, n in to_new.items()}
     result: list[str | None] = [chunk.text for chunk in ours_chunks]
     outcome = TextMerge(text="")

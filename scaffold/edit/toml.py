@@ -12,10 +12,10 @@ tomlkit keeps every comment, quote style and the order of what it does not touch
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from scaffold.dependency_edit import requirement_name
 from scaffold.edit import UnsafeEditError
 
 _DEPENDENCY_KEYS = ("dependencies", "optional-dependencies", "dependency-groups", "requires")
@@ -31,12 +31,6 @@ class TomlMerge:
 
 def _plain(value: Any) -> Any:
     return value.unwrap() if hasattr(value, "unwrap") else value
-
-
-def requirement_name(requirement: str) -> str:
-    """Return the normalised project name of a PEP 508 requirement."""
-    name = re.split(r"[\s\[<>=!~;@]", requirement.strip(), maxsplit=1)[0]
-    return re.sub(r"[-_.]+", "-", name).lower()
 
 
 def merge_toml(base: str, ours: str, new: str, *, origin: str) -> TomlMerge | None:

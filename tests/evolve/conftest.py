@@ -369,3 +369,35 @@ def assert_lines_present(root: Path, lines: dict[str, list[str]]) -> None:
 def lines_present() -> Callable[[Path, dict[str, list[str]]], None]:
     """The :func:`assert_lines_present` helper."""
     return assert_lines_present
+
+
+# --------------------------------------------------------------------------------------------
+# Where an owner's comment line can go in a module
+# --------------------------------------------------------------------------------------------
+
+
+def find_statement_starts(text: str) -> list[tuple[int, int]]:
+    """(0-based line index, indentation) of each statement that begins its line.
+
+    A comment placed right before such a statement, indented like it, is a leading comment
+    that ruff's formatter leaves where it is. Imports are left out: a comment inside an import
+    block is one that import sorting moves. A file without such statements offers its start.
+    """
+    lines = text.splitlines()
+    starts: set[tuple[int, int]] = set()
+    for node in ast.walk(ast.parse(text)):
+        if not isinstance(node, ast.stmt) or isinstance(node, ast.Import | ast.ImportFrom):
+            continue
+        first = min([node.lineno, *(d.lineno for d in getattr(node, "decorator_list", []))])
+        line = lines[first - 1]
+        indent = len(line) - len(line.lstrip())
+        if first == node.lineno and indent != node.col_offset:
+            continue  # not the first statement on its line
+        starts.add((first - 1, indent))
+    return sorted(starts) or [(0, 0)]
+
+
+@pytest.fixture
+def statement_starts() -> Callable[[str], list[tuple[int, int]]]:
+    """The :func:`find_statement_starts` helper."""
+    return find_statement_starts

@@ -94,33 +94,10 @@ class Owner:
         self.deleted.add(path)
 
 
-def statement_starts(text: str) -> list[tuple[int, int]]:
-    """(0-based line index, indentation) of each statement that begins its line.
-
-    A comment placed right before such a statement, indented like it, is a leading comment
-    that ruff's formatter leaves where it is. Imports are left out: a comment inside an import
-    block is one that import sorting moves. A file without such statements offers its start.
-    """
-    lines = text.splitlines()
-    starts: set[tuple[int, int]] = set()
-    for node in ast.walk(ast.parse(text)):
-        if not isinstance(node, ast.stmt) or isinstance(node, ast.Import | ast.ImportFrom):
-            continue
-        first = min([node.lineno, *(d.lineno for d in getattr(node, "decorator_list", []))])
-        line = lines[first - 1]
-        indent = len(line) - len(line.lstrip())
-        if first == node.lineno and indent != node.col_offset:
-            continue  # not the first statement on its line
-        starts.add((first - 1, indent))
-    return sorted(starts) or [(0, 0)]
-
-
-def owner_edits(
-    data: st.DataObject, owner: Owner, first_week: Callable[[Path], dict[str, list[str]]]
-) -> None:
+def owner_edits(data: st.DataObject, owner: Owner, tools: Tools) -> None:
     """Draw and make one to six owner edits, after (half the time) the first week's."""
     if data.draw(st.booleans(), label="first-week edits"):
-        for path, lines in first_week(owner.root).items():
+        for path, lines in tools.first_week(owner.root).items():
             owner.lines.setdefault(path, []).extend(lines)
     for _ in range(data.draw(st.integers(1, 6), label="number of edits")):
         kind = data.draw(st.sampled_from(["insert", "insert", "append", "delete"]), label="edit")
@@ -139,7 +116,7 @@ def owner_edits(
             has_code = path.endswith(".py") and bool(ast.parse(text).body)
             blank_before = 2 if has_code else 0
         elif path.endswith(".py"):
-            position, indent = data.draw(st.sampled_from(statement_starts(text)), label="at")
+            position, indent = data.draw(st.sampled_from(tools.statement_starts(text)), label="at")
         else:
             position, indent = data.draw(st.integers(0, count), label="at"), 0
         owner.insert(path, position, " " * indent + "# " + owner.tag(), blank_before=blank_before)
@@ -232,11 +209,16 @@ class Tools:
     ruff_clean: Callable[[Path], None]
     project_tests_pass: Callable[[Path], None]
     first_week: Callable[[Path], dict[str, list[str]]]
+    statement_starts: Callable[[str], list[tuple[int, int]]]
 
 
 @pytest.fixture
-def tools(pristine, cli_json, snapshot, ruff_clean, project_tests_pass, first_week) -> Tools:
-    return Tools(pristine, cli_json, snapshot, ruff_clean, project_tests_pass, first_week)
+def tools(
+    pristine, cli_json, snapshot, ruff_clean, project_tests_pass, first_week, statement_starts
+) -> Tools:
+    return Tools(
+        pristine, cli_json, snapshot, ruff_clean, project_tests_pass, first_week, statement_starts
+    )
 
 
 def evolve_example(data: st.DataObject, workdir: Path, tools: Tools) -> tuple[Path, Run]:
@@ -245,7 +227,7 @@ def evolve_example(data: st.DataObject, workdir: Path, tools: Tools) -> tuple[Pa
     project = workdir / "evo-app"
     shutil.copytree(tools.pristine(start), project)
     owner = Owner(project)
-    owner_edits(data, owner, tools.first_week)
+    owner_edits(data, owner, tools)
     tools.ruff_clean(project)  # the owner's edits alone are clean: any mess later is scaffold's
 
     run = run_commands(data, project, tools.cli_json, tools.snapshot)
@@ -284,7 +266,7 @@ def test_without_conflicts_the_evolved_project_passes_its_own_tests(data, tmp_pa
             tools.project_tests_pass(project)
 
 
-def test_statement_starts_skip_continuation_lines() -> None:
+def test_statement_starts_skip_continuation_lines(statement_starts) -> None:
     text = 'import os\n\n\n@decorator\ndef f():\n    """Doc."""\n    x = (\n        1\n    )\n'
 
     assert statement_starts(text) == [(3, 0), (5, 4), (6, 4)]

@@ -19,12 +19,12 @@ Four tests of 250 examples each: 1,000 examples per run of the suite.
 
 from __future__ import annotations
 
-import ast
 import functools
 import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -34,6 +34,9 @@ from scaffold.edit import UnsafeEditError
 from scaffold.merge import merge_file
 from scaffold.models import ProjectSpec
 from scaffold.pipeline import render_project
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 NAME, PACKAGE = "evo-app", "evo_app"
 OPTIONAL = ("settings", "lifespan", "static", "templates", "websockets", "middleware", "tests")
@@ -50,23 +53,8 @@ def rendered(names: frozenset[str]) -> dict[str, str]:
     return {path: content.decode("utf-8") for path, content in tree.items()}
 
 
-def statement_starts(text: str) -> list[tuple[int, int]]:
-    """(line index, indent) of each non-import statement that begins its line."""
-    lines = text.splitlines()
-    starts: set[tuple[int, int]] = set()
-    for node in ast.walk(ast.parse(text)):
-        if not isinstance(node, ast.stmt) or isinstance(node, ast.Import | ast.ImportFrom):
-            continue
-        first = min([node.lineno, *(d.lineno for d in getattr(node, "decorator_list", []))])
-        indent = len(lines[first - 1]) - len(lines[first - 1].lstrip())
-        if first == node.lineno and indent != node.col_offset:
-            continue
-        starts.add((first - 1, indent))
-    return sorted(starts)
-
-
 def random_comments(
-    data: st.DataObject, tree: dict[str, str]
+    data: st.DataObject, tree: dict[str, str], statement_starts: Callable[[str], list[Any]]
 ) -> tuple[dict[str, list[str]], set[str]]:
     """Insert tagged comment lines; return path -> lines, and the non-Python files touched."""
     lines: dict[str, list[str]] = {}
@@ -169,7 +157,7 @@ def assert_modules_complete(
 @given(data=st.data())
 @pytest.mark.parametrize("run", range(4))
 def test_structural_owner_edits_merge_without_conflict(
-    run, data, collected, first_week_tree
+    run, data, collected, first_week_tree, statement_starts
 ) -> None:
     start = frozenset(data.draw(st.sets(st.sampled_from(OPTIONAL)), label="start"))
     toggled = data.draw(st.sets(st.sampled_from(OPTIONAL), min_size=1, max_size=3), label="toggle")
@@ -178,7 +166,7 @@ def test_structural_owner_edits_merge_without_conflict(
     ours = dict(base)
     kinds = tuple(data.draw(st.sets(st.sampled_from(KINDS), min_size=1), label="kinds"))
     owner = first_week_tree(ours, PACKAGE, "owner", kinds)
-    comments, touched = random_comments(data, ours)
+    comments, touched = random_comments(data, ours, statement_starts)
     for path, lines in comments.items():
         owner.setdefault(path, []).extend(lines)
 
