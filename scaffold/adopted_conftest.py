@@ -63,7 +63,7 @@ def fixture_code(fixture: Any) -> str:
     body = textwrap.indent(textwrap.dedent(fixture.body).strip("\n"), "    ")
     return (
         f"@pytest.fixture{scope}\n"
-        f"def {fixture.name}({', '.join(fixture.args)}) -> {fixture.returns}:\n"
+        f"{'async ' if fixture.asynchronous else ''}def {fixture.name}({', '.join(fixture.args)}) -> {fixture.returns}:\n"
         f'    """{fixture.doc}"""\n{body}\n'
     )
 

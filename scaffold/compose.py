@@ -164,6 +164,7 @@ class Composition:
     fixtures: list[Any] = field(default_factory=list)
     page_sections: list[Any] = field(default_factory=list)
     assets: list[Any] = field(default_factory=list)
+    readme: list[Any] = field(default_factory=list)
     dependencies: list[str] = field(default_factory=list)
     dev_dependencies: list[str] = field(default_factory=list)
 
@@ -171,6 +172,11 @@ class Composition:
 def _requirement_key(requirement: str) -> tuple[str, str]:
     name = re.split(r"[\s\[<>=!~;]", requirement, maxsplit=1)[0]
     return (re.sub(r"[-_.]+", "-", name).lower(), requirement)
+
+
+def _present(requirements: Iterable[str]) -> list[str]:
+    """Drop requirements that render empty: ``{{ 'asyncpg' if driver == 'postgresql' }}``."""
+    return [requirement.strip() for requirement in requirements if requirement.strip()]
 
 
 def _unique_requirements(requirements: Iterable[str]) -> list[str]:
@@ -192,10 +198,10 @@ def compose(selection: Selection, renderer: Renderer) -> Composition:
                 rendered = renderer.render_model(entry, item.options)
                 ranked[kind].append((entry.order, position, index, rendered))
         composition.dependencies.extend(
-            renderer.render_strings(manifest.dependencies, item.options)
+            _present(renderer.render_strings(manifest.dependencies, item.options))
         )
         composition.dev_dependencies.extend(
-            renderer.render_strings(manifest.dev_dependencies, item.options)
+            _present(renderer.render_strings(manifest.dev_dependencies, item.options))
         )
     for kind, entries in ranked.items():
         setattr(composition, kind, [entry for *_, entry in sorted(entries, key=lambda e: e[:3])])

@@ -153,6 +153,8 @@ class Fixture(_Contribution):
     doc: str
     imports: tuple[str, ...] = ()
     scope: Literal["function", "module", "session"] = "function"
+    # an ``async def`` fixture (anyio's pytest plugin runs it for ``@pytest.mark.anyio`` tests)
+    asynchronous: bool = False
 
 
 class PageSection(_Contribution):
@@ -168,6 +170,13 @@ class Asset(_Contribution):
     kind: Literal["stylesheet", "script"]
 
 
+class ReadmeSection(_Contribution):
+    """A section of the generated README (markdown), such as how to migrate the database."""
+
+    title: str
+    body: str
+
+
 class Contributions(_Strict):
     """Everything a blueprint adds to the files that blueprints share."""
 
@@ -181,6 +190,7 @@ class Contributions(_Strict):
     fixtures: tuple[Fixture, ...] = ()
     page_sections: tuple[PageSection, ...] = ()
     assets: tuple[Asset, ...] = ()
+    readme: tuple[ReadmeSection, ...] = ()
 
 
 # --- the manifest ---------------------------------------------------------------------------
