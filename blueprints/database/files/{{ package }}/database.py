@@ -9,6 +9,7 @@ The tables are declared on `Base` (see `models.py`) and created by Alembic migra
 (`alembic upgrade head`), never by `create_all()`.
 """
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Annotated, Any
@@ -22,6 +23,10 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 from sqlalchemy.orm import DeclarativeBase
+
+# aiosqlite logs every statement with its parameters (password hashes, tokens...) at DEBUG;
+# SQLAlchemy's own logs leave them out (hide_parameters below), and so must the driver's.
+logging.getLogger("aiosqlite").setLevel(logging.INFO)
 
 # Named constraints, so that a migration can drop or alter them again on every database.
 NAMING_CONVENTION = {
@@ -41,7 +46,8 @@ class Base(DeclarativeBase):
 
 def create_engine(url: str) -> AsyncEngine:
     """Create the engine for `url`, with SQLite made to honour transactions and foreign keys."""
-    engine = create_async_engine(url, pool_pre_ping=True)
+    # hide_parameters: errors and SQL logs show statements without the values (secrets) in them
+    engine = create_async_engine(url, pool_pre_ping=True, hide_parameters=True)
     if engine.dialect.name == "sqlite":
         _use_real_sqlite_transactions(engine)
     return engine
