@@ -253,7 +253,7 @@ class _EditBuilder:
         name = entry.cls.partition(":")[2]
         args = (name, *(f"{k}={self._expression(v, imports)}" for k, v in entry.kwargs.items()))
         guard = (
-            self._expression(f"settings.{entry.enabled_by}", imports) if entry.enabled_by else None
+            self._expression(entry.guard, imports) if entry.guard else None
         )
         return NewStatement(
             "middleware",

@@ -89,8 +89,18 @@ class MiddlewareEntry(_Contribution):
 
     cls: str  # "module:Name"
     kwargs: dict[str, str] = {}  # argument -> Python expression
-    enabled_by: str | None = None  # a bool settings field that switches it on at run time
+    # Switches it on at run time: a settings field (on when true or non-empty, like a list of
+    # origins) or a Python expression over ``settings`` (``"'*' not in settings.allowed_hosts"``),
+    # so that a layer with nothing to do is not in the stack.
+    enabled_by: str | None = None
     comment: str = ""
+
+    @property
+    def guard(self) -> str | None:
+        """The condition written in ``create_app()``, or None when the layer is always on."""
+        if self.enabled_by is None or not self.enabled_by.isidentifier():
+            return self.enabled_by
+        return f"settings.{self.enabled_by}"
 
 
 class MountEntry(_Contribution):

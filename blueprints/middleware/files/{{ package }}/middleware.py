@@ -4,25 +4,44 @@
 background tasks and buffers streaming; a pure ASGI middleware only wraps `send`.
 """
 
+import os
 import re
 import time
+from contextvars import ContextVar
 from typing import Protocol
-from uuid import uuid4
 
-from starlette.datastructures import Headers, MutableHeaders
+from starlette.middleware.gzip import GZipResponder, IdentityResponder
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 REQUEST_ID_HEADER = "X-Request-ID"
 PROCESS_TIME_HEADER = "X-Process-Time"
 # Accept a caller's ID only if it is short and plain, so it is safe to log and echo.
-_VALID_REQUEST_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,127}")
+_VALID_REQUEST_ID = re.compile(rb"[A-Za-z0-9][A-Za-z0-9._:-]{0,127}")
+# The raw ASGI names: this runs on every request, so it reads and writes the header lists
+# directly instead of building Headers objects around them.
+_REQUEST_ID_KEY = REQUEST_ID_HEADER.lower().encode("latin-1")
+_PROCESS_TIME_KEY = PROCESS_TIME_HEADER.lower().encode("latin-1")
+# The ID of the request being served, for code that has no Request at hand (log records).
+_current_request_id: ContextVar[str | None] = ContextVar("request_id", default=None)
+
+
+def current_request_id() -> str | None:
+    """Return the ID of the HTTP request being served, or None outside of one."""
+    return _current_request_id.get()
+
+
+def _incoming_request_id(scope: Scope) -> bytes | None:
+    for key, value in scope["headers"]:
+        if key == _REQUEST_ID_KEY:
+            return value if _VALID_REQUEST_ID.fullmatch(value) else None
+    return None
 
 
 class RequestContextMiddleware:
     """Give every HTTP request an ID (the caller's, when valid) and time it.
 
-    The ID is kept in `request.state.request_id` and returned as `X-Request-ID`; the time
-    spent, in seconds, as `X-Process-Time`.
+    The ID is kept in `request.state.request_id` (and `current_request_id()` while the request
+    is served) and returned as `X-Request-ID`; the time spent, in seconds, as `X-Process-Time`.
     """
 
     def __init__(self, app: ASGIApp) -> None:
@@ -34,20 +53,83 @@ class RequestContextMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        incoming = Headers(scope=scope).get(REQUEST_ID_HEADER)
-        valid = incoming is not None and _VALID_REQUEST_ID.fullmatch(incoming)
-        request_id = incoming if valid and incoming else uuid4().hex
+        # 16 random bytes in hex: what uuid4().hex gives, without building a UUID.
+        raw_id = _incoming_request_id(scope) or os.urandom(16).hex().encode("ascii")
+        request_id = raw_id.decode("latin-1")
         scope.setdefault("state", {})["request_id"] = request_id
         started = time.perf_counter()
 
         async def send_with_context(message: Message) -> None:
             if message["type"] == "http.response.start":
-                headers = MutableHeaders(scope=message)
-                headers[REQUEST_ID_HEADER] = request_id
-                headers[PROCESS_TIME_HEADER] = f"{time.perf_counter() - started:.6f}"
+                elapsed = f"{time.perf_counter() - started:.6f}".encode("ascii")
+                headers = list(message.get("headers", ()))
+                headers += [(_REQUEST_ID_KEY, raw_id), (_PROCESS_TIME_KEY, elapsed)]
+                message["headers"] = headers
             await send(message)
 
-        await self.app(scope, receive, send_with_context)
+        token = _current_request_id.set(request_id)
+        try:
+            await self.app(scope, receive, send_with_context)
+        finally:
+            _current_request_id.reset(token)
+
+
+def _accepts_gzip(scope: Scope) -> bool:
+    for key, value in scope["headers"]:
+        if key == b"accept-encoding":
+            return b"gzip" in value
+    return False
+
+
+def _declared_length(message: Message) -> int | None:
+    for key, value in message.get("headers", ()):
+        if key == b"content-length":
+            return int(value)
+    return None
+
+
+class GZipMiddleware:
+    """Compress responses of at least `minimum_size` bytes for clients that accept gzip.
+
+    Starlette's GZipMiddleware builds a responder for every request and holds each response
+    back until its body is seen. Most API responses are small JSON that say their length up
+    front, so this layer lets those through untouched and hands every other response
+    (streamed, or long enough) to Starlette's own responders, which compress it, skip
+    already-encoded and excluded content types, and add `Vary: Accept-Encoding`.
+    """
+
+    def __init__(self, app: ASGIApp, minimum_size: int = 500, compresslevel: int = 9) -> None:
+        """Wrap `app`."""
+        self.app = app
+        self.minimum_size = minimum_size
+        self.compresslevel = compresslevel
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Pass small responses through; compress the others."""
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        accepts_gzip = _accepts_gzip(scope)
+        responder: IdentityResponder | None = None
+
+        async def send_compressed(message: Message) -> None:
+            nonlocal responder
+            if responder is None and message["type"] == "http.response.start":
+                length = _declared_length(message)
+                if length is None or length >= self.minimum_size:
+                    responder = self._responder(accepts_gzip=accepts_gzip)
+                    responder.send = send
+            if responder is None:
+                await send(message)
+            else:
+                await responder.send_with_compression(message)
+
+        await self.app(scope, receive, send_compressed)
+
+    def _responder(self, *, accepts_gzip: bool) -> IdentityResponder:
+        if accepts_gzip:
+            return GZipResponder(self.app, self.minimum_size, compresslevel=self.compresslevel)
+        return IdentityResponder(self.app, self.minimum_size)
 
 
 class CorsSettings(Protocol):
