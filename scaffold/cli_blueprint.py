@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from scaffold.cli_help import reflow_commands
+
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator, Sequence
 
@@ -254,3 +256,6 @@ def _print_results(
         return
     skipped = "" if ran_tests else " (tests not run: --no-run)"
     console.print(f"\n[green]ok:[/] every combination passes{skipped}")
+
+
+reflow_commands(blueprint_app)
