@@ -208,3 +208,39 @@ def test_uv_tool_install_gives_a_working_scaffold_command(
     assert Path(report["path"]) == project.resolve(), report["path"]
     assert (project / "demo" / "main.py").is_file(), sorted(tree(project))
     assert "uv sync" in (project / "README.md").read_text()
+
+
+def test_blueprint_check_from_a_tool_install_makes_its_own_environment(
+    tmp_path: Path, tools: Any, tool_install: ToolInstall
+) -> None:
+    """The tool environment has scaffold's dependencies only: no fastapi, httpx or pytest."""
+    environment = tool_install.tool_dir / DISTRIBUTION
+    lacking = tools.run(
+        [
+            environment / "bin" / "python",
+            "-c",
+            "import importlib.util as u; print([m for m in ('fastapi', 'httpx', 'pytest') "
+            "if u.find_spec(m)])",
+        ],
+        cwd=tmp_path,
+        env=tool_install.env,
+        timeout=CLI_TIMEOUT,
+    )
+    assert lacking.stdout.strip() == "[]", f"the tool environment has {lacking.stdout}"
+
+    tools.run(
+        [tool_install.cli, "blueprint", "new", "greeter", "-o", tmp_path],
+        cwd=tmp_path,
+        env=tool_install.env,
+        timeout=CLI_TIMEOUT,
+    )
+    argv = [tool_install.cli, "blueprint", "check", tmp_path / "greeter"]
+    argv += ["--with", "tests", "--with", "websockets"]
+    first = tools.run(argv, cwd=tmp_path, env=tool_install.env, timeout=INSTALL_TIMEOUT)
+    assert "ok: every combination passes" in first.stdout, first.stdout
+    assert "test environment: installing" in first.stderr, first.stderr  # progress, no tty
+    assert "FAIL" not in first.stdout, first.stdout
+
+    again = tools.run(argv, cwd=tmp_path, env=tool_install.env, timeout=INSTALL_TIMEOUT)
+    assert "ok: every combination passes" in again.stdout, again.stdout
+    assert "test environment:" not in again.stderr, f"not reused:\n{again.stderr}"
