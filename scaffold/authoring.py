@@ -5,8 +5,10 @@
 blueprint alone (with what it requires), with each other blueprint it can be combined with, and
 with all of them at once. ``check_combination`` generates one such project into a folder and runs
 the checks its owner will run: ``ruff check``, ``ruff format --check`` and the project's own
-pytest, each in a subprocess with a timeout. ``run_check`` runs the combinations on a few
-threads, because the pytest subprocesses dominate and mostly wait.
+pytest, each in a subprocess with a timeout. ``run_check`` renders every combination first, then
+has the union of their requirements installed into an environment of their own (see
+``scaffold.check_env``), then runs the checks on a few threads, because the pytest subprocesses
+dominate and mostly wait.
 
 Nothing here prints: the CLI (``scaffold.cli_blueprint``) reports what these functions return.
 """
@@ -14,14 +16,10 @@ Nothing here prints: the CLI (``scaffold.cli_blueprint``) reports what these fun
 from __future__ import annotations
 
 import os
-import re
 import subprocess
-import sys
 import time
-import tomllib
 from concurrent.futures import ThreadPoolExecutor, as_completed
-from dataclasses import dataclass, field
-from importlib import metadata
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import ValidationError
@@ -35,10 +33,11 @@ if TYPE_CHECKING:
     from pathlib import Path
 
     from scaffold.apply import WriteResult
-    from scaffold.sources import Source
+    from scaffold.sources import Settings, Source
 
 # The project every combination is generated as. Its settings read BP_CHECK_* variables, which
 # are removed from the environment of its tests so that the author's shell cannot leak in.
+# The projects' tests run with the Python of an environment made for them (scaffold.check_env).
 CHECK_PROJECT = "bp-check"
 _CHECK_ENV_PREFIX = "BP_CHECK_"
 DEFAULT_TIMEOUT = 300.0  # seconds for one subprocess; a generated test suite that hangs fails
@@ -46,9 +45,9 @@ _RUFF_TIMEOUT = 60.0
 _OUTPUT_LINES = 40  # lines of a failing tool's output kept in the report
 _MAX_NAME = 64
 # Variables that would leak a pytest running scaffold (xdist, coverage, plugins) into the
-# generated project's pytest, which must behave as it will on its owner's machine. PYTHONPATH
-# stays: it may be how this interpreter finds fastapi & co.
-_LEAKY_ENV = ("PYTEST_ADDOPTS", "PYTEST_PLUGINS")
+# generated project's pytest, which must behave as it will on its owner's machine; PYTHONPATH
+# and VIRTUAL_ENV would point it at scaffold's own packages.
+_LEAKY_ENV = ("PYTEST_ADDOPTS", "PYTEST_PLUGINS", "PYTHONPATH", "PYTHONHOME", "VIRTUAL_ENV")
 _LEAKY_PREFIXES = ("PYTEST_XDIST_", "PYTEST_CURRENT_TEST", "COV_CORE_", _CHECK_ENV_PREFIX)
 
 StepName = Literal["render", "ruff", "format", "pytest"]
@@ -139,13 +138,21 @@ class CheckPlan:
     combinations: tuple[Combination, ...]
 
 
-def plan_check(path: Path, *, with_names: Sequence[str] = (), trust: bool = False) -> CheckPlan:
+def plan_check(
+    path: Path,
+    *,
+    with_names: Sequence[str] = (),
+    trust: bool = False,
+    settings: Settings | None = None,
+) -> CheckPlan:
     """Validate the blueprint at ``path`` and choose its combinations.
 
     Without ``with_names`` the blueprint is paired with every built-in blueprint (except those
-    always present); with them, only with those (any blueprint the catalog offers). ``trust``
-    lets blueprints run code (copier tasks, jinja extensions). Raises
-    :class:`~scaffold.errors.BlueprintError` (exit 2) for a folder or manifest that is not usable.
+    always present); with them, only with those (any blueprint the catalog offers). The other
+    blueprints come from ``settings`` (the sources and trust every command reads: flags,
+    environment, user file) below the blueprint's own folder; ``trust`` lets blueprints run
+    code (copier tasks, jinja extensions). Raises :class:`~scaffold.errors.BlueprintError`
+    (exit 2) for a folder or manifest that is not usable.
     """
     folder = path.absolute()
     if not folder.is_dir():
@@ -154,7 +161,13 @@ def plan_check(path: Path, *, with_names: Sequence[str] = (), trust: bool = Fals
     _refuse_a_folder_of_blueprints(folder, path)
     blueprint = load_blueprint(folder, source=str(folder))
     _check_conditions_name_files(blueprint)
-    sources, catalog = _catalog_for(blueprint, with_names, trust=trust)
+    if settings is None:
+        from scaffold.sources import Settings
+
+        settings = Settings(trust_all=trust)
+    elif trust:
+        settings = replace(settings, trust_all=True)
+    sources, catalog = _catalog_for(blueprint, with_names, settings)
     blueprint = catalog.get(blueprint.name)  # the catalog's copy carries its recorded source
     for name in (*blueprint.manifest.requires, *with_names):
         catalog.get(name)  # an unknown name fails here, with "did you mean"
@@ -193,14 +206,14 @@ def _check_conditions_name_files(blueprint: Blueprint) -> None:
 
 
 def _catalog_for(
-    blueprint: Blueprint, with_names: Sequence[str], *, trust: bool
+    blueprint: Blueprint, with_names: Sequence[str], settings: Settings
 ) -> tuple[tuple[Source, ...], Catalog]:
-    """Load the blueprint's folder as the one source; its parent when it needs its siblings.
+    """Load the blueprint's folder first, then the configured sources; its parent if needed.
 
     The folder alone keeps broken or clashing siblings out of the check; an org blueprint that
-    requires another org blueprint finds it beside itself. The source is pinned to the
-    blueprint's name, so that a released version of it installed as a package does not clash
-    with the one being written.
+    requires another org blueprint finds it beside itself (or in a configured source). The
+    folder is pinned to the blueprint's name, so that a released version of it in a configured
+    source or installed as a package does not clash with the one being written.
     """
     from scaffold.sources import Source
 
@@ -208,8 +221,11 @@ def _catalog_for(
         location = str(folder)
         return Source("folder", location, pins=frozenset({blueprint.name}), spelling=location)
 
-    own = (source(blueprint.root),)
-    catalog = load_catalog(own, trust_all=trust)
+    def catalog_of(sources: tuple[Source, ...]) -> Catalog:
+        return load_catalog(sources, trusted=settings.trusted, trust_all=settings.trust_all)
+
+    own = (source(blueprint.root), *settings.sources)
+    catalog = catalog_of(own)
     missing = [n for n in (*blueprint.manifest.requires, *with_names) if n not in catalog]
     siblings = blueprint.root.parent
     # Only a sibling folder of that name is worth loading the parent for; otherwise the
@@ -217,8 +233,8 @@ def _catalog_for(
     # unrelated folder beside the blueprint fails to load.
     if not any((siblings / name).is_dir() for name in missing):
         return own, catalog
-    parent = (source(siblings),)
-    return parent, load_catalog(parent, trust_all=trust)
+    parent = (source(siblings), *settings.sources)
+    return parent, catalog_of(parent)
 
 
 def _closure(catalog: Catalog, names: Iterable[str]) -> set[str]:
@@ -309,22 +325,61 @@ def check_combination(
     combination: Combination,
     workdir: Path,
     *,
-    run_tests: bool = True,
+    python: Path | None = None,
     timeout: float = DEFAULT_TIMEOUT,
 ) -> CombinationResult:
-    """Generate one combination under ``workdir`` and check it."""
+    """Generate one combination under ``workdir`` and check it.
+
+    The project's tests run with ``python`` (an environment holding its requirements); without
+    it they are skipped.
+    """
+    result = render_combination(plan, combination, workdir)
+    verify_combination(result, workdir, python=python, timeout=timeout)
+    return result
+
+
+def render_combination(
+    plan: CheckPlan, combination: Combination, workdir: Path
+) -> CombinationResult:
+    """Generate one combination's project under ``workdir``: the render step alone."""
     started = time.perf_counter()
     result = CombinationResult(combination)
+    result.steps["render"] = _render(plan, combination, workdir / CHECK_PROJECT, result)
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+def verify_combination(
+    result: CombinationResult,
+    workdir: Path,
+    *,
+    python: Path | None,
+    timeout: float = DEFAULT_TIMEOUT,
+) -> None:
+    """Run ruff, the format check and (with ``python``) pytest on a rendered combination."""
+    started = time.perf_counter()
     project = workdir / CHECK_PROJECT
-    result.steps["render"] = _render(plan, combination, project, result)
     if result.steps["render"].status == "passed":
         result.steps["ruff"] = _ruff(["check", "--no-cache", "."], project)
         result.steps["format"] = _ruff(["format", "--check", "--no-cache", "."], project)
-        result.steps["pytest"] = _pytest(project, timeout) if run_tests else _SKIPPED
+        result.steps["pytest"] = _pytest(project, python, timeout) if python else _SKIPPED
     else:
         result.steps |= {"ruff": _SKIPPED, "format": _SKIPPED, "pytest": _SKIPPED}
-    result.seconds = time.perf_counter() - started
-    return result
+    result.seconds += time.perf_counter() - started
+
+
+def check_requirements(plan: CheckPlan, workdir: Path) -> list[str]:
+    """Return the union of the requirements of the combinations rendered under ``workdir``."""
+    from scaffold.check_env import project_requirements
+
+    found: set[str] = set()
+    for index, combination in enumerate(plan.combinations):
+        found.update(project_requirements(_folder(workdir, index, combination) / CHECK_PROJECT))
+    return sorted(found)
+
+
+def _folder(workdir: Path, index: int, combination: Combination) -> Path:
+    return workdir / f"{index:02d}-{combination.name}"
 
 
 def run_check(
@@ -335,36 +390,49 @@ def run_check(
     timeout: float = DEFAULT_TIMEOUT,
     workers: int | None = None,
     on_done: Callable[[CombinationResult], None] | None = None,
+    prepare: Callable[[list[str]], Path] | None = None,
 ) -> list[CombinationResult]:
     """Check every combination of the plan, a few at a time; results come in plan order.
 
-    ``on_done`` is called in the calling thread as each combination finishes (for progress).
+    Every combination is rendered first; then, when the tests run, ``prepare`` (by default
+    :func:`scaffold.check_env.ensure_environment`) gets the union of their requirements and
+    returns the Python to run their tests with. ``on_done`` is called in the calling thread as
+    each combination finishes (for progress).
     """
+    rendered = [
+        render_combination(plan, combination, _folder(workdir, index, combination))
+        for index, combination in enumerate(plan.combinations)
+    ]
+    python = None
+    if run_tests and any(result.steps["render"].status == "passed" for result in rendered):
+        if prepare is None:
+            from scaffold.check_env import ensure_environment
+
+            prepare = ensure_environment
+        python = prepare(check_requirements(plan, workdir))
     count = workers or min(4, os.cpu_count() or 2)
     executor = ThreadPoolExecutor(max_workers=max(1, count), thread_name_prefix="bp-check")
     try:
         futures = {
             executor.submit(
-                check_combination,
-                plan,
-                combination,
-                workdir / f"{index:02d}-{combination.name}",
-                run_tests=run_tests,
+                verify_combination,
+                result,
+                _folder(workdir, index, result.combination),
+                python=python,
                 timeout=timeout,
             ): index
-            for index, combination in enumerate(plan.combinations)
+            for index, result in enumerate(rendered)
         }
-        results: dict[int, CombinationResult] = {}
         for future in as_completed(futures):
-            results[futures[future]] = future.result()
+            future.result()
             if on_done is not None:
-                on_done(results[futures[future]])
+                on_done(rendered[futures[future]])
     except BaseException:
         # Ctrl-C: do not start what is queued; running subprocesses got the signal too.
         executor.shutdown(wait=False, cancel_futures=True)
         raise
     executor.shutdown()
-    return [results[index] for index in sorted(results)]
+    return rendered
 
 
 def check_document(
@@ -423,45 +491,10 @@ def _ruff(arguments: list[str], project: Path) -> StepResult:
     return _run([ruff_binary(), *arguments], project, _RUFF_TIMEOUT)
 
 
-def _pytest(project: Path, timeout: float) -> StepResult:
-    missing = _missing_requirements(project)
-    if missing:
-        msg = (
-            f"not installed for {sys.executable}: {', '.join(missing)}; install them there "
-            "(the project's tests run with scaffold's interpreter) or pass --no-run"
-        )
-        return StepResult("failed", msg)
-    # The interpreter running scaffold: the author's environment with fastapi & co installed.
+def _pytest(project: Path, python: Path, timeout: float) -> StepResult:
     # -p no:cacheprovider: no .pytest_cache in a folder that is thrown away anyway.
-    argv = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"]
+    argv = [str(python), "-m", "pytest", "-q", "-p", "no:cacheprovider"]
     return _run(argv, project, timeout)
-
-
-_REQUIREMENT_NAME = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)")
-
-
-def _missing_requirements(project: Path) -> list[str]:
-    """List the project's (and its dev extra's) requirements this interpreter lacks.
-
-    Checked up front: an ImportError deep in a pytest traceback says less than the name.
-    """
-    try:
-        data = tomllib.loads((project / "pyproject.toml").read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError):
-        return []  # pytest will say what is wrong with the project
-    table = data.get("project", {})
-    requirements = [*table.get("dependencies", [])]
-    requirements += table.get("optional-dependencies", {}).get("dev", [])
-    missing = []
-    for requirement in requirements:
-        match = _REQUIREMENT_NAME.match(str(requirement))
-        if match is None:
-            continue
-        try:
-            metadata.distribution(match.group(1))
-        except metadata.PackageNotFoundError:
-            missing.append(match.group(1))
-    return sorted(set(missing))
 
 
 def _child_env() -> dict[str, str]:

@@ -18,6 +18,7 @@ import typer
 from scaffold import __version__
 from scaffold.boundary import EXIT_INTERRUPTED, error_boundary, fail
 from scaffold.cli_blueprint import blueprint_app
+from scaffold.cli_help import reflow_commands
 
 if TYPE_CHECKING:
     from collections.abc import Collection
@@ -768,6 +769,7 @@ def _git_releases(
         return GitReleases()
 
 
+reflow_commands(app)
 app.add_typer(blueprint_app, name="blueprint")
 
 

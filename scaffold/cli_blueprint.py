@@ -11,13 +11,18 @@ from __future__ import annotations
 
 import contextlib
 import json
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from scaffold.cli_help import reflow_commands
+
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator, Sequence
+
+    from rich.console import Console
 
     from scaffold.apply import WriteResult
     from scaffold.authoring import CheckPlan, CombinationResult
@@ -120,6 +125,15 @@ def check_blueprint(
     keep: Annotated[
         bool, typer.Option("--keep", help="Keep the generated projects and print where they are.")
     ] = False,
+    source: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--source",
+            metavar="SOURCE",
+            help="Extra blueprint source, highest precedence first (repeatable), as for "
+            "'scaffold new'; SCAFFOLD_SOURCES and the user config file are read too.",
+        ),
+    ] = None,
     trust: Annotated[
         bool,
         typer.Option(
@@ -133,10 +147,13 @@ def check_blueprint(
     """Generate projects with a blueprint and check each: render, ruff, format, pytest.
 
     The projects: the blueprint alone (with what it requires), with each built-in blueprint it
-    does not conflict with, and with all of those at once. Each one's tests run with the Python
-    running scaffold, which therefore needs fastapi, httpx and what the blueprints depend on.
-    Exit 0: every combination passes; 1: a check failed; 2: the folder or manifest is invalid;
-    3: the blueprint runs code (copier tasks, jinja extensions) and --trust was not given.
+    does not conflict with, and with all of those at once. Their tests run in a virtual
+    environment scaffold makes with uv and caches, holding the union of the projects'
+    requirements (the first check downloads them; the next ones with the same requirements
+    start at once). The other blueprints come from the same sources and trust as for every
+    command. Exit 0: every combination passes; 1: a check failed or the requirements could not
+    be installed; 2: the folder or manifest is invalid; 3: the blueprint runs code (copier
+    tasks, jinja extensions) and --trust was not given.
 
     Examples:
       scaffold blueprint check org-blueprints/acme-auth
@@ -148,11 +165,19 @@ def check_blueprint(
 
     with error_boundary(as_json=as_json):
         from scaffold.authoring import check_document, plan_check, run_check
+        from scaffold.sources import load_settings
 
-        plan = plan_check(path, with_names=tuple(with_blueprints or ()), trust=trust)
-        with _workdir(keep=keep, as_json=as_json) as workdir, _progress(plan, as_json) as done:
+        settings = load_settings(flags=tuple(source or ()), trust=trust)
+        plan = plan_check(path, with_names=tuple(with_blueprints or ()), settings=settings)
+        with _workdir(keep=keep, as_json=as_json) as workdir, _progress(plan, as_json) as report:
             results = run_check(
-                plan, workdir, run_tests=not no_run, timeout=timeout, workers=jobs, on_done=done
+                plan,
+                workdir,
+                run_tests=not no_run,
+                timeout=timeout,
+                workers=jobs,
+                on_done=report.done,
+                prepare=report.prepare,
             )
         if as_json:
             document = check_document(plan, results, run_tests=not no_run)
@@ -182,39 +207,72 @@ def _workdir(*, keep: bool, as_json: bool) -> Iterator[Path]:
     yield kept
 
 
+@dataclass(frozen=True)
+class _Reporter:
+    """What the check tells its user: each finished combination, and the test environment."""
+
+    done: Callable[[CombinationResult], None] | None = None
+    step: Callable[[str], None] | None = None
+
+    def prepare(self, requirements: list[str]) -> Path:
+        """Make (or reuse) the environment for the tests, saying what it does meanwhile."""
+        from scaffold.check_env import ensure_environment
+
+        return ensure_environment(requirements, on_step=self.step)
+
+
 @contextlib.contextmanager
-def _progress(
-    plan: CheckPlan, as_json: bool
-) -> Iterator[Callable[[CombinationResult], None] | None]:
-    """Report each finished combination: a live bar in a terminal, one line each otherwise."""
+def _progress(plan: CheckPlan, as_json: bool) -> Iterator[_Reporter]:
+    """Report progress: a live spinner and bar in a terminal, one line each otherwise."""
     if as_json:
-        yield None
+        yield _Reporter()
         return
     from rich.markup import escape
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from scaffold.console import err_console
 
     console = err_console()
-    if not console.is_terminal:  # CI logs: a line per combination, no redrawn bar
+    if not console.is_terminal:  # CI logs: a line per event, no redrawn bar
 
         def line(result: CombinationResult) -> None:
             verdict = "ok" if result.ok else "FAILED"
             name = escape(result.combination.name)
             console.print(f"checked {name}: {verdict} ({result.seconds:.1f}s)", soft_wrap=True)
 
-        yield line
+        def step(what: str) -> None:
+            console.print(f"test environment: {escape(what)}", soft_wrap=True, highlight=False)
+
+        yield _Reporter(done=line, step=step)
         return
-    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
-    with Progress(*columns, TimeElapsedColumn(), console=console, transient=True) as progress:
-        name = escape(plan.blueprint.name)
-        task = progress.add_task(f"Checking {name}", total=len(plan.combinations))
+    with _live_progress(console, escape(plan.blueprint.name), len(plan.combinations)) as reporter:
+        yield reporter
+
+
+@contextlib.contextmanager
+def _live_progress(console: Console, name: str, total: int) -> Iterator[_Reporter]:
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        SpinnerColumn,
+        TextColumn,
+        TimeElapsedColumn,
+    )
+
+    columns = (SpinnerColumn(), TextColumn("{task.description}"), BarColumn())
+    with Progress(
+        *columns, MofNCompleteColumn(), TimeElapsedColumn(), console=console, transient=True
+    ) as progress:
+        task = progress.add_task(f"Checking {name}", total=total)
 
         def advance(result: CombinationResult) -> None:
             progress.advance(task)
             progress.update(task, description=f"Checking {name} (last: {result.combination.name})")
 
-        yield advance
+        def step(what: str) -> None:
+            progress.update(task, description=f"Checking {name}: {what}")
+
+        yield _Reporter(done=advance, step=step)
 
 
 _CELL = {"passed": "[green]ok[/]", "failed": "[bold red]FAIL[/]", "skipped": "[dim]skipped[/]"}
@@ -254,3 +312,6 @@ def _print_results(
         return
     skipped = "" if ran_tests else " (tests not run: --no-run)"
     console.print(f"\n[green]ok:[/] every combination passes{skipped}")
+
+
+reflow_commands(blueprint_app)

@@ -1,7 +1,15 @@
-"""Interactive choices: a checklist of blueprints, then each chosen blueprint's options."""
+"""Interactive choices: a checklist of blueprints, then each chosen blueprint's options.
+
+On a terminal that can draw it, the checklist is an arrow-key checkbox list (questionary, on
+prompt_toolkit; imported only here, so only the interactive path pays for it). Where it
+cannot (``TERM=dumb``, stderr not a terminal, a console prompt_toolkit does not support) the
+numbered table and its prompt serve instead.
+"""
 
 from __future__ import annotations
 
+import os
+import sys
 from typing import TYPE_CHECKING, Any
 
 from rich.markup import escape
@@ -11,13 +19,59 @@ from rich.table import Table
 from scaffold.console import err_console
 
 if TYPE_CHECKING:
-    from scaffold.catalog import Catalog
+    from scaffold.catalog import Blueprint, Catalog
     from scaffold.models import OptionSpec
 
 
+_DUMB_TERMINALS = {"", "dumb", "unknown"}
+
+
 def _checklist(catalog: Catalog) -> list[str]:
-    console = err_console()
     choosable = [bp for bp in catalog if not bp.manifest.always]
+    if _can_draw_checkbox():
+        picked = _checkbox(choosable)
+        if picked is not None:
+            return picked
+    return _numbered_checklist(choosable)
+
+
+def _can_draw_checkbox() -> bool:
+    """Tell whether the terminal can show an arrow-key list: both ends a tty, a real TERM."""
+    term = os.environ.get("TERM", "dumb" if os.name != "nt" else "windows")
+    return sys.stdin.isatty() and sys.stderr.isatty() and term not in _DUMB_TERMINALS
+
+
+def _checkbox(choosable: list[Blueprint]) -> list[str] | None:
+    """Ask with questionary's checkbox on stderr; None when it cannot run here."""
+    try:
+        import questionary
+        from prompt_toolkit.output import create_output
+    except ImportError:
+        return None
+    choices = [
+        questionary.Choice(
+            title=f"{blueprint.name}: {blueprint.manifest.summary}",
+            value=blueprint.name,
+            checked=blueprint.manifest.default,
+        )
+        for blueprint in choosable
+    ]
+    question = questionary.checkbox(
+        "Blueprints (base is always included)",
+        choices=choices,
+        instruction="(arrows move, space toggles, a: all, i: invert, Enter accepts)",
+        output=create_output(stdout=sys.stderr),
+    )
+    try:
+        # unsafe_ask: Ctrl-C raises KeyboardInterrupt, which the CLI's boundary reports.
+        answer: list[str] = question.unsafe_ask()
+    except (OSError, RuntimeError):  # a console prompt_toolkit cannot drive after all
+        return None
+    return answer
+
+
+def _numbered_checklist(choosable: list[Blueprint]) -> list[str]:
+    console = err_console()
     table = Table(title="Blueprints (base is always included)", title_justify="left")
     table.add_column("#", justify="right")
     table.add_column("name", style="bold")
@@ -80,6 +134,13 @@ def ask_choices(catalog: Catalog, raw: dict[str, Any]) -> dict[str, Any]:
     for name in _checklist(catalog):
         given = dict(raw["blueprints"].get(name, {}))
         for key, spec in catalog.get(name).manifest.options.items():
-            given[key] = _ask_option(name, key, spec, given.get(key))
+            answer = _ask_option(name, key, spec, given.get(key))
+            if key not in given and _is_template(spec.default) and answer == spec.default:
+                continue  # Enter on "{{ package | upper }}_": rendered for the project later
+            given[key] = answer
         chosen[name] = given
     return {**raw, "blueprints": chosen}
+
+
+def _is_template(default: Any) -> bool:
+    return isinstance(default, str) and "{" in default

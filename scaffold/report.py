@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from typing import TYPE_CHECKING
 
 from rich.markup import escape
@@ -51,13 +52,24 @@ def print_generated(generated: Generated) -> None:
     if not generated.written:
         console.print("[yellow]Dry run: nothing was written.[/]")
         return
-    package = generated.spec.package
     console.print("\n[bold]Next steps[/]")
-    console.print(f"  cd {escape(str(generated.destination))}")
-    console.print("  python -m venv .venv && . .venv/bin/activate")
-    console.print(escape("  pip install -e '.[dev]'"))
-    console.print(f"  fastapi dev                    [dim]# or: uvicorn {package}.main:app[/]")
-    console.print("  pytest && ruff check .")
+    for step in next_steps(generated, uv=shutil.which("uv") is not None):
+        console.print(f"  {escape(step)}")
+
+
+def next_steps(generated: Generated, *, uv: bool) -> list[str]:
+    """List the commands that install, serve and test the project: with uv when it is there."""
+    cd = f"cd {generated.destination}"
+    if uv:
+        return [cd, "uv sync", "uv run fastapi dev", "uv run pytest && uv run ruff check ."]
+    package = generated.spec.package
+    return [
+        cd,
+        "python -m venv .venv && . .venv/bin/activate",
+        "pip install -e '.[dev]'",
+        f"fastapi dev                    # or: uvicorn {package}.main:app",
+        "pytest && ruff check .",
+    ]
 
 
 def print_catalog(catalog: Catalog) -> None:

@@ -2,8 +2,9 @@
 
 The commands live in ``scaffold.cli_blueprint.blueprint_app``; these tests mount it on a root
 Typer app of their own (``scaffold blueprint ...``), so they do not depend on how ``scaffold.cli``
-registers it. ``check`` runs ruff and the generated projects' own pytest in subprocesses with the
-interpreter running these tests, which has fastapi, httpx and pydantic-settings installed.
+registers it. ``check`` runs ruff and the generated projects' own pytest in subprocesses, the
+tests in an environment it makes with uv under the private cache of tests/conftest.py (once per
+set of requirements and test session; uv's own cache makes that quick).
 
 The cache, the terminal, ``error_line`` and the throwaway blueprints come from tests/conftest.py;
 this suite asks for its own terminal width, mounts the sub-app and names its fixtures for it.

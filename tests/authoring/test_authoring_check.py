@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from scaffold.authoring import CHECK_PROJECT, check_combination, plan_check
+from scaffold.authoring import CHECK_PROJECT, plan_check
 from scaffold.catalog import load_catalog
 from scaffold.errors import BlueprintError
 
 if TYPE_CHECKING:
     from collections.abc import Callable
-    from pathlib import Path
 
     from click.testing import Result
 
@@ -262,18 +262,57 @@ def test_a_failing_generated_test_fails_check(
     assert "test_the_answer" in result.stdout
 
 
-def test_missing_requirements_are_named_instead_of_running_pytest(
-    blueprints: BlueprintFolder, tmp_path: Path
+def test_a_requirement_that_cannot_be_installed_is_one_error(
+    bp_cli: Callable[..., Result], blueprints: BlueprintFolder
 ) -> None:
     folder = blueprints.add("exotic", 'dependencies = ["surely-not-installed-pkg>=1"]\n')
+
+    result = bp_cli("check", folder, "--with", "base")
+
+    assert result.exit_code == 1, result.stdout + result.stderr
+    *progress, line = result.stderr.strip().splitlines()
+    assert progress, "no progress while the environment was made"
+    assert all(step.startswith("test environment: ") for step in progress), progress
+    assert line.startswith("error: cannot install the projects' requirements: "), line
+    assert "surely-not-installed-pkg" in line
+
+
+def test_the_tests_run_in_an_environment_of_their_own(
+    blueprints: BlueprintFolder, tmp_path: Path
+) -> None:
+    """The projects' requirements are installed into a cached environment, not scaffold's."""
+    import subprocess
+    import sys
+
+    from scaffold.authoring import run_check
+    from scaffold.check_env import environment_folder
+
+    folder = blueprints.add("solo", "")
     plan = plan_check(folder, with_names=["base"])
+    seen: list[list[str]] = []
 
-    result = check_combination(plan, plan.combinations[0], tmp_path / "work")
+    def prepare(requirements: list[str]) -> Path:
+        from scaffold.check_env import ensure_environment
 
-    assert result.steps["render"].status == "passed"
-    assert result.steps["pytest"].status == "failed"
-    assert "surely-not-installed-pkg" in result.steps["pytest"].output
-    assert (tmp_path / "work" / CHECK_PROJECT / "pyproject.toml").is_file()
+        seen.append(requirements)
+        return ensure_environment(requirements)
+
+    results = run_check(plan, tmp_path / "work", prepare=prepare)
+
+    assert [r.steps["pytest"].status for r in results] == ["passed"]
+    (requirements,) = seen
+    assert "pytest>=8" in requirements
+    assert any(r.startswith("fastapi[standard]") for r in requirements), requirements
+    python = environment_folder(requirements) / "bin" / "python"
+    prefix = subprocess.run(
+        [python, "-c", "import sys; print(sys.prefix)"], capture_output=True, text=True, check=True
+    ).stdout.strip()
+    assert Path(prefix) != Path(sys.prefix), "the tests ran in scaffold's own environment"
+    marker = environment_folder(requirements) / "scaffold-check-env.json"
+    made = marker.stat().st_mtime_ns
+    again = run_check(plan, tmp_path / "again", prepare=prepare)
+    assert again[0].ok
+    assert marker.stat().st_mtime_ns == made, "the cached environment was made again"
 
 
 # --------------------------------------------------------------------------------------------
@@ -366,3 +405,59 @@ def test_acme_service_is_a_verbatim_org_blueprint(acme: Path) -> None:
         "{{ package }}.acme:AcmeServiceMiddleware"
     ]
     assert [s.name for s in manifest.contribute.settings] == ["acme_service_name"]
+
+
+# --------------------------------------------------------------------------------------------
+# The same source and trust layers as every command
+# --------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("layer", ["--source", "SCAFFOLD_SOURCES", "user config"])
+def test_other_blueprints_come_from_the_configured_sources(
+    bp_json: JsonCli, make_source: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, layer
+) -> None:
+    mine = make_source(tmp_path / "mine").add("needy", 'requires = ["orgdep"]\n')
+    org = make_source(tmp_path / "org")
+    org.add("orgdep")
+    extra: list[object] = []
+    if layer == "--source":
+        extra = ["--source", org.root]
+    elif layer == "SCAFFOLD_SOURCES":
+        monkeypatch.setenv("SCAFFOLD_SOURCES", str(org.root))
+    else:
+        config = tmp_path / "config.toml"
+        config.write_text(f"sources = [{str(org.root)!r}]\n")
+        monkeypatch.setenv("SCAFFOLD_CONFIG", str(config))
+
+    code, document = bp_json("check", mine, "--no-run", "--with", "base", *extra)
+
+    assert code == 0, document
+    (only,) = document["combinations"]
+    assert "orgdep" in only["blueprints"], only
+
+
+def test_without_the_source_the_requirement_is_unknown(
+    bp_cli: Callable[..., Result], make_source: Any, tmp_path: Path, error_line: Any
+) -> None:
+    mine = make_source(tmp_path / "mine").add("needy", 'requires = ["orgdep"]\n')
+
+    result = bp_cli("check", mine, "--no-run", "--with", "base")
+
+    assert result.exit_code == 2
+    assert "orgdep" in error_line(result)
+
+
+def test_trust_comes_from_the_configured_layers(
+    bp_cli: Callable[..., Result], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    template = tmp_path / "org" / "tasky"
+    template.mkdir(parents=True)
+    (template / "copier.yml").write_text("_tasks:\n  - echo ran > task.txt\n")
+
+    refused = bp_cli("check", template, "--no-run", "--with", "base")
+    monkeypatch.setenv("SCAFFOLD_TRUSTED", str(tmp_path / "org"))
+    trusted = bp_cli("check", template, "--no-run", "--with", "base")
+
+    assert refused.exit_code == 3, refused.stdout + refused.stderr
+    assert "runs code (tasks)" in refused.stderr
+    assert trusted.exit_code == 0, trusted.stdout + trusted.stderr

@@ -45,6 +45,7 @@ if TYPE_CHECKING:
 
 REPO = Path(__file__).resolve().parents[2]
 PROJECT = "benchapp"
+DISTRIBUTION = "scaffold-blueprints"  # the name on the package index; the command is scaffold
 
 TARGET_HELP_MS = 150.0
 TARGET_NEW_MS = 300.0
@@ -164,9 +165,9 @@ def setup_venv(workdir: Path) -> Path:
             "--python",
             str(python),
             "--reinstall-package",
-            "scaffold",
+            DISTRIBUTION,
             "--refresh-package",
-            "scaffold",
+            DISTRIBUTION,
             # Bytecode as pip would write it: the caller may have PYTHONDONTWRITEBYTECODE set,
             # and without .pyc files every run would compile every module from source.
             "--compile-bytecode",

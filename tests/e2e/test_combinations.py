@@ -141,6 +141,13 @@ def check_page(base_url: str, *, static: bool, websockets: bool) -> None:
             assert "rgb(245, 247, 250)" in css.text, css.text
 
 
+def check_mypy(project: Any) -> None:
+    """``mypy`` as the project configures it (strict, pydantic's plugin): package and tests."""
+    proc = project.run(project.bin("mypy"), "--no-incremental", check=False)
+    assert proc.returncode == 0, f"mypy failed:\n{proc.stdout}\n{proc.stderr}"
+    assert "Success: no issues found" in proc.stdout, proc.stdout
+
+
 # --------------------------------------------------------------------------------------------
 # The test
 # --------------------------------------------------------------------------------------------
@@ -167,6 +174,8 @@ def test_generated_project_works(
         project.ruff_check()
     with checks.step("ruff format --check ."):
         project.ruff_format_check()
+    with checks.step("mypy --strict (package and tests)"):
+        check_mypy(project)
     with checks.step("pytest (the generated project's own tests)"):
         project.pytest()
     with checks.step("uvicorn"), project.uvicorn(log_dir) as server:

@@ -70,3 +70,77 @@ def test_no_input_never_prompts_even_in_a_terminal(tmp_path: Path) -> None:
     assert child.exitstatus == 0, child.before
     assert "default set" in child.before
     assert (tmp_path / "quiet/quiet/main.py").is_file()
+
+
+# --- the arrow-key checkbox list (a terminal that can draw it) ---------------------------------
+
+DOWN, SPACE, ENTER = "\x1b[B", " ", "\r"
+
+
+def spawn_capable(arguments: list[str], cwd: Path) -> pexpect.spawn:
+    """A terminal prompt_toolkit can draw on: a pty with a real TERM."""
+    return pexpect.spawn(
+        sys.executable,
+        ["-m", "scaffold", *arguments],
+        cwd=str(cwd),
+        encoding="utf-8",
+        timeout=30,
+        dimensions=(50, 160),
+        env={"TERM": "xterm-256color", "NO_COLOR": "1", "PATH": "/usr/bin:/bin"},
+    )
+
+
+def test_a_capable_terminal_gets_an_arrow_key_checkbox_list(tmp_path: Path) -> None:
+    child = spawn_capable(["new", "boxed"], tmp_path)
+    child.expect("Enter accepts")
+    child.expect("websockets")  # the list is drawn, defaults checked (settings, tests)
+    # The pointer starts on the first blueprint, lifespan. Check it; move to settings and
+    # uncheck it; move to tests and uncheck it; accept.
+    for key in (SPACE, DOWN, DOWN, SPACE, DOWN, DOWN, DOWN, SPACE, ENTER):
+        child.send(key)
+    child.expect(pexpect.EOF)
+    child.close()
+
+    assert child.exitstatus == 0, child.before
+    assert "Blueprints: numbers or names" not in child.before  # not the fallback
+    record = tomllib.loads((tmp_path / "boxed/.scaffold/project.toml").read_text())
+    assert list(record["blueprints"]) == ["base", "lifespan"]
+
+
+def test_enter_on_the_checkbox_list_keeps_the_defaults(tmp_path: Path) -> None:
+    child = spawn_capable(["new", "defaults"], tmp_path)
+    child.expect("Enter accepts")
+    child.send(ENTER)
+    child.expect("settings.env_prefix")  # the chosen blueprints' options follow, as before
+    child.sendline("")
+    child.expect(pexpect.EOF)
+    child.close()
+
+    assert child.exitstatus == 0, child.before
+    record = tomllib.loads((tmp_path / "defaults/.scaffold/project.toml").read_text())
+    assert set(record["blueprints"]) == {"base", "settings", "tests"}
+    # Enter on a default derived from the name takes it rendered, not as the template text.
+    assert record["blueprints"]["settings"]["options"]["env_prefix"] == "DEFAULTS_"
+
+
+@pytest.mark.parametrize("term", ["dumb", ""], ids=["TERM=dumb", "no TERM"])
+def test_a_terminal_that_cannot_draw_it_gets_the_numbered_prompt(tmp_path: Path, term) -> None:
+    env = {"NO_COLOR": "1", "PATH": "/usr/bin:/bin"} | ({"TERM": term} if term else {})
+    child = pexpect.spawn(
+        sys.executable,
+        ["-m", "scaffold", "new", "plain"],
+        cwd=str(tmp_path),
+        encoding="utf-8",
+        timeout=30,
+        dimensions=(50, 160),
+        env=env,
+    )
+    child.expect("Blueprints: numbers or names")
+    assert "Enter accepts" not in child.before
+    child.sendline("lifespan")
+    child.expect(pexpect.EOF)
+    child.close()
+
+    assert child.exitstatus == 0, child.before
+    record = tomllib.loads((tmp_path / "plain/.scaffold/project.toml").read_text())
+    assert list(record["blueprints"]) == ["base", "lifespan"]

@@ -6,6 +6,8 @@ import ast
 import importlib
 import json
 import re
+import shutil
+import sys
 import tomllib
 from pathlib import Path
 
@@ -241,6 +243,33 @@ def test_human_output_names_the_project_and_automatic_blueprints(cli, source, ou
     assert str(out / "demo") in result.stdout
     assert "added gears, which another chosen blueprint requires" in result.stdout
     assert "Next steps" in result.stdout
+
+
+@pytest.mark.parametrize("with_uv", [True, False], ids=["uv on PATH", "no uv"])
+def test_next_steps_use_uv_when_it_is_on_path(
+    cli, source, out, tmp_path, monkeypatch, with_uv
+) -> None:
+    source.add("app")
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    if with_uv:
+        real_uv = shutil.which("uv") or str(Path(sys.executable).with_name("uv"))
+        assert Path(real_uv).is_file(), "the test extra installs uv beside python"
+        (bin_dir / "uv").symlink_to(real_uv)
+    monkeypatch.setenv("PATH", str(bin_dir))
+
+    result = cli("new", "demo", "-b", "app", "--source", source.root, "--no-input", "-o", out)
+
+    assert result.exit_code == 0, result.stderr
+    steps = result.stdout.split("Next steps", 1)[1]
+    if with_uv:
+        assert "uv sync" in steps, steps
+        assert "uv run fastapi dev" in steps, steps
+        assert "uv run pytest" in steps, steps
+        assert "pip install" not in steps, steps
+    else:
+        assert "pip install -e '.[dev]'" in steps, steps
+        assert "uv " not in steps, steps
 
 
 # --- the record -------------------------------------------------------------------------------
