@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from scaffold.errors import DestinationError
+from scaffold.executable import is_executable
 
 STAGING_PREFIX = ".scaffold-staging-"
 Formatter = Callable[[Path], None]
@@ -48,6 +49,8 @@ def _write_tree(root: Path, tree: dict[str, bytes]) -> None:
         target = root / relative
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(content)
+        if is_executable(content):  # a template's script stays runnable, as copier writes it
+            target.chmod(0o777 & ~_current_umask())
 
 
 def _read_tree(root: Path, paths: list[str]) -> dict[str, bytes]:
@@ -204,7 +207,7 @@ def _swap_in(root: Path, staging: Path, changes: list[tuple[str, bytes | None]])
                 created += reversed(missing)  # outermost first
                 target.parent.mkdir(parents=True, exist_ok=True)
                 (staging / "new" / str(index)).replace(target)
-                target.chmod(0o666 & ~_current_umask())
+                target.chmod((0o777 if is_executable(content) else 0o666) & ~_current_umask())
     except OSError as error:
         for target, backup in reversed(moved):
             # Absent, or its folder is in the way (a file where a folder should be): not ours.
