@@ -6,7 +6,8 @@ template's file is the foundation and the other's pieces go into it by structure
 three-way merge adds a blueprint's pieces to an owner's file (:mod:`scaffold.edit`): TOML by key
 (the foundation's value wins where both set one; arrays gain the items they lack, a requirement
 the foundation already lists is not listed twice), env files by variable, ``*ignore`` files by
-line, Markdown by section, a Python module that is empty on one side by the other's. The
+line, Markdown by section, Python by statement (a package's ``__init__.py`` is the
+foundation's). The
 foundation's bytes stay as they were; what it lacks is added after them.
 """
 
@@ -31,6 +32,10 @@ def combine_shared(path: str, foundation: bytes, extra: bytes) -> bytes | None:
         return None if combined is None else combined.encode("utf-8")
     if path.endswith(".py") and (not ours.strip() or not theirs.strip()):
         return foundation if ours.strip() else extra
+    if path.endswith("/__init__.py") or path == "__init__.py":
+        return foundation  # the foundation's package marker: the package is the template's
+    if path.endswith(".py"):
+        return _combine_python(path, ours, theirs)
     from scaffold.edit.text import chunker_for, merge_chunks
 
     chunker = chunker_for(path)
@@ -89,3 +94,15 @@ def _add_items(ours: Any, items: list[Any], *, requirements: bool) -> None:
         if requirements and isinstance(item, str) and requirement_name(item) in names:
             continue
         ours.append(item)
+
+
+def _combine_python(path: str, ours: str, theirs: str) -> bytes | None:
+    """Add the other module's statements and imports the foundation's lacks (a conftest)."""
+    from scaffold.edit import UnsafeEditError
+    from scaffold.edit.python import merge_python
+
+    try:
+        merged = merge_python("", ours, theirs, origin=path, package="")
+    except UnsafeEditError:
+        return None
+    return None if merged is None else merged.code.encode("utf-8")

@@ -266,6 +266,7 @@ def render_blueprint(item: Selected, context: dict[str, Any]) -> CopierOutput:
         trusted=blueprint.trusted,
         origin=item.name,
         run=run,
+        preserve_symlinks=config.get("_preserve_symlinks") is True,
     )
     files = _with_template_origin(output.files, blueprint, output.answers_file)
     answers = _recorded_answers(files.get(output.answers_file), item, config)
@@ -294,20 +295,32 @@ def _with_template_origin(
     content = files.get(answers_file)
     if content is None:
         return files
+    text = content.decode("utf-8")
+    json_form = _JSON_SRC.search(text)
+    if json_form:  # {{ _copier_answers|tojson }}
+        commit = f'"_commit": {json.dumps(blueprint.ref)}, ' if blueprint.ref else ""
+        text = (
+            text[: json_form.start()]
+            + f'{commit}"_src_path": {json.dumps(str(blueprint.source))}'
+            + text[json_form.end() :]
+        )
+    else:  # {{ _copier_answers|to_nice_yaml }}: one key a line
+        text = "".join(_yaml_origin(line, blueprint) for line in text.splitlines(keepends=True))
+    return {**files, answers_file: type(content)(text.encode("utf-8"))}
+
+
+_JSON_SRC = re.compile(r'(?:"_commit":\s*"[^"]*",\s*)?"_src_path":\s*"(?:[^"\\]|\\.)*"')
+
+
+def _yaml_origin(line: str, blueprint: Any) -> str:
     import yaml
 
-    source = str(blueprint.source)
-    lines = content.decode("utf-8").splitlines(keepends=True)
-    fixed: list[str] = []
-    for line in lines:
-        if line.startswith("_commit:"):
-            continue
-        if line.startswith("_src_path:"):
-            if blueprint.ref:
-                fixed.append(yaml.safe_dump({"_commit": blueprint.ref}))
-            line = yaml.safe_dump({"_src_path": source}, width=10_000)  # noqa: PLW2901
-        fixed.append(line)
-    return {**files, answers_file: "".join(fixed).encode("utf-8")}
+    if line.startswith("_commit:"):
+        return ""
+    if not line.startswith("_src_path:"):
+        return line
+    commit = yaml.safe_dump({"_commit": blueprint.ref}) if blueprint.ref else ""
+    return commit + yaml.safe_dump({"_src_path": str(blueprint.source)}, width=10_000)
 
 
 def _recorded_answers(
@@ -349,6 +362,7 @@ def render_copier(
     trusted: bool,
     origin: str,
     run: CopierRun | None = None,
+    preserve_symlinks: bool = False,
 ) -> _Rendered:
     """Render the template at ``folder`` with ``answers`` through copier; return its files."""
     run = run or current_run()
@@ -379,7 +393,7 @@ def render_copier(
         _raise_for(done, origin)
         outcome = json.loads(done.stdout.strip().splitlines()[-1])
         return _Rendered(
-            files=_read_tree(destination, origin),
+            files=_read_tree(destination, origin, links=preserve_symlinks),
             answers_file=str(outcome.get("answers_file") or ".copier-answers.yml"),
             messages=dict(outcome.get("messages") or {}),
         )
@@ -416,8 +430,8 @@ def _raise_for(done: subprocess.CompletedProcess[str], origin: str) -> None:
     raise BlueprintError(msg, hint="fix the copier template")
 
 
-def _read_tree(destination: Path, origin: str) -> dict[str, bytes]:
-    from scaffold.executable import Executable
+def _read_tree(destination: Path, origin: str, *, links: bool) -> dict[str, bytes]:
+    from scaffold.filekind import Executable, check_link
     from scaffold.render import safe_relative_path
 
     tree: dict[str, bytes] = {}
@@ -428,8 +442,15 @@ def _read_tree(destination: Path, origin: str) -> dict[str, bytes]:
         if relative == ".git" or relative.startswith(".git/"):
             continue  # a task's 'git init': the project's repository is the owner's own
         if path.is_symlink():
-            msg = f"blueprint '{origin}' renders a symbolic link {relative}"
-            raise BlueprintError(msg, hint="blueprints may not contain links")
+            if not links:
+                msg = f"blueprint '{origin}' renders a symbolic link {relative}"
+                raise BlueprintError(msg, hint="blueprints may not contain links")
+            # _preserve_symlinks: the link itself, as copier writes it, if it stays inside
+            target = os.readlink(path)
+            tree[safe_relative_path(relative, origin=f"{origin}/{relative}")] = check_link(
+                relative, target, origin=f"blueprint '{origin}': {relative}"
+            )
+            continue
         if not path.is_file():
             continue
         content = path.read_bytes()

@@ -74,7 +74,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from scaffold.errors import ScaffoldError
-from scaffold.executable import Executable, is_executable
+from scaffold.filekind import Executable, Link, is_executable, is_link
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -87,6 +87,7 @@ RECORD_PATH = f"{RECORD_DIR}/project.toml"
 BASE_PATH = f"{RECORD_DIR}/base.zip"
 RECORD_FORMAT = 1
 _ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
+_LINK_MODE = 0o120777  # how zip (and git) store a symbolic link: its target is the content
 
 
 class RecordError(ScaffoldError):
@@ -287,12 +288,20 @@ def pack_base(tree: dict[str, bytes]) -> bytes:
         for path in sorted(tree):
             info = zipfile.ZipInfo(path, date_time=_ZIP_EPOCH)
             info.compress_type = zipfile.ZIP_DEFLATED
-            info.external_attr = (0o755 if is_executable(tree[path]) else 0o644) << 16
+            info.external_attr = _mode(tree[path]) << 16
             archive.writestr(info, tree[path])
     return buffer.getvalue()
 
 
+def _mode(content: bytes) -> int:
+    if is_link(content):
+        return _LINK_MODE
+    return 0o755 if is_executable(content) else 0o644
+
+
 def _with_mode(content: bytes, mode: int) -> bytes:
+    if mode & 0o170000 == _LINK_MODE & 0o170000:
+        return Link(content)
     return Executable(content) if mode & 0o111 else content
 
 

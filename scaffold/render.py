@@ -1057,7 +1057,10 @@ def _put(
             first, second = tree[target], content  # two templates: the first one written leads
         combined = combine_shared(target, first, second)
         if combined is not None:
-            if combined != first:  # scaffold added to it: scaffold formats it now
+            copier_version = content if copier else tree[target]
+            if combined == copier_version:  # the template's file as it is: never reformatted
+                selection.copier_paths.add(target)
+            else:  # scaffold added to it: scaffold formats it now
                 selection.copier_paths.discard(target)
             tree[target] = combined
             return
