@@ -198,6 +198,12 @@ def apply_changes(root: Path, changes: dict[str, bytes | None]) -> None:
                 shutil.rmtree(staging, ignore_errors=True)
 
 
+def _set_mode(target: Path, content: bytes) -> None:
+    if not is_link(content):  # chmod would follow the link
+        mode = 0o777 if is_executable(content) else 0o666
+        target.chmod(mode & ~_current_umask())
+
+
 def _swap_in(root: Path, staging: Path, changes: list[tuple[str, bytes | None]]) -> None:
     moved: list[tuple[Path, Path | None]] = []  # (target, backup or None when it was absent)
     created: list[Path] = []  # folders made for new files, to remove again on failure
@@ -215,9 +221,7 @@ def _swap_in(root: Path, staging: Path, changes: list[tuple[str, bytes | None]])
                 created += reversed(missing)  # outermost first
                 target.parent.mkdir(parents=True, exist_ok=True)
                 (staging / "new" / str(index)).replace(target)
-                if not is_link(content):  # chmod would follow the link
-                    mode = 0o777 if is_executable(content) else 0o666
-                    target.chmod(mode & ~_current_umask())
+                _set_mode(target, content)
     except OSError as error:
         for target, backup in reversed(moved):
             # Absent, or its folder is in the way (a file where a folder should be): not ours.

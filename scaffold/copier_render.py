@@ -446,7 +446,7 @@ def _read_tree(destination: Path, origin: str, *, links: bool) -> dict[str, byte
                 msg = f"blueprint '{origin}' renders a symbolic link {relative}"
                 raise BlueprintError(msg, hint="blueprints may not contain links")
             # _preserve_symlinks: the link itself, as copier writes it, if it stays inside
-            target = os.readlink(path)
+            target = str(path.readlink())
             tree[safe_relative_path(relative, origin=f"{origin}/{relative}")] = check_link(
                 relative, target, origin=f"blueprint '{origin}': {relative}"
             )

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-
 import shutil
 import subprocess
 from dataclasses import dataclass
@@ -41,7 +39,7 @@ class Project:
             if path.is_symlink():  # the link itself, never what it points to
                 from scaffold.filekind import Link
 
-                return Link(os.readlink(path).encode("utf-8"))
+                return Link(str(path.readlink()).encode("utf-8"))
             return path.read_bytes() if path.is_file() else None
         except OSError:
             return None
