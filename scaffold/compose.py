@@ -51,6 +51,11 @@ class Selection:
     # answers file records them), and the paths written by copier alone (never reformatted)
     computed: dict[str, dict[str, Any]] = field(default_factory=dict)
     copier_paths: set[str] = field(default_factory=set)
+    # copier blueprints rendered again only to merge another's change (add/remove of others),
+    # without their tasks
+    tasks_skipped: set[str] = field(default_factory=set)
+    # _skip_if_exists patterns of the copier blueprints: files the owner has are left alone
+    skip_if_exists: list[str] = field(default_factory=list)
 
     @property
     def names(self) -> list[str]:

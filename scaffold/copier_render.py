@@ -24,7 +24,7 @@ import subprocess
 import sys
 import tempfile
 from contextvars import ContextVar
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -187,6 +187,13 @@ class CopierRun:
     destination: str = "project"  # the real destination's folder name (_copier_conf.dst_path)
     run_tasks: bool = True  # False for --dry-run: copier's tasks never run then
     show_messages: bool = True  # _message_before_copy / _message_after_copy on stderr
+    # the blueprints this command adds or updates (None: every one, as 'new' does); the others
+    # are rendered again only to merge, without their tasks: their code does not run
+    moving: frozenset[str] | None = None
+
+    def runs_tasks_of(self, name: str) -> bool:
+        """Say whether the tasks of blueprint ``name`` run in this command."""
+        return self.run_tasks and (self.moving is None or name in self.moving)
 
 
 _RUN: ContextVar[CopierRun | None] = ContextVar("scaffold_copier_run", default=None)
@@ -198,9 +205,16 @@ def current_run() -> CopierRun:
 
 
 @contextlib.contextmanager
-def copier_run(*, destination: str, dry_run: bool) -> Iterator[None]:
+def copier_run(
+    *, destination: str, dry_run: bool, moving: frozenset[str] | None = None
+) -> Iterator[None]:
     """Run copier renders in this block for ``destination``; a dry run never runs tasks."""
-    token = _RUN.set(CopierRun(destination=destination or "project", run_tasks=not dry_run))
+    run = CopierRun(
+        destination=destination or "project",
+        run_tasks=not dry_run,
+        moving=moving,
+    )
+    token = _RUN.set(run)
     try:
         yield
     finally:
@@ -214,6 +228,8 @@ class CopierOutput:
     files: dict[str, bytes]
     answers: dict[str, Any]
     messages: dict[str, str]
+    replayed: bool  # rendered only to merge others' change, its tasks left out
+    skip_if_exists: tuple[str, ...]  # _skip_if_exists: the owner's once they exist
 
 
 def _answers_for(item: Selected, context: dict[str, Any], config: dict[str, Any]) -> dict[str, Any]:
@@ -253,7 +269,8 @@ def render_blueprint(item: Selected, context: dict[str, Any]) -> CopierOutput:
         raise BlueprintError(msg)
     config = read_copier_config(config_path)
     run = current_run()
-    features = unsafe_features(config, run_tasks=run.run_tasks)
+    tasks = run.runs_tasks_of(item.name)
+    features = unsafe_features(config, run_tasks=tasks)
     if features and not blueprint.trusted:
         # copier's own gate would refuse too (run_copy(unsafe=False)); saying it here is quicker
         # and names the source to trust.
@@ -265,14 +282,21 @@ def render_blueprint(item: Selected, context: dict[str, Any]) -> CopierOutput:
         _answers_for(item, context, config),
         trusted=blueprint.trusted,
         origin=item.name,
-        run=run,
+        run=replace(run, run_tasks=tasks),
         preserve_symlinks=config.get("_preserve_symlinks") is True,
     )
     files = _with_template_origin(output.files, blueprint, output.answers_file)
     answers = _recorded_answers(files.get(output.answers_file), item, config)
-    if run.show_messages:
+    if run.show_messages and (run.moving is None or item.name in run.moving):
         _show(output.messages)
-    return CopierOutput(files=files, answers=answers, messages=output.messages)
+    skip = config.get("_skip_if_exists") or []
+    return CopierOutput(
+        files=files,
+        answers=answers,
+        messages=output.messages,
+        replayed=run.moving is not None and item.name not in run.moving,
+        skip_if_exists=tuple(str(p) for p in skip) if isinstance(skip, list) else (),
+    )
 
 
 def _show(messages: dict[str, str]) -> None:

@@ -1028,6 +1028,9 @@ def _add_copier_output(
 
     output = render_blueprint(item, renderer.base_context)
     selection.computed[item.name] = output.answers
+    selection.skip_if_exists.extend(output.skip_if_exists)
+    if output.replayed:
+        selection.tasks_skipped.add(item.name)
     for target, content in output.files.items():
         _put(selection, tree, owners, target, content, name=item.name, copier=True)
 
