@@ -85,15 +85,23 @@ def _blueprints_from_answers(answers: dict[str, Any]) -> dict[str, dict[str, Any
 
 
 def parse_option_flag(flag: str) -> tuple[str, str, Any]:
-    """Split ``BLUEPRINT.OPTION=VALUE``; VALUE is read as JSON when it parses, else as text."""
+    """Split ``BLUEPRINT.OPTION=VALUE``; a JSON list, table or string is parsed, else it is text.
+
+    As with copier's ``-d``, a scalar stays text until the option's type reads it:
+    ``python_version=3.10`` is the string ``3.10`` for a text option, the number for a number.
+    """
     target, equals, raw_value = flag.partition("=")
     blueprint, dot, option = target.partition(".")
     if not equals or not dot or not blueprint or not option:
         msg = f"--option '{flag}' is not of the form BLUEPRINT.OPTION=VALUE"
         raise SpecError(msg, hint="for example: -O middleware.gzip_minimum_size=500")
-    try:
-        value: Any = json.loads(raw_value)
-    except json.JSONDecodeError:
+    value: Any = raw_value.strip()
+    if value.startswith(("[", "{", '"')):
+        try:
+            value = json.loads(value)
+        except json.JSONDecodeError:
+            value = raw_value
+    else:
         value = raw_value
     return blueprint.strip(), option.strip(), value
 

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from scaffold.errors import DestinationError
+from scaffold.filekind import is_executable, is_link
 
 STAGING_PREFIX = ".scaffold-staging-"
 Formatter = Callable[[Path], None]
@@ -47,7 +48,17 @@ def _write_tree(root: Path, tree: dict[str, bytes]) -> None:
     for relative, content in tree.items():
         target = root / relative
         target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(content)
+        _write_file(target, content)
+
+
+def _write_file(target: Path, content: bytes) -> None:
+    """Write one file, a link (checked to stay inside when rendered) or an executable script."""
+    if is_link(content):
+        target.symlink_to(content.decode("utf-8"))
+        return
+    target.write_bytes(content)
+    if is_executable(content):  # a template's script stays runnable, as copier writes it
+        target.chmod(0o777 & ~_current_umask())
 
 
 def _read_tree(root: Path, paths: list[str]) -> dict[str, bytes]:
@@ -173,7 +184,7 @@ def apply_changes(root: Path, changes: dict[str, bytes | None]) -> None:
             for index, (_relative, content) in enumerate(sorted(changes.items())):
                 if content is not None:
                     (staging / "new" / str(index)).parent.mkdir(parents=True, exist_ok=True)
-                    (staging / "new" / str(index)).write_bytes(content)
+                    _write_file(staging / "new" / str(index), content)
             (staging / "old").mkdir()
         except OSError as error:
             msg = f"cannot write in {root}: {error.strerror or error}"
@@ -185,6 +196,12 @@ def apply_changes(root: Path, changes: dict[str, bytes | None]) -> None:
         if staging is not None:
             with _sigint_held(reraise=not swapped):
                 shutil.rmtree(staging, ignore_errors=True)
+
+
+def _set_mode(target: Path, content: bytes) -> None:
+    if not is_link(content):  # chmod would follow the link
+        mode = 0o777 if is_executable(content) else 0o666
+        target.chmod(mode & ~_current_umask())
 
 
 def _swap_in(root: Path, staging: Path, changes: list[tuple[str, bytes | None]]) -> None:
@@ -204,7 +221,7 @@ def _swap_in(root: Path, staging: Path, changes: list[tuple[str, bytes | None]])
                 created += reversed(missing)  # outermost first
                 target.parent.mkdir(parents=True, exist_ok=True)
                 (staging / "new" / str(index)).replace(target)
-                target.chmod(0o666 & ~_current_umask())
+                _set_mode(target, content)
     except OSError as error:
         for target, backup in reversed(moved):
             # Absent, or its folder is in the way (a file where a folder should be): not ours.

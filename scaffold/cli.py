@@ -439,6 +439,7 @@ def add(
     """
     with error_boundary(as_json=as_json):
         from scaffold.answers import parse_option_flag
+        from scaffold.copier_render import copier_run
         from scaffold.evolve import plan_change, spec_with
         from scaffold.project import open_for_change
 
@@ -453,7 +454,10 @@ def add(
             if n in project.record.blueprints and not project.record.blueprints[n].automatic
         ]
         catalog = _load_catalog(source, trust=trust, project=project)
-        plan = plan_change(project, spec_with(project, added), catalog=catalog)
+        with copier_run(
+            destination=project.root.resolve().name, dry_run=dry_run, moving=frozenset(added)
+        ):  # the templates already there render again without running their tasks
+            plan = plan_change(project, spec_with(project, added), catalog=catalog)
         if present:
             plan.notes.append(f"already part of the project: {', '.join(present)}")
         plan.notes += _selection_notes(project, plan)
@@ -477,6 +481,7 @@ def remove(
     project requires one you remove.
     """
     with error_boundary(as_json=as_json):
+        from scaffold.copier_render import copier_run
         from scaffold.evolve import check_removable, plan_change, spec_without
         from scaffold.project import open_for_change
 
@@ -485,7 +490,8 @@ def remove(
         for name in blueprints:
             catalog.get(name)  # a misspelt name gets "did you mean"
         absent = [name for name in blueprints if name not in project.record.blueprints]
-        plan = plan_change(project, spec_without(project, blueprints), catalog=catalog)
+        with copier_run(destination=project.root.resolve().name, dry_run=dry_run):
+            plan = plan_change(project, spec_without(project, blueprints), catalog=catalog)
         check_removable(plan, blueprints)
         if absent:
             plan.notes.append(f"not part of the project: {', '.join(absent)}")
@@ -540,6 +546,7 @@ def update(
 
     """
     with error_boundary(as_json=as_json):
+        from scaffold.copier_render import copier_run
         from scaffold.evolve import check_not_downgraded, plan_change, retarget, spec_with
         from scaffold.project import open_for_change
 
@@ -555,7 +562,8 @@ def update(
         first = retarget(project, moving, to) if to else ()
         catalog = _load_catalog(source, trust=trust, project=project, moving=moving, first=first)
         spec = spec_with(project, changed) if changed else project.spec()
-        plan = plan_change(project, spec, catalog=catalog)
+        with copier_run(destination=project.root.resolve().name, dry_run=dry_run):
+            plan = plan_change(project, spec, catalog=catalog)
         check_not_downgraded(project, plan)
         plan.notes += _selection_notes(project, plan)
         _apply_plan(plan, command="update", dry_run=dry_run, as_json=as_json)

@@ -47,6 +47,15 @@ class Selection:
     """The resolved blueprints, in the order their contributions apply."""
 
     items: tuple[Selected, ...]
+    # filled while rendering: the answers copier templates computed (recorded, as copier's
+    # answers file records them), and the paths written by copier alone (never reformatted)
+    computed: dict[str, dict[str, Any]] = field(default_factory=dict)
+    copier_paths: set[str] = field(default_factory=set)
+    # copier blueprints rendered again only to merge another's change (add/remove of others),
+    # without their tasks
+    tasks_skipped: set[str] = field(default_factory=set)
+    # _skip_if_exists patterns of the copier blueprints: files the owner has are left alone
+    skip_if_exists: list[str] = field(default_factory=list)
 
     @property
     def names(self) -> list[str]:
@@ -122,6 +131,8 @@ def _validated_options(
             values[key] = renderer.render_string(spec.default, {})  # e.g. "{{ package | upper }}_"
         elif spec.type == "list[str]" and isinstance(values.get(key), str):
             values[key] = [part.strip() for part in values[key].split(",") if part.strip()]
+        elif spec.type in {"yaml", "json"} and isinstance(values.get(key), str):
+            values[key] = _structured(manifest.name, key, spec.type, values[key])
     try:
         options = manifest.options_model.model_validate(values).model_dump()
     except ValidationError as error:
@@ -132,6 +143,20 @@ def _validated_options(
             msg = f"{manifest.name}: {check.message}"
             raise SpecError(msg, hint="change the options named above")
     return options
+
+
+def _structured(blueprint: str, key: str, kind: str, text: str) -> Any:
+    """Read a ``yaml`` or ``json`` option given as text into the value it spells."""
+    import json
+
+    import yaml
+
+    try:
+        return yaml.safe_load(text) if kind == "yaml" else json.loads(text)
+    except (yaml.YAMLError, json.JSONDecodeError) as error:
+        first = str(error).splitlines()[0]
+        msg = f"{blueprint}.{key}: not valid {kind.upper()}: {first}"
+        raise SpecError(msg, hint="fix the option value and run again") from None
 
 
 def resolve(spec: ProjectSpec, catalog: Catalog, renderer: Renderer) -> Selection:

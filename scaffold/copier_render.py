@@ -7,7 +7,7 @@ trust gate (tasks, migrations and jinja extensions need ``unsafe=True``) all app
 lands in a private temporary folder and is read back into scaffold's in-memory tree; nothing
 reaches the project before the whole result is known.
 
-copier runs in a child process (``python -m scaffold.copier_render``) with a deadline and a
+copier runs in a child process (``python -m scaffold.copier_worker``) with a deadline and a
 memory cap: a hostile template cannot hang scaffold or exhaust the machine, and copier's ~0.3 s
 of imports never touch the built-in path. A ``blueprint.toml`` beside ``copier.yml`` adds what
 copier has no words for (contributions, requires, verbatim files); without one, the manifest is
@@ -23,12 +23,17 @@ import re
 import subprocess
 import sys
 import tempfile
+from contextvars import ContextVar
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from scaffold.errors import BlueprintError, TrustError
+from scaffold.copier_worker import EXIT_UNSAFE
+from scaffold.errors import BlueprintError, SpecError, TrustError
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
+
     from scaffold.compose import Selected
 
 COPIER_FILES = ("copier.yml", "copier.yaml")
@@ -37,12 +42,11 @@ _TYPES = {
     "int": "int",
     "float": "float",
     "bool": "bool",
-    "yaml": "str",
-    "json": "str",
+    "yaml": "yaml",
+    "json": "json",
 }
 _DEFAULT_TIMEOUT = 60.0
-_MEMORY_LIMIT = 2 * 1024**3
-_EXIT_UNSAFE = 3
+_PAIR = 2  # a choice given as [label, value]
 
 
 def copier_file(folder: Path) -> Path | None:
@@ -80,93 +84,328 @@ def blueprint_name_for(text: str) -> str:
     return name if re.match(r"^[a-z]", name) else f"t-{name}"
 
 
-def _option(question: dict[str, Any]) -> dict[str, Any]:
-    option: dict[str, Any] = {"type": _TYPES.get(str(question.get("type", "str")), "str")}
-    choices = question.get("choices")
-    if isinstance(choices, list) and all(isinstance(c, str) for c in choices):
-        option = {"type": "choice", "choices": choices}
-    elif isinstance(choices, dict):
-        option = {"type": "choice", "choices": [str(v) for v in choices.values()]}
+def _delimiters(config: dict[str, Any]) -> tuple[str, ...]:
+    """Return the strings that open a jinja expression or block here (``_envops``)."""
+    envops = config.get("_envops") or {}
+    if not isinstance(envops, dict):
+        envops = {}
+    return (
+        str(envops.get("variable_start_string", "{{")),
+        str(envops.get("block_start_string", "{%")),
+    )
+
+
+def _choice_values(choices: Any) -> list[Any]:
+    """Return the values of copier's choices: a list, [label, value] pairs, or a mapping."""
+    if isinstance(choices, dict):
+        values = list(choices.values())
+    elif isinstance(choices, list):
+        values = [c[1] if isinstance(c, list | tuple) and len(c) == _PAIR else c for c in choices]
+    else:
+        return []
+    return [v.get("value") if isinstance(v, dict) else v for v in values]
+
+
+def _option(question: dict[str, Any], delimiters: tuple[str, ...]) -> dict[str, Any]:
+    kind = str(question.get("type", "str"))
+    option: dict[str, Any] = {"type": _TYPES.get(kind, "str")}
+    values = _choice_values(question.get("choices"))
+    if values and all(isinstance(v, bool) for v in values):
+        option = {"type": "bool"}  # {"Yes please": true, "No": false} is a yes/no question
+    elif values and all(isinstance(v, str) for v in values):
+        multiple = question.get("multiselect") is True
+        option = {"type": "list[str]" if multiple else "choice", "choices": values}
+    elif question.get("multiselect") is True:
+        option = {"type": "yaml"}  # a list of numbers or mixed values: copier checks them
     default = question.get("default")
-    if default is not None and not (isinstance(default, str) and "{{" in default):
-        option["default"] = default
+    templated = isinstance(default, str) and any(d in default for d in delimiters)
+    if default is not None and not templated:
+        if option["type"] in {"yaml", "json"} and isinstance(default, str):
+            option["default"] = _structured_default(default)
+        else:
+            option["default"] = default
     if question.get("help"):
         option["help"] = str(question["help"])
+    if question.get("secret") is True:
+        option["secret"] = True
     return option
 
 
+def _structured_default(text: str) -> Any:
+    import yaml
+
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError:
+        return text
+
+
+def question_names(config: dict[str, Any]) -> list[str]:
+    """Return the template's questions (copier.yml's keys that are not ``_settings``)."""
+    return [key for key in config if not key.startswith("_")]
+
+
 def manifest_data(config: dict[str, Any], *, name: str, version: str | None) -> dict[str, Any]:
-    """Build the data of a ``BlueprintManifest`` from copier's questions."""
+    """Build the data of a ``BlueprintManifest`` from copier's questions.
+
+    A default that is a template (``{{ project_name | slugify }}``, ``{% if %}``, or in the
+    template's own ``_envops`` delimiters) is not a default scaffold knows: copier renders it
+    with the other answers, and the answer it computed is recorded from its answers file.
+    """
+    delimiters = _delimiters(config)
     options = {}
-    for key, question in config.items():
-        if key.startswith("_"):
-            continue
+    for key in question_names(config):
+        question = config[key]
         spec = question if isinstance(question, dict) else {"default": question}
-        options[key] = _option(spec)
+        options[key] = _option(spec, delimiters)
     message = config.get("_message_before_copy")
     summary = str(message).strip().splitlines()[0] if message else f"copier template {name}"
     return {"name": name, "summary": summary, "version": version or "0", "options": options}
 
 
-def unsafe_features(config: dict[str, Any]) -> list[str]:
-    """List what in copier.yml runs code; copier refuses these unless trusted."""
-    return [
-        label
-        for key, label in (
-            ("_tasks", "tasks"),
-            ("_migrations", "migrations"),
-            ("_jinja_extensions", "jinja extensions"),
-        )
-        if config.get(key)
-    ]
+def unsafe_features(config: dict[str, Any], *, run_tasks: bool = True) -> list[str]:
+    """List what in copier.yml runs code when copying; copier refuses these unless trusted.
 
-
-def render_blueprint(item: Selected, context: dict[str, Any]) -> dict[str, bytes]:
-    """Render one selected copier blueprint with its options and the project's context.
-
-    Answers are the blueprint's options plus what every scaffold template knows (``project``,
-    ``package``, ``blueprints``), so a copier template can name the package it extends.
+    Tasks do not run at all when ``run_tasks`` is false (a dry run). Migrations are refused
+    without trust whenever the template has them: scaffold's update does not run them yet, and
+    a trusted source is one whose owner reviewed them.
     """
+    features = []
+    if config.get("_tasks") and run_tasks:
+        features.append("tasks")
+    if config.get("_migrations"):
+        features.append("migrations")
+    if config.get("_jinja_extensions"):
+        features.append("jinja extensions")
+    return features
+
+
+@dataclass(frozen=True)
+class CopierRun:
+    """How this command runs copier: set once by the CLI or the pipeline, read by every render."""
+
+    destination: str = "project"  # the real destination's folder name (_copier_conf.dst_path)
+    run_tasks: bool = True  # False for --dry-run: copier's tasks never run then
+    show_messages: bool = True  # _message_before_copy / _message_after_copy on stderr
+    # the blueprints this command adds or updates (None: every one, as 'new' does); the others
+    # are rendered again only to merge, without their tasks: their code does not run
+    moving: frozenset[str] | None = None
+
+    def runs_tasks_of(self, name: str) -> bool:
+        """Say whether the tasks of blueprint ``name`` run in this command."""
+        return self.run_tasks and (self.moving is None or name in self.moving)
+
+
+_RUN: ContextVar[CopierRun | None] = ContextVar("scaffold_copier_run", default=None)
+
+
+def current_run() -> CopierRun:
+    """Return how this command runs copier (defaults outside :func:`copier_run`)."""
+    return _RUN.get() or CopierRun()
+
+
+@contextlib.contextmanager
+def copier_run(
+    *, destination: str, dry_run: bool, moving: frozenset[str] | None = None
+) -> Iterator[None]:
+    """Run copier renders in this block for ``destination``; a dry run never runs tasks."""
+    run = CopierRun(
+        destination=destination or "project",
+        run_tasks=not dry_run,
+        moving=moving,
+    )
+    token = _RUN.set(run)
+    try:
+        yield
+    finally:
+        _RUN.reset(token)
+
+
+@dataclass(frozen=True)
+class CopierOutput:
+    """What copier wrote, the answers it computed (as its answers file records them)."""
+
+    files: dict[str, bytes]
+    answers: dict[str, Any]
+    messages: dict[str, str]
+    replayed: bool  # rendered only to merge others' change, its tasks left out
+    skip_if_exists: tuple[str, ...]  # _skip_if_exists: the owner's once they exist
+
+
+def _answers_for(item: Selected, context: dict[str, Any], config: dict[str, Any]) -> dict[str, Any]:
+    """Return the data copier gets: what the user chose, and scaffold's context where it fits.
+
+    An option still at the template's own default is left to copier (it may differ only in
+    type, and copier records it the same). The project's name goes to ``project_name`` only when
+    the template asks that question without a default of its own; ``project``, ``package`` and
+    ``blueprints`` are extra context (never recorded by copier) unless they are questions.
+    """
+    questions = set(question_names(config))
+    options = item.blueprint.manifest.options
+    data: dict[str, Any] = {
+        key: value
+        for key, value in item.options.items()
+        if value is not None and (key not in options or value != options[key].default)
+    }
+    if "project_name" in questions and "project_name" not in data:
+        question = config["project_name"]
+        if not (isinstance(question, dict) and "default" in question):
+            data["project_name"] = context["project"]["name"]
+    extra = {
+        "project_name": context["project"]["name"],
+        "project": context["project"],
+        "package": context["package"],
+        "blueprints": list(context["blueprints"]),
+    }
+    return {**{k: v for k, v in extra.items() if k not in questions}, **data}
+
+
+def render_blueprint(item: Selected, context: dict[str, Any]) -> CopierOutput:
+    """Render one selected copier blueprint with its options and the project's context."""
     blueprint = item.blueprint
     config_path = copier_file(blueprint.root)
     if config_path is None:  # loaded as copier, so the file was there; it went away since
         msg = f"blueprint '{item.name}' lost its copier.yml"
         raise BlueprintError(msg)
-    features = unsafe_features(read_copier_config(config_path))
+    config = read_copier_config(config_path)
+    run = current_run()
+    tasks = run.runs_tasks_of(item.name)
+    features = unsafe_features(config, run_tasks=tasks)
     if features and not blueprint.trusted:
         # copier's own gate would refuse too (run_copy(unsafe=False)); saying it here is quicker
         # and names the source to trust.
         msg = f"blueprint '{item.name}' from {blueprint.source} runs code ({', '.join(features)})"
         hint = "review it, then pass --trust or list its source under 'trusted' in your config"
         raise TrustError(msg, hint=hint)
-    answers = {
-        "project_name": context["project"]["name"],
-        "project": context["project"],
-        "package": context["package"],
-        "blueprints": list(context["blueprints"]),
-        **{key: value for key, value in item.options.items() if value is not None},
-    }
-    return render_copier(blueprint.root, answers, trusted=blueprint.trusted, origin=item.name)
+    output = render_copier(
+        blueprint.root,
+        _answers_for(item, context, config),
+        trusted=blueprint.trusted,
+        origin=item.name,
+        run=replace(run, run_tasks=tasks),
+        preserve_symlinks=config.get("_preserve_symlinks") is True,
+    )
+    files = _with_template_origin(output.files, blueprint, output.answers_file)
+    answers = _recorded_answers(files.get(output.answers_file), item, config)
+    if run.show_messages and (run.moving is None or item.name in run.moving):
+        _show(output.messages)
+    skip = config.get("_skip_if_exists") or []
+    return CopierOutput(
+        files=files,
+        answers=answers,
+        messages=output.messages,
+        replayed=run.moving is not None and item.name not in run.moving,
+        skip_if_exists=tuple(str(p) for p in skip) if isinstance(skip, list) else (),
+    )
+
+
+def _show(messages: dict[str, str]) -> None:
+    from scaffold.console import err_console
+
+    for stage in ("before", "after"):
+        if messages.get(stage, "").strip():
+            err_console().print(messages[stage].rstrip("\n"), markup=False)
+
+
+def _with_template_origin(
+    files: dict[str, bytes], blueprint: Any, answers_file: str
+) -> dict[str, bytes]:
+    """Make the answers file name the template as copier would: ``_src_path`` and ``_commit``.
+
+    copier rendered a private checkout, so it wrote that folder as ``_src_path`` and no
+    ``_commit``; the project must name the source and tag it came from, so that copier itself
+    can still update it.
+    """
+    content = files.get(answers_file)
+    if content is None:
+        return files
+    text = content.decode("utf-8")
+    json_form = _JSON_SRC.search(text)
+    if json_form:  # {{ _copier_answers|tojson }}
+        commit = f'"_commit": {json.dumps(blueprint.ref)}, ' if blueprint.ref else ""
+        text = (
+            text[: json_form.start()]
+            + f'{commit}"_src_path": {json.dumps(str(blueprint.source))}'
+            + text[json_form.end() :]
+        )
+    else:  # {{ _copier_answers|to_nice_yaml }}: one key a line
+        text = "".join(_yaml_origin(line, blueprint) for line in text.splitlines(keepends=True))
+    return {**files, answers_file: type(content)(text.encode("utf-8"))}
+
+
+_JSON_SRC = re.compile(r'(?:"_commit":\s*"[^"]*",\s*)?"_src_path":\s*"(?:[^"\\]|\\.)*"')
+
+
+def _yaml_origin(line: str, blueprint: Any) -> str:
+    import yaml
+
+    if line.startswith("_commit:"):
+        return ""
+    if not line.startswith("_src_path:"):
+        return line
+    commit = yaml.safe_dump({"_commit": blueprint.ref}) if blueprint.ref else ""
+    return commit + yaml.safe_dump({"_src_path": str(blueprint.source)}, width=10_000)
+
+
+def _recorded_answers(
+    content: bytes | None, item: Selected, config: dict[str, Any]
+) -> dict[str, Any]:
+    """Return the answers copier remembered (computed ones included), for scaffold's record.
+
+    copier's answers file leaves out secret questions; so does this. Without an answers file,
+    the options as given.
+    """
+    secret = {key for key, spec in item.blueprint.manifest.options.items() if spec.secret}
+    given = {k: v for k, v in item.options.items() if k not in secret and v is not None}
+    if content is None:
+        return given
+    import yaml
+
+    try:
+        remembered = yaml.safe_load(content.decode("utf-8")) or {}
+    except (yaml.YAMLError, UnicodeDecodeError):
+        return given
+    if not isinstance(remembered, dict):
+        return given
+    questions = set(question_names(config))
+    computed = {str(k): v for k, v in remembered.items() if k in questions and k not in secret}
+    return {**given, **computed}
+
+
+@dataclass(frozen=True)
+class _Rendered:
+    files: dict[str, bytes]
+    answers_file: str
+    messages: dict[str, str]
 
 
 def render_copier(
-    folder: Path, answers: dict[str, Any], *, trusted: bool, origin: str
-) -> dict[str, bytes]:
+    folder: Path,
+    answers: dict[str, Any],
+    *,
+    trusted: bool,
+    origin: str,
+    run: CopierRun | None = None,
+    preserve_symlinks: bool = False,
+) -> _Rendered:
     """Render the template at ``folder`` with ``answers`` through copier; return its files."""
+    run = run or current_run()
     with tempfile.TemporaryDirectory(prefix="scaffold-copier-") as work:
-        destination = Path(work) / "out"
+        # Named as the project will be: templates read _copier_conf.dst_path's name.
+        destination = Path(work) / run.destination
         destination.mkdir()  # copier's tasks run in it, even when the template has no files
         request = {
             "src": str(folder),
             "dst": str(destination),
             "data": answers,
             "unsafe": trusted,
+            "run_tasks": run.run_tasks,
         }
         timeout = float(os.environ.get("SCAFFOLD_RENDER_TIMEOUT") or _DEFAULT_TIMEOUT)
         try:
             done = subprocess.run(
-                [sys.executable, "-m", "scaffold.copier_render"],
-                input=json.dumps(request),
+                [sys.executable, "-m", "scaffold.copier_worker"],
+                input=json.dumps(request, default=str),
                 capture_output=True,
                 text=True,
                 timeout=timeout,
@@ -176,22 +415,47 @@ def render_copier(
             msg = f"blueprint '{origin}': copier did not finish within {timeout:.0f} s"
             raise BlueprintError(msg, hint="the template loops or expands without bound") from None
         _raise_for(done, origin)
-        return _read_tree(destination, origin)
+        outcome = json.loads(done.stdout.strip().splitlines()[-1])
+        return _Rendered(
+            files=_read_tree(destination, origin, links=preserve_symlinks),
+            answers_file=str(outcome.get("answers_file") or ".copier-answers.yml"),
+            messages=dict(outcome.get("messages") or {}),
+        )
+
+
+_REQUIRED = re.compile(r'Question "([^"]+)" is required')
+_INVALID = re.compile(r"Validation error for question '([^']+)': (.*)")
 
 
 def _raise_for(done: subprocess.CompletedProcess[str], origin: str) -> None:
     if done.returncode == 0:
         return
     lines = done.stderr.strip().splitlines() or ["copier failed"]
-    if done.returncode == _EXIT_UNSAFE:
+    if done.returncode == EXIT_UNSAFE:
         msg = f"blueprint '{origin}' runs code ({lines[-1]})"
         hint = "review it, then pass --trust or list its source under 'trusted' in your config"
         raise TrustError(msg, hint=hint)
+    required = _REQUIRED.search(lines[-1])
+    if required:
+        msg = f"blueprint '{origin}' needs an answer to '{required[1]}', which has no default"
+        raise SpecError(msg, hint=f"pass -O {origin}.{required[1]}=VALUE")
+    invalid = _INVALID.search(lines[-1])
+    if invalid:
+        msg = f"{origin}.{invalid[1]}: {invalid[2].strip() or 'the template refuses this answer'}"
+        raise SpecError(msg, hint=f"pass another value with -O {origin}.{invalid[1]}=VALUE")
+    if "ExtensionNotFoundError" in lines[-1]:
+        msg = f"blueprint '{origin}': copier could not load its jinja extensions"
+        hint = (
+            "install the packages its _jinja_extensions name into scaffold's environment "
+            "(often copier-templates-extensions)"
+        )
+        raise BlueprintError(msg, hint=hint)
     msg = f"blueprint '{origin}': copier failed: {lines[-1]}"
     raise BlueprintError(msg, hint="fix the copier template")
 
 
-def _read_tree(destination: Path, origin: str) -> dict[str, bytes]:
+def _read_tree(destination: Path, origin: str, *, links: bool) -> dict[str, bytes]:
+    from scaffold.filekind import Executable, check_link
     from scaffold.render import safe_relative_path
 
     tree: dict[str, bytes] = {}
@@ -199,52 +463,48 @@ def _read_tree(destination: Path, origin: str) -> dict[str, bytes]:
         return tree
     for path in sorted(destination.rglob("*")):
         relative = path.relative_to(destination).as_posix()
+        if relative == ".git" or relative.startswith(".git/"):
+            continue  # a task's 'git init': the project's repository is the owner's own
         if path.is_symlink():
-            msg = f"blueprint '{origin}' renders a symbolic link {relative}"
-            raise BlueprintError(msg, hint="blueprints may not contain links")
-        if not path.is_file() or relative == ".copier-answers.yml":
-            continue  # scaffold's record, not copier's answers file, remembers the choices
-        tree[safe_relative_path(relative, origin=f"{origin}/{relative}")] = path.read_bytes()
+            if not links:
+                msg = f"blueprint '{origin}' renders a symbolic link {relative}"
+                raise BlueprintError(msg, hint="blueprints may not contain links")
+            # _preserve_symlinks: the link itself, as copier writes it, if it stays inside
+            target = str(path.readlink())
+            tree[safe_relative_path(relative, origin=f"{origin}/{relative}")] = check_link(
+                relative, target, origin=f"blueprint '{origin}': {relative}"
+            )
+            continue
+        if not path.is_file():
+            continue
+        content = path.read_bytes()
+        if path.stat().st_mode & 0o111:  # executable scripts stay executable
+            content = Executable(content)
+        tree[safe_relative_path(relative, origin=f"{origin}/{relative}")] = content
     return tree
 
 
-def _limit_memory() -> None:
-    import resource
+def ignored_by_template(tree: dict[str, bytes], copier_paths: set[str]) -> set[str]:
+    """Return the files a copier template wrote that the project's ``.gitignore`` excludes.
 
-    with contextlib.suppress(ValueError, OSError):  # a lower hard limit is already stricter
-        resource.setrlimit(resource.RLIMIT_AS, (_MEMORY_LIMIT, _MEMORY_LIMIT))
+    They are the owner's local files (a ``.env`` holding passwords): written once, never stored
+    in ``.scaffold/base.zip``, which is tracked.
+    """
+    if not copier_paths:
+        return set()
+    import pathspec
 
-
-def _worker() -> int:
-    """Run copier once, as the child process, and exit 0, 3 (untrusted code) or 1."""
-    _limit_memory()
-    request = json.loads(sys.stdin.read())
-    import copier
-    from copier.errors import UnsafeTemplateError
-
-    try:
-        copier.run_copy(
-            request["src"],
-            request["dst"],
-            data=request["data"],
-            defaults=True,
-            quiet=True,
-            unsafe=request["unsafe"],
-            overwrite=True,
-            exclude=["blueprint.toml"],
-        )
-    except UnsafeTemplateError as error:
-        print(str(error).splitlines()[0], file=sys.stderr)
-        return _EXIT_UNSAFE
-    except MemoryError:
-        print("the template needed more memory than allowed", file=sys.stderr)
-        return 1
-    except Exception as error:  # any copier failure becomes one line for the parent
-        first = (str(error).strip().splitlines() or [type(error).__name__])[0]
-        print(f"{type(error).__name__}: {first}", file=sys.stderr)
-        return 1
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(_worker())
+    ignored: set[str] = set()
+    for path, content in tree.items():
+        if not path.endswith(".gitignore"):
+            continue
+        folder = path.rpartition("/")[0]
+        prefix = f"{folder}/" if folder else ""
+        lines = content.decode("utf-8", errors="replace").splitlines()
+        spec = pathspec.PathSpec.from_lines("gitignore", lines)
+        ignored |= {
+            p
+            for p in copier_paths
+            if p.startswith(prefix) and spec.match_file(p.removeprefix(prefix))
+        }
+    return ignored

@@ -20,6 +20,7 @@ from scaffold.record import RECORD_DIR, record_files
 
 if TYPE_CHECKING:
     from scaffold.catalog import Catalog, SourceLike
+    from scaffold.compose import Selection
     from scaffold.models import ProjectSpec
     from scaffold.project import Project
     from scaffold.sources import Source
@@ -43,13 +44,19 @@ def plan_change(
         return plan_adopted_change(project, spec, sources=sources, catalog=catalog)
     selection, new_tree = render_project(spec, sources=project.sources() + sources, catalog=catalog)
     base = project.base()
+    replayed = _replayed(selection, base, new_tree)
+    owners_own = _owners_own(project, selection, new_tree)
     merges = [
-        merge_file(
+        FileMerge(path, project.read(path), "kept", project.read(path))
+        if path in owners_own or (path in base and path not in new_tree and replayed)
+        else merge_file(
             path, base.get(path), project.read(path), new_tree.get(path), package=spec.package
         )
         for path in sorted(set(base) | set(new_tree))
         if not path.startswith(f"{RECORD_DIR}/")
     ]
+    if replayed:  # what the record gets: the template's files as its tasks left them
+        new_tree = {**new_tree, **{p: base[p] for p in base if p not in new_tree}}
     for path, content in record_files(
         spec, selection, new_tree, __version__, root=project.root
     ).items():
@@ -59,6 +66,40 @@ def plan_change(
         )
     notes = [note for merge in merges for note in merge.notes]
     return Plan(project=project, spec=spec, selection=selection, merges=merges, notes=notes)
+
+
+def _replayed(selection: Selection, base: dict[str, bytes], new_tree: dict[str, bytes]) -> bool:
+    """Take the base's version of the files of copier blueprints that were only replayed.
+
+    A copier blueprint this command neither adds nor updates renders again without its tasks
+    (no code of its runs); its files are as last time, so the base's version, which holds
+    what its tasks did, stands for them, and nothing of the base is deleted. Says whether any
+    blueprint was replayed.
+    """
+    if not selection.tasks_skipped:
+        return False
+    for path in selection.copier_paths & set(base):
+        new_tree[path] = base[path]
+    return True
+
+
+def _owners_own(project: Project, selection: Selection, new_tree: dict[str, bytes]) -> set[str]:
+    """Return the files a copier template leaves to the owner once they exist.
+
+    Those its own ``.gitignore`` excludes (a ``.env`` with passwords, never in the base) and
+    those its ``_skip_if_exists`` names: copier leaves them alone on update, and so does this.
+    """
+    from scaffold.copier_render import ignored_by_template
+
+    if not selection.copier_paths:
+        return set()
+    owners = ignored_by_template(new_tree, selection.copier_paths)
+    if selection.skip_if_exists:
+        import pathspec
+
+        spec = pathspec.PathSpec.from_lines("gitignore", selection.skip_if_exists)
+        owners |= {p for p in new_tree if spec.match_file(p)}
+    return {p for p in owners if project.read(p) is not None}
 
 
 def spec_with(project: Project, added: dict[str, dict[str, Any]]) -> ProjectSpec:

@@ -13,6 +13,10 @@ import subprocess
 import sysconfig
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from collections.abc import Collection
 
 from scaffold.errors import FormatError
 
@@ -35,11 +39,12 @@ def ruff_binary() -> str:
     return found
 
 
-def _run_ruff(arguments: list[str], project: Path) -> None:
+def _run_ruff(arguments: list[str], project: Path, paths: list[str] | None = None) -> None:
     completed = subprocess.run(
         # No --quiet: it also hides ruff's error ("Failed to parse x.py:1:10: ..."), which the
         # message below quotes. Output is captured, so nothing reaches the user otherwise.
-        [ruff_binary(), *arguments, "--no-cache", "."],
+        # Named paths are formatted even where the project's config excludes them.
+        [ruff_binary(), *arguments, "--no-cache", *(["--", *paths] if paths else ["."])],
         cwd=project,
         capture_output=True,
         text=True,
@@ -51,14 +56,19 @@ def _run_ruff(arguments: list[str], project: Path) -> None:
         raise FormatError(msg, hint="this is a bug in a blueprint; please report it")
 
 
-def format_project(project: Path) -> None:
-    """Sort imports, apply ruff's safe fixes, then format every Python file under ``project``."""
-    _run_ruff(["check", "--fix", "--exit-zero"], project)
-    _run_ruff(["format"], project)
+def format_project(project: Path, paths: list[str] | None = None) -> None:
+    """Sort imports, apply ruff's safe fixes, then format every Python file (or ``paths``)."""
+    _run_ruff(["check", "--fix", "--exit-zero"], project, paths)
+    _run_ruff(["format"], project, paths)
 
 
-def format_tree(tree: dict[str, bytes]) -> dict[str, bytes]:
-    """Format a rendered tree in a private temporary folder and return the formatted tree."""
+def format_tree(tree: dict[str, bytes], *, keep: Collection[str] = ()) -> dict[str, bytes]:
+    """Format a rendered tree in a private temporary folder and return the formatted tree.
+
+    ``keep``: paths written as they are (a copier template's output, which copier would not
+    reformat); they are in the folder, so ruff reads the project's own configuration, but ruff
+    is told to leave them alone.
+    """
     import tempfile
 
     with tempfile.TemporaryDirectory(prefix="scaffold-format-") as folder:
@@ -67,5 +77,17 @@ def format_tree(tree: dict[str, bytes]) -> dict[str, bytes]:
             target = root / relative
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(content)
-        format_project(root)
-        return {relative: (root / relative).read_bytes() for relative in tree}
+        if not keep:
+            format_project(root)
+        elif formatted := [p for p in tree if p.endswith((".py", ".pyi")) and p not in keep]:
+            format_project(root, formatted)
+        return {
+            relative: content if relative in keep else _same_kind(content, root / relative)
+            for relative, content in tree.items()
+        }
+
+
+def _same_kind(content: bytes, path: Path) -> bytes:
+    """Read back a formatted file, executable when it was."""
+    data = path.read_bytes()
+    return type(content)(data) if type(content) is not bytes else data

@@ -107,6 +107,43 @@ def versions(url: str) -> dict[str, tuple[str, str]]:
     return found
 
 
+def blueprint_versions(url: str) -> dict[str, tuple[str, str]]:
+    """Return :func:`versions`, less the tags at which the repository holds no blueprint.
+
+    A repository that was a copier template and stopped being one (its ``copier.yml`` gone at
+    a later tag) has nothing to update to there: such a tag is not a version of the blueprint.
+    Only the trees are fetched (``--filter=blob:none``), not the files.
+    """
+    known = versions(url)
+    if not known:
+        return known
+    work = Path(tempfile.mkdtemp(prefix="scaffold-tags-"))
+    try:
+        repo = work / "tags.git"
+        _git("clone", "--quiet", "--bare", "--filter=blob:none", "--", url, str(repo))
+        return {
+            version: (tag, commit)
+            for version, (tag, commit) in known.items()
+            if _holds_blueprint(_git("ls-tree", "-r", "--name-only", commit, cwd=repo))
+        }
+    except GitSourceError:
+        return known  # a server without partial clones: every version tag, as before
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+_BLUEPRINT_FILES = frozenset({"copier.yml", "copier.yaml", "blueprint.toml"})
+
+
+def _holds_blueprint(listing: str) -> bool:
+    """Say whether a tree (``ls-tree -r`` names) has a blueprint at its top or one folder down."""
+    for path in listing.splitlines():
+        parts = path.split("/")
+        if len(parts) <= 2 and parts[-1] in _BLUEPRINT_FILES:  # noqa: PLR2004  # a folder down
+            return True
+    return False
+
+
 def newest(known: Mapping[str, tuple[str, str]]) -> str | None:
     """Return the highest version among :func:`versions`' keys, or None when there are none."""
     return max(known, key=version_key) if known else None
@@ -118,7 +155,7 @@ def _slot(url: str) -> Path:
 
 def _resolve(url: str, ref: str | None) -> tuple[str, str | None, str | None]:
     """Return (ref, version, commit or None when the ref must be resolved after cloning)."""
-    known = versions(url)
+    known = blueprint_versions(url) if ref is None else versions(url)
     if ref is None:
         version = newest(known)
         if version is None:

@@ -32,13 +32,16 @@ class _Strict(BaseModel):
 
 # --- blueprint options ----------------------------------------------------------------------
 
-OptionType = Literal["str", "int", "float", "bool", "list[str]", "choice"]
+# "yaml" and "json" hold structured values (copier's question types of those names).
+OptionType = Literal["str", "int", "float", "bool", "list[str]", "choice", "yaml", "json"]
 _PYTHON_TYPES: dict[str, Any] = {
     "str": str,
     "int": int,
     "float": float,
     "bool": bool,
     "list[str]": list[str],
+    "yaml": Any,
+    "json": Any,
 }
 
 
@@ -52,11 +55,14 @@ class OptionSpec(_Strict):
     minimum: float | None = None
     maximum: float | None = None
     pattern: str | None = None
+    secret: bool = False  # never recorded in .scaffold/ (copier's ``secret: true``)
 
     def annotation(self) -> Any:
         """Return the Python type pydantic validates this option against."""
         if self.type == "choice":
             return Literal[self.choices]
+        if self.type == "list[str]" and self.choices:  # copier's multiselect
+            return list[Literal[self.choices]]  # type: ignore[valid-type]
         base = _PYTHON_TYPES[self.type]
         constraints: dict[str, Any] = {}
         if self.minimum is not None:

@@ -56,7 +56,7 @@ def render_project(
 ) -> tuple[Selection, Tree]:
     """Render and format the project: exactly what scaffold generates, without the record."""
     selection, tree = build_tree(spec, sources=sources, catalog=catalog)
-    return selection, format_tree(tree)
+    return selection, format_tree(tree, keep=selection.copier_paths)
 
 
 def generate(
@@ -70,7 +70,10 @@ def generate(
 ) -> Generated:
     """Generate the project described by ``spec`` into ``destination``."""
     check_destination(destination, force=force)  # fail before any work
-    selection, tree = render_project(spec, sources=sources, catalog=catalog)
+    from scaffold.copier_render import copier_run
+
+    with copier_run(destination=destination.absolute().name, dry_run=dry_run):
+        selection, tree = render_project(spec, sources=sources, catalog=catalog)
     files = tree | record_files(spec, selection, tree, __version__, root=destination)
     result = write_project(files, destination, force=force, dry_run=dry_run)
     return Generated(

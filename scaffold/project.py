@@ -36,6 +36,10 @@ class Project:
         """Return the file's content on disk now, or None when it does not exist."""
         path = self.root / relative
         try:
+            if path.is_symlink():  # the link itself, never what it points to
+                from scaffold.filekind import Link
+
+                return Link(str(path.readlink()).encode("utf-8"))
             return path.read_bytes() if path.is_file() else None
         except OSError:
             return None

@@ -74,6 +74,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from scaffold.errors import ScaffoldError
+from scaffold.filekind import Executable, Link, is_executable, is_link
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -86,6 +87,7 @@ RECORD_PATH = f"{RECORD_DIR}/project.toml"
 BASE_PATH = f"{RECORD_DIR}/base.zip"
 RECORD_FORMAT = 1
 _ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
+_LINK_MODE = 0o120777  # how zip (and git) store a symbolic link: its target is the content
 
 
 class RecordError(ScaffoldError):
@@ -184,7 +186,7 @@ def render_record(
     if adopted is not None:
         lines += ["", *adopted.table()]
     for item in selection.items:
-        options = {k: v for k, v in item.options.items() if v is not None}
+        options = recorded_options(item, selection)
         lines += [
             "",
             f"[blueprints.{item.name}]",
@@ -197,6 +199,14 @@ def render_record(
         if adopted is not None and item.blueprint.manifest.always:
             lines.append("adopted = true  # the owner's app stands in for it: nothing generated")
     return ("\n".join(lines) + "\n").encode("utf-8")
+
+
+def recorded_options(item: Any, selection: Selection) -> dict[str, Any]:
+    """Return the options to remember: chosen and computed by copier, without secrets."""
+    secret = {key for key, spec in item.blueprint.manifest.options.items() if spec.secret}
+    chosen = {k: v for k, v in item.options.items() if v is not None}
+    computed = selection.computed.get(item.name, {})
+    return {k: v for k, v in {**chosen, **computed}.items() if k not in secret}
 
 
 def _recorded_source(source: str, root: Path | None) -> str:
@@ -278,9 +288,21 @@ def pack_base(tree: dict[str, bytes]) -> bytes:
         for path in sorted(tree):
             info = zipfile.ZipInfo(path, date_time=_ZIP_EPOCH)
             info.compress_type = zipfile.ZIP_DEFLATED
-            info.external_attr = 0o644 << 16
+            info.external_attr = _mode(tree[path]) << 16
             archive.writestr(info, tree[path])
     return buffer.getvalue()
+
+
+def _mode(content: bytes) -> int:
+    if is_link(content):
+        return _LINK_MODE
+    return 0o755 if is_executable(content) else 0o644
+
+
+def _with_mode(content: bytes, mode: int) -> bytes:
+    if mode & 0o170000 == _LINK_MODE & 0o170000:
+        return Link(content)
+    return Executable(content) if mode & 0o111 else content
 
 
 def read_base(root: Path) -> dict[str, bytes]:
@@ -288,7 +310,10 @@ def read_base(root: Path) -> dict[str, bytes]:
     path = root / BASE_PATH
     try:
         with zipfile.ZipFile(path) as archive:
-            return {name: archive.read(name) for name in archive.namelist()}
+            return {
+                info.filename: _with_mode(archive.read(info.filename), info.external_attr >> 16)
+                for info in archive.infolist()
+            }
     except FileNotFoundError:
         msg = f"{root} has no {BASE_PATH}, the base of scaffold's merges"
         raise RecordError(msg, hint="restore it from version control") from None
@@ -307,7 +332,10 @@ def record_files(
     root: Path | None = None,
 ) -> dict[str, bytes]:
     """Return the record files to write beside a generated tree (``root``: the project)."""
+    from scaffold.copier_render import ignored_by_template
+
+    kept = ignored_by_template(generated, selection.copier_paths)
     return {
         RECORD_PATH: render_record(spec, selection, scaffold_version, adopted, root),
-        BASE_PATH: pack_base(generated),
+        BASE_PATH: pack_base({p: c for p, c in generated.items() if p not in kept}),
     }

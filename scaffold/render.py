@@ -1017,6 +1017,62 @@ def _claim_folded(owners: dict[str, tuple[str, str]], target: str, name: str) ->
     owners[folded] = (name, target)
 
 
+def _add_copier_output(
+    selection: Selection,
+    item: Any,
+    renderer: Renderer,
+    tree: Tree,
+    owners: dict[str, tuple[str, str]],
+) -> None:
+    from scaffold.copier_render import render_blueprint
+
+    output = render_blueprint(item, renderer.base_context)
+    selection.computed[item.name] = output.answers
+    selection.skip_if_exists.extend(output.skip_if_exists)
+    if output.replayed:
+        selection.tasks_skipped.add(item.name)
+    for target, content in output.files.items():
+        _put(selection, tree, owners, target, content, name=item.name, copier=True)
+
+
+def _put(
+    selection: Selection,
+    tree: Tree,
+    owners: dict[str, tuple[str, str]],
+    target: str,
+    content: bytes,
+    *,
+    name: str,
+    copier: bool,
+) -> None:
+    """Add one rendered file; a file a copier template shares with another is combined.
+
+    The copier template's version is the foundation (kept byte for byte), the other's pieces
+    are added by structure (:mod:`scaffold.combine`); two scaffold blueprints writing one file
+    are still an error: they use contributions.
+    """
+    known = owners.get(target.casefold())
+    if known is not None and known[1] == target and (copier or target in selection.copier_paths):
+        from scaffold.combine import combine_shared
+
+        first, second = (content, tree[target]) if copier else (tree[target], content)
+        if target in selection.copier_paths and copier:
+            first, second = tree[target], content  # two templates: the first one written leads
+        combined = combine_shared(target, first, second)
+        if combined is not None:
+            copier_version = content if copier else tree[target]
+            if combined == copier_version:  # the template's file as it is: never reformatted
+                selection.copier_paths.add(target)
+            else:  # scaffold added to it: scaffold formats it now
+                selection.copier_paths.discard(target)
+            tree[target] = combined
+            return
+    _claim_folded(owners, target, name)
+    tree[target] = content
+    if copier:
+        selection.copier_paths.add(target)
+
+
 def render_selection(selection: Selection, renderer: Renderer) -> Tree:
     """Render every selected blueprint's files into one tree; two owners of a path is an error.
 
@@ -1028,11 +1084,7 @@ def render_selection(selection: Selection, renderer: Renderer) -> Tree:
     for item in selection.items:
         manifest = item.blueprint.manifest
         if item.blueprint.engine == "copier":  # copier renders this one (in a child process)
-            from scaffold.copier_render import render_blueprint
-
-            for target, content in render_blueprint(item, renderer.base_context).items():
-                _claim_folded(owners, target, item.name)
-                tree[target] = content
+            _add_copier_output(selection, item, renderer, tree, owners)
             continue
         for source_path in _template_files(item.blueprint.files_dir):
             relative = source_path.relative_to(item.blueprint.files_dir).as_posix()
@@ -1041,13 +1093,13 @@ def render_selection(selection: Selection, renderer: Renderer) -> Tree:
                 continue
             origin = f"{item.name}/files/{relative}"
             target = render_path(renderer, relative, item.options, origin=origin)
-            _claim_folded(owners, target, item.name)
             if relative.endswith(TEMPLATE_SUFFIX):
                 source = source_path.read_text(encoding="utf-8")
                 text = renderer.render_template(source, item.options, origin=origin)
-                tree[target] = text.encode("utf-8")
+                content = text.encode("utf-8")
             else:
-                tree[target] = source_path.read_bytes()
+                content = source_path.read_bytes()
+            _put(selection, tree, owners, target, content, name=item.name, copier=False)
     _check_files_and_folders(tree, owners)
     return dict(sorted(tree.items()))
 

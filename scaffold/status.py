@@ -173,7 +173,7 @@ def git_releases(
     ``retagged`` lists recorded tags that now point to another commit than the one the project
     was made from: a rewritten release, which CI should not let pass unnoticed.
     """
-    from scaffold.gitsource import versions
+    from scaffold.gitsource import blueprint_versions
 
     wanted = wanted or {}
     tags_of: dict[str, dict[str, tuple[str, str]]] = {}
@@ -182,7 +182,7 @@ def git_releases(
         if source.kind != "git":
             continue
         if source.location not in tags_of:
-            tags_of[source.location] = versions(source.location)
+            tags_of[source.location] = blueprint_versions(source.location)
         known = tags_of[source.location]
         target = _target_version(known, wanted.get(source.location))
         for name in sorted(source.pins):

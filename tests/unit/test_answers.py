@@ -41,9 +41,10 @@ def _merge(answers, *, blueprints=(), options=(), description=None, python=None)
 @pytest.mark.parametrize(
     ("flag", "expected"),
     [
-        ("web.port=8000", ("web", "port", 8000)),
-        ("web.ratio=0.5", ("web", "ratio", 0.5)),
-        ("web.debug=true", ("web", "debug", True)),
+        ("web.port=8000", ("web", "port", "8000")),  # the option's type reads it
+        ("web.ratio=0.5", ("web", "ratio", "0.5")),
+        ("web.python_version=3.10", ("web", "python_version", "3.10")),  # as copier's -d
+        ("web.debug=true", ("web", "debug", "true")),
         ('web.origins=["https://a.io"]', ("web", "origins", ["https://a.io"])),
         ('web.extra={"a": 1}', ("web", "extra", {"a": 1})),
         ("web.name=hello world", ("web", "name", "hello world")),
@@ -51,10 +52,10 @@ def _merge(answers, *, blueprints=(), options=(), description=None, python=None)
         ("web.list=a,b", ("web", "list", "a,b")),
         ("web.empty=", ("web", "empty", "")),
         ('web.quoted="007"', ("web", "quoted", "007")),
-        (" web . port =1", ("web", "port", 1)),
+        (" web . port =1", ("web", "port", "1")),
     ],
 )
-def test_option_flag_values_are_json_or_text(flag, expected) -> None:
+def test_option_flag_values_are_json_lists_tables_strings_or_text(flag, expected) -> None:
     assert parse_option_flag(flag) == expected
 
 
@@ -144,7 +145,7 @@ def test_flags_win_over_the_file() -> None:
 
     assert raw == {
         "blueprints": {
-            "widgets": {"size": 9, "label": "file"},
+            "widgets": {"size": "9", "label": "file"},
             "other": {},
             "gadgets": {"mode": "fast"},
         },
