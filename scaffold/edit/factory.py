@@ -176,10 +176,20 @@ def _put_back(module: cst.Module, factory: Factory, code: str, origin: str) -> s
 
 
 def _renamed(statement: NewStatement, app: str, inner: str) -> NewStatement:
-    """Return the statement on the factory's own name for the app (``application.mount``)."""
+    """Return the statement on the factory's own name for the app (``application.mount``).
+
+    An argument naming the app, ``wrap_lifespan(app.router.lifespan_context)``, follows it.
+    """
     if inner == app or not statement.func.startswith(f"{app}."):
         return statement
-    return replace(statement, func=inner + statement.func[len(app) :])
+    prefix = f"{app}."
+    args = tuple(
+        inner + arg[len(app) :]
+        if arg.startswith(prefix)
+        else arg.replace(f"({prefix}", f"({inner}.")
+        for arg in statement.args
+    )
+    return replace(statement, func=inner + statement.func[len(app) :], args=args)
 
 
 def _renamed_edits(edits: AppEdits, app: str, inner: str) -> AppEdits:

@@ -46,12 +46,13 @@ def everything(adopted: Path, cli) -> Path:
 def test_add_keeps_every_line_and_comment_of_main(everything: Path, main_py: str) -> None:
     main = (everything / "app/main.py").read_text()
 
-    # The one line that changes is the app's: it gains the lifespan keyword, in its layout.
-    created = "app = FastAPI(dependencies=[Depends(get_query_token)])"
-    lines_in_order(main_py.replace(created, created[:-1] + ", lifespan=lifespan)"), main)
+    # Not even the app's line changes: the lifespan wraps the app's own one.
+    lines_in_order(main_py, main)
+    assert "app = FastAPI(dependencies=[Depends(get_query_token)])" in main
+    assert "app.router.lifespan_context = wrap_lifespan(app.router.lifespan_context)" in main
     assert "# Every route needs ?token=jessica (see dependencies.py)." in main
     assert '    return {"message": "Hello Bigger Applications!"}  # the docs\' greeting' in main
-    assert "from app.lifespan import lifespan" in main
+    assert "from app.lifespan import wrap_lifespan" in main
     assert "app.include_router(websockets.router)" in main
     assert 'app.mount(\n    "/static",' in main
     ruff_parses(everything)
@@ -215,58 +216,6 @@ def _refused(project: Path, cli, snapshot, error_of, *blueprints: str) -> str:
     message = error_of(cli("add", *blueprints, "-C", project))
     assert snapshot(project) == before
     return message
-
-
-def test_an_existing_lifespan_is_not_merged(adopted: Path, cli, snapshot, error_of) -> None:
-    main = adopted / "app/main.py"
-    main.write_text(
-        main.read_text()
-        .replace(
-            "app = FastAPI(dependencies=[Depends(get_query_token)])",
-            "app = FastAPI(\n"
-            "    dependencies=[Depends(get_query_token)],\n"
-            "    lifespan=my_lifespan,\n"
-            ")",
-        )
-        .replace(
-            "from fastapi import Depends, FastAPI\n",
-            "from fastapi import Depends, FastAPI\n\nmy_lifespan = None\n",
-        )
-    )
-
-    message = _refused(adopted, cli, snapshot, error_of, "static", "lifespan")
-
-    assert message == (
-        "FastAPI(...) in app/main.py (line 10) already has lifespan=my_lifespan; scaffold cannot "
-        "safely merge two lifespans, so it did not add the 'lifespan' blueprint (run your "
-        "startup in one lifespan yourself, or leave that blueprint out)"
-    )
-
-
-def test_startup_handlers_block_a_lifespan(adopted: Path, cli, snapshot, error_of) -> None:
-    with (adopted / "app/main.py").open("a") as main:
-        main.write('\n\n@app.on_event("startup")\nasync def warm_up():\n    pass\n')
-
-    message = _refused(adopted, cli, snapshot, error_of, "lifespan")
-
-    assert message == (
-        "app/main.py registers startup/shutdown handlers (app.on_event(...) at line 27), which "
-        "FastAPI ignores once the app has a lifespan, so scaffold did not add the 'lifespan' "
-        "blueprint (move the handlers into a lifespan first)"
-    )
-
-
-def test_startup_handlers_in_a_router_block_a_lifespan(
-    adopted: Path, cli, snapshot, error_of
-) -> None:
-    with (adopted / "app/routers/users.py").open("a") as users:
-        users.write('\n\n@router.on_event("shutdown")\nasync def bye():\n    pass\n')
-
-    message = _refused(adopted, cli, snapshot, error_of, "lifespan")
-
-    assert message.startswith(
-        "app/routers/users.py registers a startup/shutdown handler (on_event at line 21)"
-    )
 
 
 def test_a_name_the_owner_uses_is_not_shadowed(adopted: Path, cli, snapshot, error_of) -> None:

@@ -98,7 +98,9 @@ def test_a_factory_built_app_is_extended_inside_its_factory_and_serves(
     assert body.rstrip().endswith("    return application")
     assert "    application.include_router(websockets.router)\n" in body
     assert "application.add_middleware(RequestContextMiddleware)" in body
-    assert 'FastAPI(title="svc", docs_url="/docs", lifespan=lifespan)' in body
+    assert 'FastAPI(title="svc", docs_url="/docs")' in body
+    wrapped = "application.router.lifespan_context"
+    assert f"    {wrapped} = wrap_lifespan({wrapped})\n" in body
     assert "app.include_router" not in body  # the factory's own name for the app, not the module's
     owner = body.index("application.include_router(items.router)")
     assert owner < body.index("application.include_router(websockets.router)")

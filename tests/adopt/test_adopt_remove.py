@@ -128,16 +128,22 @@ def test_an_edited_statement_is_kept_and_said_so(adopted: Path, cli) -> None:
     compile(text, "main.py", "exec")
 
 
-def test_an_edited_keyword_is_kept_and_said_so(adopted: Path, cli) -> None:
+def test_an_edited_lifespan_wrap_is_kept_and_said_so(adopted: Path, cli) -> None:
     main = adopted / "app/main.py"
     assert cli("add", "lifespan", "-C", adopted).exit_code == 0
-    main.write_text(main.read_text().replace("lifespan=lifespan)", "lifespan=my_lifespan)"))
+    mine = "app.router.lifespan_context = wrap_lifespan(app.router.lifespan_context, 1)"
+    main.write_text(
+        main.read_text().replace(
+            "wrap_lifespan(app.router.lifespan_context)", mine.partition(" = ")[2]
+        )
+    )
 
     result = cli("remove", "lifespan", "-C", adopted)
 
     assert result.exit_code == 0, result.output
-    assert "kept your lifespan=my_lifespan" in " ".join(result.stdout.split())
-    assert "lifespan=my_lifespan)" in main.read_text()
+    said = " ".join(result.stdout.split())
+    assert "kept your statement that sets app.router.lifespan_context" in said
+    assert mine in main.read_text()
 
 
 def test_a_blueprint_file_the_owner_edited_is_not_deleted_blind(adopted: Path, cli) -> None:
