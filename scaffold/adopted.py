@@ -67,6 +67,8 @@ from scaffold.plan import Plan
 from scaffold.record import RECORD_DIR, record_files
 
 if TYPE_CHECKING:
+    from collections.abc import Collection
+
     from scaffold.catalog import Catalog, SourceLike
     from scaffold.compose import Composition, Selection
     from scaffold.models import ProjectSpec
@@ -135,9 +137,39 @@ def resolve_adopted(
     from scaffold.compose import resolve
 
     renderer = adopted_renderer(spec, adopted.package)
-    selection = resolve(spec, catalog or load_catalog(sources), renderer)
+    catalog = catalog or load_catalog(sources)
+    selection = resolve(spec, catalog, renderer)
+    quiet = _adopted_defaults(spec, selection.names)
+    if quiet is not spec:
+        selection = resolve(quiet, catalog, renderer)
     renderer.bind(selection)
     return selection, renderer
+
+
+# Options whose blueprint default suits a new project but changes what an owner's app serves
+# (settings' public GET /info enters its OpenAPI schema): off unless the owner asks for them.
+_ADOPTED_DEFAULTS = {"settings": {"info_route": False}}
+
+
+def _adopted_defaults(spec: ProjectSpec, selected: Collection[str]) -> ProjectSpec:
+    """Return the spec with the adopted-app defaults of options the owner did not set."""
+    blueprints = {name: dict(options) for name, options in spec.blueprints.items()}
+    automatic = set(spec.automatic)
+    changed = False
+    for name, defaults in _ADOPTED_DEFAULTS.items():
+        if name not in selected:
+            continue
+        if name not in blueprints:
+            automatic.add(name)  # still there only because another blueprint requires it
+        options = blueprints.setdefault(name, {})
+        for key, value in defaults.items():
+            if key not in options:
+                options[key] = value
+                changed = True
+    if not changed:
+        return spec
+    data = spec.model_dump(exclude={"blueprints", "automatic"})
+    return type(spec).model_validate({**data, "blueprints": blueprints, "automatic": automatic})
 
 
 def _split(selection: Selection) -> tuple[Selection, Selection]:
@@ -535,9 +567,16 @@ def plan_adopted_change(
     assert adopted is not None  # noqa: S101  # the caller checked
     all_sources = project.sources() + sources
     rendered = render_adopted(spec, adopted, all_sources, catalog)
+    blockers = _blockers(project, spec, rendered.selection)
     previous = _previous(project, adopted, all_sources, catalog)
     base = project.base()
-    tree = _new_files(project, adopted, rendered, base)
+    try:
+        tree = _new_files(project, adopted, rendered, base)
+    except AdoptedChangeError as error:
+        blockers.append(str(error))
+    if blockers:
+        msg = "; ".join(blockers)
+        raise AdoptedChangeError(msg)
     conftest, conftest_merges = _conftest(project, rendered, base, previous)
     tree |= conftest.tree
     merges = [
@@ -563,6 +602,23 @@ def plan_adopted_change(
     plan = Plan(project, spec, rendered.selection, merges, notes=notes)
     plan.notes += _verified(plan, adopted, rendered)
     return plan
+
+
+def _blockers(project: Project, spec: ProjectSpec, selection: Selection) -> list[str]:
+    """Say every reason the arriving blueprints cannot go into the owner's app as asked."""
+    from scaffold.adopted_versions import version_blockers
+
+    arriving = [name for name in selection.names if name not in project.record.blueprints]
+    if not [name for name in arriving if name != "base"]:
+        return []
+    blockers = [f"cannot add {', '.join(arriving)}: {b}" for b in version_blockers(project.root)]
+    if "middleware" in arriving and "allowed_hosts" not in spec.blueprints.get("middleware", {}):
+        blockers.append(
+            "the middleware blueprint's TrustedHostMiddleware answers 400 to every Host not "
+            "in allowed_hosts, and scaffold does not know your app's host names: pass them, "
+            """as -O 'middleware.allowed_hosts=["api.example.com"]'"""
+        )
+    return blockers
 
 
 def _verified(plan: Plan, adopted: Adopted, rendered: Rendered) -> list[str]:

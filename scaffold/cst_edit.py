@@ -635,14 +635,27 @@ def _place_statements(
 
 
 def _anchor(parsed: _Parsed, app: str, app_index: int) -> int:
-    """Return the last top-level statement using the app, before a ``__main__`` guard."""
+    """Return the last top-level statement using the app, before a ``__main__`` guard.
+
+    A catch-all ``app.mount("/", ...)`` (a single-page front end) answers every path not
+    matched before it, so scaffold's statements go before it, not after.
+    """
     anchor = app_index
     for index, statement in enumerate(parsed.module.body):
         if _is_main_guard(statement) or _is_return(statement):  # a factory's body ends so
             break
+        if index > app_index and _mounts_everything(statement, app):
+            return max(index - 1, app_index)
         if index > app_index and _uses_name(statement, app):
             anchor = index
     return anchor
+
+
+def _mounts_everything(statement: cst.CSTNode, app: str) -> bool:
+    return any(
+        _dotted(call.func) == f"{app}.mount" and _mount_path(call) in {"/", ""}
+        for call in _top_calls(statement)
+    )
 
 
 def _is_return(statement: cst.CSTNode) -> bool:

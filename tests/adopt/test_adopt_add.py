@@ -12,6 +12,8 @@ import pytest
 if TYPE_CHECKING:
     from pathlib import Path
 
+# TrustedHost hosts, which an adopted app must name (testserver: the host TestClient sends).
+HOSTS = ("-O", 'middleware.allowed_hosts=["testserver"]')
 EVERYTHING = ("static", "templates", "websockets", "middleware", "lifespan")
 
 
@@ -38,7 +40,7 @@ def ruff_parses(project: Path) -> None:
 @pytest.fixture
 def everything(adopted: Path, cli) -> Path:
     """The adopted project with every blueprint an adopted project can take."""
-    result = cli("add", *EVERYTHING, "-C", adopted)
+    result = cli("add", *EVERYTHING, *HOSTS, "-C", adopted)
     assert result.exit_code == 0, result.output
     return adopted
 
@@ -114,7 +116,7 @@ def test_the_adopted_app_works(everything: Path, python_in) -> None:
 def test_adding_again_changes_nothing(everything: Path, cli, snapshot) -> None:
     before = snapshot(everything)
 
-    result = cli("add", *EVERYTHING, "-C", everything)
+    result = cli("add", *EVERYTHING, *HOSTS, "-C", everything)
 
     assert result.exit_code == 0, result.output
     assert "Nothing to change" in result.stdout
@@ -130,8 +132,6 @@ def test_new_files_requirements_and_record(everything: Path) -> None:
         "app/config.py",
         "app/lifespan.py",
         "app/pages.py",
-        "app/routes/__init__.py",
-        "app/routes/info.py",
         "app/static/css/app.css",
         "app/templates/index.html",
         ".env.example",
@@ -139,6 +139,8 @@ def test_new_files_requirements_and_record(everything: Path) -> None:
         assert (everything / path).is_file(), path
     assert not (everything / "pyproject.toml").exists()
     assert not (everything / "tests").exists()
+    # settings' public GET /info would change the owner's OpenAPI: off unless asked for
+    assert not (everything / "app/routes").exists()
     requirements = (everything / "requirements.txt").read_text().splitlines()
     assert requirements[0] == "fastapi[standard]>=0.115"
     assert set(requirements[1:]) == {
@@ -150,11 +152,12 @@ def test_new_files_requirements_and_record(everything: Path) -> None:
     record = tomllib.loads((everything / ".scaffold/project.toml").read_text())
     assert record["adopted"]["module"] == "app/main.py"
     assert record["blueprints"]["settings"]["automatic"] is True
+    assert record["blueprints"]["settings"]["options"]["info_route"] is False
 
 
 def test_one_at_a_time_gives_the_same_main(adopted: Path, everything_copy: Path, cli) -> None:
     for name in ("websockets", "static", "lifespan", "middleware", "templates"):
-        result = cli("add", name, "-C", adopted)
+        result = cli("add", name, *(HOSTS if name == "middleware" else ()), "-C", adopted)
         assert result.exit_code == 0, result.output
 
     main = (adopted / "app/main.py").read_text()
@@ -174,7 +177,7 @@ def statements(main: str) -> set[str]:
 def everything_copy(tmp_path: Path, files, cli, bigger_files) -> Path:
     root = files(tmp_path / "copy", bigger_files)
     assert cli("adopt", "-C", root).exit_code == 0
-    assert cli("add", *EVERYTHING, "-C", root).exit_code == 0
+    assert cli("add", *EVERYTHING, *HOSTS, "-C", root).exit_code == 0
     return root
 
 
@@ -242,6 +245,9 @@ def test_a_file_of_the_owner_is_not_overwritten(
 
     message = _refused(adopted, cli, snapshot, error_of, "middleware")
 
+    # every blocker at once: the hosts scaffold cannot guess, and the file it cannot write
+    hosts, _, message = message.partition("; ")
+    assert hosts.startswith("the middleware blueprint's TrustedHostMiddleware answers 400")
     assert message == (
         "app/config.py already exists and is not scaffold's, but a blueprint you chose writes its "
         "own app/config.py (move or rename yours, or leave that blueprint out)"
