@@ -142,7 +142,9 @@ def main() -> None:
         if folder not in sys.path:
             sys.path.insert(0, folder)
     module = importlib.import_module(request["module"])
-    app = getattr(module, request["app"])
+    name = request["app"]
+    # "create_app()": a factory another module calls; building the app is what that module does
+    app = getattr(module, name[:-2])() if name.endswith("()") else getattr(module, name)
     app.openapi()  # an owner's operation-id or schema hook must still work with our routes
     _stop_handlers()
     problems = []

@@ -421,3 +421,54 @@ def test_middleware_with_the_owners_hosts_answers_them(
     print(client.get("/").status_code, other.get("/").status_code)
     """
     assert in_venv(project, run).strip() == "200 400"
+
+
+FACTORY_ELSEWHERE = {
+    "app/factory.py": """\
+        from fastapi import FastAPI
+
+
+        def create_app() -> FastAPI:
+            application = FastAPI(title="svc")
+
+            @application.get("/items")
+            async def items():
+                return ["a"]
+
+            return application
+        """,
+    "app/main.py": "from app.factory import create_app\n\napp = create_app()\n",
+}
+
+
+def test_a_factory_in_another_module_is_followed_and_given_back(
+    shaped: Callable[..., Path], cli: Callable[..., Any]
+) -> None:
+    project = shaped(FACTORY_ELSEWHERE)
+    factory = (project / "app/factory.py").read_text()
+    record = (project / ".scaffold/project.toml").read_text()
+    assert 'module = "app/factory.py"' in record
+    assert 'app = "create_app()"' in record
+
+    result = cli("add", "websockets", "static", "lifespan", "-C", project)
+
+    assert result.exit_code == 0, result.output
+    edited = (project / "app/factory.py").read_text()
+    assert '        return ["a"]\n\n    # Scaffold' in edited  # one blank line after a nested def
+    assert edited.rstrip().endswith(
+        "application.include_router(websockets.router)\n\n    return application"
+    )
+    run = """
+    from fastapi.testclient import TestClient
+    from app.main import app
+
+    with TestClient(app) as client:
+        css = client.get("/static/css/app.css").status_code
+        print(client.get("/items").json(), css, type(app.state.http_client).__name__)
+        with client.websocket_connect("/ws") as socket:
+            socket.send_text("hi")
+            print(socket.receive_json()["text"])
+    """
+    assert in_venv(project, run).splitlines() == ["['a'] 200 AsyncClient", "hi"]
+    assert cli("remove", "websockets", "static", "lifespan", "-C", project).exit_code == 0
+    assert (project / "app/factory.py").read_text() == factory
