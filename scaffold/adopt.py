@@ -22,6 +22,7 @@ else the folder's name, else the package's name.
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -31,7 +32,7 @@ from scaffold.errors import DestinationError, ScaffoldError, SpecError
 from scaffold.record import RECORD_PATH, Adopted
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import Collection, Iterator
 
     from scaffold.catalog import SourceLike
     from scaffold.cst_edit import FoundApp
@@ -107,21 +108,41 @@ def _read(path: Path, relative: str) -> str:
         raise AdoptError(msg) from None
 
 
-def _apps_in(path: Path, relative: str) -> list[Candidate]:
+def _apps_in(path: Path, relative: str, factories: Collection[str] = ()) -> list[Candidate]:
     from scaffold.cst_edit import parse
     from scaffold.edit.factory import find_apps_followed
 
     text = _read(path, relative)
     if "FastAPI" not in text:
         return []
-    return [Candidate(relative, found) for found in find_apps_followed(parse(text, relative))]
+    found = find_apps_followed(parse(text, relative), factories)
+    return [Candidate(relative, app) for app in found]
+
+
+_MODULE_CALL = re.compile(r"^[A-Za-z_]\w*\s*(?::[^=]+)?=\s*([A-Za-z_]\w*)\(", re.MULTILINE)
+_IMPORTED = re.compile(r"^from\s+[\w.]+\s+import\s+\(?([^)#\n]*)", re.MULTILINE)
+
+
+def factories_called(root: Path) -> set[str]:
+    """Return the functions some module imports and calls at module level (``app = f()``)."""
+    called: set[str] = set()
+    for path in python_files(root):
+        text = path.read_text(encoding="utf-8", errors="replace")
+        imported = {
+            name.strip().split(" as ")[0]
+            for names in _IMPORTED.findall(text)
+            for name in names.split(",")
+        }
+        called |= {name for name in _MODULE_CALL.findall(text) if name in imported}
+    return called
 
 
 def find_candidates(root: Path) -> list[Candidate]:
     """Every ``FastAPI(...)`` construction in the project's Python files."""
+    factories = factories_called(root)
     candidates: list[Candidate] = []
     for path in python_files(root):
-        candidates += _apps_in(path, path.relative_to(root).as_posix())
+        candidates += _apps_in(path, path.relative_to(root).as_posix(), factories)
     return candidates
 
 

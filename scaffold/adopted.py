@@ -67,6 +67,8 @@ from scaffold.plan import Plan
 from scaffold.record import RECORD_DIR, record_files
 
 if TYPE_CHECKING:
+    from collections.abc import Collection
+
     from scaffold.catalog import Catalog, SourceLike
     from scaffold.compose import Composition, Selection
     from scaffold.models import ProjectSpec
@@ -76,9 +78,6 @@ if TYPE_CHECKING:
 
 _BOM = b"\xef\xbb\xbf"
 TESTS = "tests/"
-_EVENT_HANDLER = re.compile(
-    r"\.on_event\(|\.add_event_handler\(|\bon_startup\s*=|\bon_shutdown\s*="
-)
 
 
 class AdoptedChangeError(ScaffoldError):
@@ -123,6 +122,7 @@ def adopted_renderer(spec: ProjectSpec, package: str) -> Renderer:
     renderer.project = replace(renderer.project, package=package)
     renderer.base_context["project"] = asdict(renderer.project)
     renderer.base_context["package"] = package
+    renderer.base_context["adopted"] = True  # blueprints may render an adopted app's extras
     return renderer
 
 
@@ -137,9 +137,39 @@ def resolve_adopted(
     from scaffold.compose import resolve
 
     renderer = adopted_renderer(spec, adopted.package)
-    selection = resolve(spec, catalog or load_catalog(sources), renderer)
+    catalog = catalog or load_catalog(sources)
+    selection = resolve(spec, catalog, renderer)
+    quiet = _adopted_defaults(spec, selection.names)
+    if quiet is not spec:
+        selection = resolve(quiet, catalog, renderer)
     renderer.bind(selection)
     return selection, renderer
+
+
+# Options whose blueprint default suits a new project but changes what an owner's app serves
+# (settings' public GET /info enters its OpenAPI schema): off unless the owner asks for them.
+_ADOPTED_DEFAULTS = {"settings": {"info_route": False}}
+
+
+def _adopted_defaults(spec: ProjectSpec, selected: Collection[str]) -> ProjectSpec:
+    """Return the spec with the adopted-app defaults of options the owner did not set."""
+    blueprints = {name: dict(options) for name, options in spec.blueprints.items()}
+    automatic = set(spec.automatic)
+    changed = False
+    for name, defaults in _ADOPTED_DEFAULTS.items():
+        if name not in selected:
+            continue
+        if name not in blueprints:
+            automatic.add(name)  # still there only because another blueprint requires it
+        options = blueprints.setdefault(name, {})
+        for key, value in defaults.items():
+            if key not in options:
+                options[key] = value
+                changed = True
+    if not changed:
+        return spec
+    data = spec.model_dump(exclude={"blueprints", "automatic"})
+    return type(spec).model_validate({**data, "blueprints": blueprints, "automatic": automatic})
 
 
 def _split(selection: Selection) -> tuple[Selection, Selection]:
@@ -291,6 +321,28 @@ class _EditBuilder:
             blueprint=self.rendered.owner("routers", entry.ref),
         )
 
+    def lifespan(self, entry: Any) -> NewStatement:
+        """Wrap the app's own lifespan instead of replacing it (a ``lifespan=`` keyword would).
+
+        ``app.router.lifespan_context`` is what Starlette enters at startup: the owner's
+        ``lifespan=``, or FastAPI's default one that runs ``on_event`` handlers. The lifespan
+        blueprint's module, rendered for an adopted project, has ``wrap_lifespan(owner)``:
+        the owner's lifespan around scaffold's steps, its state kept.
+        """
+        imports = [_ref_import(ref) for ref in entry.imports]
+        wrapper = [
+            replace(item, name="wrap_lifespan") for item in imports if item.name == "lifespan"
+        ]
+        context = f"{self.app}.router.lifespan_context"
+        return NewStatement(
+            "assign",
+            context,
+            (f"wrap_lifespan({context})",),
+            comment="Scaffold's lifespan steps run inside the app's own lifespan.",
+            imports=tuple(wrapper),
+            blueprint=self.rendered.owner("app_arguments", entry.name),
+        )
+
     def keyword(self, entry: Any) -> AppKeyword:
         imports = [_ref_import(ref) for ref in entry.imports]
         value = self._expression(entry.value, imports)
@@ -310,11 +362,15 @@ class _EditBuilder:
     def edits(self) -> AppEdits:
         composition = self.rendered.composition
         statements = [self.settings_state()] if "settings" in self.rendered.selection.names else []
+        lifespans = [entry for entry in composition.app_arguments if entry.name == "lifespan"]
+        statements += [self.lifespan(entry) for entry in lifespans]
         # Starlette wraps the app in the middleware added last: add the innermost first.
         statements += [self.middleware(entry) for entry in reversed(composition.middleware)]
         statements += [self.mount(entry) for entry in composition.mounts]
         statements += [self.router(entry) for entry in composition.routers]
-        keywords = tuple(self.keyword(entry) for entry in composition.app_arguments)
+        keywords = tuple(
+            self.keyword(entry) for entry in composition.app_arguments if entry not in lifespans
+        )
         return AppEdits(statements=tuple(statements), keywords=keywords)
 
 
@@ -326,36 +382,6 @@ def _decode(content: bytes, path: str) -> tuple[str, bytes]:
     except UnicodeDecodeError:
         msg = f"{path} is not UTF-8 text, so scaffold cannot edit it"
         raise UnsafeAppError(msg) from None
-
-
-def _event_handlers_elsewhere(project: Project, adopted: Adopted) -> tuple[str, int, str] | None:
-    """Find a startup/shutdown handler registered outside the app module."""
-    folder = project.root / adopted.package_dir
-    for path in sorted(folder.rglob("*.py")):
-        relative = path.relative_to(project.root).as_posix()
-        if relative == adopted.module:
-            continue
-        text = path.read_text(encoding="utf-8", errors="replace")
-        for number, line in enumerate(text.splitlines(), start=1):
-            match = _EVENT_HANDLER.search(line.split("#")[0])
-            if match:
-                return relative, number, match.group(0).strip("(=. ")
-    return None
-
-
-def _refuse_lifespan_elsewhere(project: Project, adopted: Adopted, edits: AppEdits) -> None:
-    lifespans = [k for k in edits.keywords if k.name == "lifespan"]
-    if not lifespans:
-        return
-    found = _event_handlers_elsewhere(project, adopted)
-    if found is not None:
-        path, line, what = found
-        msg = (
-            f"{path} registers a startup/shutdown handler ({what} at line {line}), which "
-            f"FastAPI ignores once the app has a lifespan, so scaffold did not add the "
-            f"'{lifespans[0].blueprint}' blueprint"
-        )
-        raise UnsafeAppError(msg, hint="move the handlers into a lifespan first")
 
 
 def _revision(previous: Memory, edits: AppEdits) -> Revision:
@@ -415,9 +441,10 @@ def _app_module_merge(
     revised = revise_app(text, **where, revision=_revision(previous, edits))
     result = edit_app(
         revised.code,
-        **where,
+        origin=adopted.module,
+        app=adopted.app,
+        package=adopted.package,
         edits=_without_kept(edits, revised.kept),
-        before_keyword=lambda _keyword: _refuse_lifespan_elsewhere(project, adopted, edits),
     )
     after = bom + result.code.encode("utf-8")
     merge = FileMerge(adopted.module, after, "unchanged" if after == before else "merged", before)
@@ -540,9 +567,16 @@ def plan_adopted_change(
     assert adopted is not None  # noqa: S101  # the caller checked
     all_sources = project.sources() + sources
     rendered = render_adopted(spec, adopted, all_sources, catalog)
+    blockers = _blockers(project, spec, rendered.selection)
     previous = _previous(project, adopted, all_sources, catalog)
     base = project.base()
-    tree = _new_files(project, adopted, rendered, base)
+    try:
+        tree = _new_files(project, adopted, rendered, base)
+    except AdoptedChangeError as error:
+        blockers.append(str(error))
+    if blockers:
+        msg = "; ".join(blockers)
+        raise AdoptedChangeError(msg)
     conftest, conftest_merges = _conftest(project, rendered, base, previous)
     tree |= conftest.tree
     merges = [
@@ -565,7 +599,43 @@ def plan_adopted_change(
     merges += _record_merges(project, spec, rendered, tree, memory)
     notes = [*module.notes, *requirements.notes, *conftest.notes, *_tests_notes(project, rendered)]
     notes += [note for merge in merges for note in merge.notes]
-    return Plan(project, spec, rendered.selection, merges, notes=notes)
+    plan = Plan(project, spec, rendered.selection, merges, notes=notes)
+    plan.notes += _verified(plan, adopted, rendered)
+    return plan
+
+
+def _blockers(project: Project, spec: ProjectSpec, selection: Selection) -> list[str]:
+    """Say every reason the arriving blueprints cannot go into the owner's app as asked."""
+    from scaffold.adopted_versions import version_blockers
+
+    arriving = [name for name in selection.names if name not in project.record.blueprints]
+    if not [name for name in arriving if name != "base"]:
+        return []
+    blockers = [f"cannot add {', '.join(arriving)}: {b}" for b in version_blockers(project.root)]
+    if "middleware" in arriving and "allowed_hosts" not in spec.blueprints.get("middleware", {}):
+        blockers.append(
+            "the middleware blueprint's TrustedHostMiddleware answers 400 to every Host not "
+            "in allowed_hosts, and scaffold does not know your app's host names: pass them, "
+            """as -O 'middleware.allowed_hosts=["api.example.com"]'"""
+        )
+    return blockers
+
+
+def _verified(plan: Plan, adopted: Adopted, rendered: Rendered) -> list[str]:
+    """Import the changed app in the project's environment; raise if it breaks."""
+    from scaffold.verify import Expected, verify_change
+
+    changes = {m.path: m.content for m in plan.changes if not m.path.startswith(RECORD_DIR)}
+    if not changes:
+        return []
+    composition = rendered.composition
+    expected = Expected(
+        routers=tuple(entry.ref for entry in composition.routers),
+        mounts=tuple(entry.path for entry in composition.mounts),
+    )
+    owners = {entry.ref: rendered.owner("routers", entry.ref) for entry in composition.routers}
+    owners |= {entry.path: rendered.owner("mounts", entry.path) for entry in composition.mounts}
+    return verify_change(plan.project.root, changes, adopted, expected, blueprints=owners).notes
 
 
 def _conftest(

@@ -635,14 +635,27 @@ def _place_statements(
 
 
 def _anchor(parsed: _Parsed, app: str, app_index: int) -> int:
-    """Return the last top-level statement using the app, before a ``__main__`` guard."""
+    """Return the last top-level statement using the app, before a ``__main__`` guard.
+
+    A catch-all ``app.mount("/", ...)`` (a single-page front end) answers every path not
+    matched before it, so scaffold's statements go before it, not after.
+    """
     anchor = app_index
     for index, statement in enumerate(parsed.module.body):
         if _is_main_guard(statement) or _is_return(statement):  # a factory's body ends so
             break
+        if index > app_index and _mounts_everything(statement, app):
+            return max(index - 1, app_index)
         if index > app_index and _uses_name(statement, app):
             anchor = index
     return anchor
+
+
+def _mounts_everything(statement: cst.CSTNode, app: str) -> bool:
+    return any(
+        _dotted(call.func) == f"{app}.mount" and _mount_path(call) in {"/", ""}
+        for call in _top_calls(statement)
+    )
 
 
 def _is_return(statement: cst.CSTNode) -> bool:
@@ -847,9 +860,16 @@ def _missing_imports(
 # --- assembling -----------------------------------------------------------------------------
 
 
-def _blank_lines_before(previous: cst.BaseStatement, *, previous_is_ours: bool) -> int:
+# The line :mod:`scaffold.edit.factory` puts above a factory's body lifted out to be edited as
+# a module: below it, a def is nested, so one blank line follows it, not two.
+FACTORY_SENTINEL = "__scaffold_factory_body__ = None"
+
+
+def _blank_lines_before(
+    previous: cst.BaseStatement, *, previous_is_ours: bool, nested: bool = False
+) -> int:
     if isinstance(previous, cst.FunctionDef | cst.ClassDef):
-        return 2
+        return 1 if nested else 2
     return 0 if previous_is_ours else 1
 
 
@@ -859,8 +879,11 @@ def _assemble(
     placement: _Placement,
 ) -> list[cst.BaseStatement]:
     after: dict[int, list[cst.BaseStatement]] = {}
+    nested = any(module.code_for_node(s).strip() == FACTORY_SENTINEL for s in body)
     for index, statements in placement.inserted.items():
-        blank = _blank_lines_before(body[index], previous_is_ours=index in placement.ours)
+        blank = _blank_lines_before(
+            body[index], previous_is_ours=index in placement.ours, nested=nested
+        )
         following = index + 1
         if following in placement.ours and following < len(body) and _blank_prefix(body[following]):
             # Inserted above scaffold's own statement: take over the blank lines above it, as

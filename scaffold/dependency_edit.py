@@ -7,6 +7,8 @@ regenerates them. It adds the requirements blueprints need, and nothing else:
   more item of that array, in its layout (one per line, or inline), through tomlkit, which keeps
   every comment, quote and the order; the result is parsed again and must differ from the
   original by exactly those items, else the file is left alone;
+* else Poetry's ``[tool.poetry.dependencies]`` table: ``name = "constraint"`` (with
+  ``extras``, an inline table) per missing requirement, through tomlkit too;
 * else ``requirements.txt``: one line per missing requirement at its end;
 * else nothing is written and the requirements are listed for the owner.
 
@@ -62,7 +64,7 @@ def add_requirements(read: Callable[[str], bytes | None], wanted: list[str]) -> 
         return DependencyEdit()
     pyproject = read(PYPROJECT)
     if pyproject is not None:
-        edit = _edit_pyproject(pyproject, wanted)
+        edit = _edit_pyproject(pyproject, wanted) or _edit_poetry(pyproject, wanted, add=True)
         if edit is not None:
             return edit
     requirements = read(REQUIREMENTS)
@@ -160,7 +162,7 @@ def remove_requirements(read: Callable[[str], bytes | None], items: list[str]) -
         return DependencyEdit()
     pyproject = read(PYPROJECT)
     if pyproject is not None:
-        edit = _remove_from_pyproject(pyproject, items)
+        edit = _remove_from_pyproject(pyproject, items) or _edit_poetry(pyproject, items, add=False)
         if edit is not None:
             return edit
     requirements = read(REQUIREMENTS)
@@ -225,3 +227,64 @@ def _remove_from_requirements_txt(content: bytes, items: list[str]) -> Dependenc
     notes = _kept_notes(REQUIREMENTS, items, [p for p in present if p.strip()])
     kept = [line for line in lines if line.strip() not in items]
     return DependencyEdit(path=REQUIREMENTS, content="".join(kept).encode("utf-8"), notes=notes)
+
+
+# --- Poetry ---------------------------------------------------------------------------------
+
+_SPLIT = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)\s*(?:\[([^\]]*)\])?\s*(.*)$")
+
+
+def _poetry_entry(requirement: str) -> tuple[str, Any]:
+    """``fastapi[standard]>=0.115`` -> (``fastapi``, ``{version, extras}``); a bare range: str."""
+    import tomlkit
+
+    match = _SPLIT.match(requirement)
+    if match is None:
+        return requirement_name(requirement), "*"
+    name, extras, constraint = match.group(1), match.group(2), match.group(3).strip() or "*"
+    if not extras:
+        return name, constraint
+    table = tomlkit.inline_table()
+    table.update({"version": constraint, "extras": [e.strip() for e in extras.split(",")]})
+    return name, table
+
+
+def _poetry_table(text: str) -> tuple[Any, Any] | None:
+    import tomlkit
+    from tomlkit.exceptions import TOMLKitError
+
+    try:
+        document = tomlkit.parse(text)
+    except (TOMLKitError, ValueError):
+        return None
+    table: Any = document.get("tool", {}).get("poetry", {}).get("dependencies")
+    return (document, table) if isinstance(table, dict) else None
+
+
+def _edit_poetry(content: bytes, items: list[str], *, add: bool) -> DependencyEdit | None:
+    """Add (or take out the ones scaffold added of) ``items`` in Poetry's dependencies table."""
+    try:
+        parsed = _poetry_table(content.decode("utf-8"))
+    except UnicodeDecodeError:
+        return None
+    if parsed is None:
+        return None
+    document, table = parsed
+    present = {requirement_name(key): key for key in table}
+    changed = []
+    for item in items:
+        name, value = _poetry_entry(item)
+        key = present.get(requirement_name(name))
+        if add and key is None:
+            table[name] = value
+            changed.append(item)
+        elif not add and key is not None and _same_poetry_value(table[key], value):
+            del table[key]
+    edited = str(document.as_string()).encode("utf-8")
+    return DependencyEdit(path=PYPROJECT, content=edited, added=changed)
+
+
+def _same_poetry_value(present: Any, written: Any) -> bool:
+    if isinstance(written, str):
+        return str(present) == written
+    return isinstance(present, dict) and dict(present) == dict(written)

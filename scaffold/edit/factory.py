@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING
 import libcst as cst
 
 from scaffold.cst_edit import (
+    FACTORY_SENTINEL,
     EditResult,
     FoundApp,
     RevisionResult,
@@ -39,11 +40,11 @@ from scaffold.cst_edit import (
 from scaffold.edit.python_nodes import imports_end, leading_lines
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Collection
 
     from scaffold.cst_edit import AppEdits, AppKeyword, NewStatement, Revision
 
-_SENTINEL = "__scaffold_factory_body__ = None"
+_SENTINEL = FACTORY_SENTINEL
 
 
 @dataclass(frozen=True)
@@ -103,8 +104,11 @@ def _module_calls(module: cst.Module) -> dict[str, str]:
 
 
 def find_factory(module: cst.Module, app: str) -> Factory | None:
-    """Return the factory building the module-level ``app``, when scaffold can follow it."""
-    name = _module_calls(module).get(app)
+    """Return the factory building the module-level ``app``, when scaffold can follow it.
+
+    ``app`` may name the factory itself, ``create_app()``: one another module calls.
+    """
+    name = app.removesuffix("()") if app.endswith("()") else _module_calls(module).get(app)
     if name is None:
         return None
     for index, statement in enumerate(module.body):
@@ -121,9 +125,20 @@ def find_factory(module: cst.Module, app: str) -> Factory | None:
     return None
 
 
-def find_apps_followed(module: cst.Module) -> list[FoundApp]:
-    """:func:`~scaffold.cst_edit.find_apps`, with apps built by a factory it can follow."""
+def find_apps_followed(
+    module: cst.Module, called_elsewhere: Collection[str] = ()
+) -> list[FoundApp]:
+    """:func:`~scaffold.cst_edit.find_apps`, with apps built by a factory it can follow.
+
+    ``called_elsewhere``: functions another module of the project imports and calls as
+    ``app = create_app()``; such a factory here is the app, named ``create_app()``.
+    """
     followed = [name for name in _module_calls(module) if find_factory(module, name) is not None]
+    followed += [
+        f"{name}()"
+        for name in called_elsewhere
+        if name not in _module_calls(module).values() and find_factory(module, f"{name}()")
+    ]
     return [
         replace(app, name=followed[0], problem=None)
         if followed and app.name is None and app.problem and "inside the function" in app.problem
@@ -176,10 +191,20 @@ def _put_back(module: cst.Module, factory: Factory, code: str, origin: str) -> s
 
 
 def _renamed(statement: NewStatement, app: str, inner: str) -> NewStatement:
-    """Return the statement on the factory's own name for the app (``application.mount``)."""
+    """Return the statement on the factory's own name for the app (``application.mount``).
+
+    An argument naming the app, ``wrap_lifespan(app.router.lifespan_context)``, follows it.
+    """
     if inner == app or not statement.func.startswith(f"{app}."):
         return statement
-    return replace(statement, func=inner + statement.func[len(app) :])
+    prefix = f"{app}."
+    args = tuple(
+        inner + arg[len(app) :]
+        if arg.startswith(prefix)
+        else arg.replace(f"({prefix}", f"({inner}.")
+        for arg in statement.args
+    )
+    return replace(statement, func=inner + statement.func[len(app) :], args=args)
 
 
 def _renamed_edits(edits: AppEdits, app: str, inner: str) -> AppEdits:

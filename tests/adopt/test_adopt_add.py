@@ -12,6 +12,8 @@ import pytest
 if TYPE_CHECKING:
     from pathlib import Path
 
+# TrustedHost hosts, which an adopted app must name (testserver: the host TestClient sends).
+HOSTS = ("-O", 'middleware.allowed_hosts=["testserver"]')
 EVERYTHING = ("static", "templates", "websockets", "middleware", "lifespan")
 
 
@@ -38,7 +40,7 @@ def ruff_parses(project: Path) -> None:
 @pytest.fixture
 def everything(adopted: Path, cli) -> Path:
     """The adopted project with every blueprint an adopted project can take."""
-    result = cli("add", *EVERYTHING, "-C", adopted)
+    result = cli("add", *EVERYTHING, *HOSTS, "-C", adopted)
     assert result.exit_code == 0, result.output
     return adopted
 
@@ -46,12 +48,13 @@ def everything(adopted: Path, cli) -> Path:
 def test_add_keeps_every_line_and_comment_of_main(everything: Path, main_py: str) -> None:
     main = (everything / "app/main.py").read_text()
 
-    # The one line that changes is the app's: it gains the lifespan keyword, in its layout.
-    created = "app = FastAPI(dependencies=[Depends(get_query_token)])"
-    lines_in_order(main_py.replace(created, created[:-1] + ", lifespan=lifespan)"), main)
+    # Not even the app's line changes: the lifespan wraps the app's own one.
+    lines_in_order(main_py, main)
+    assert "app = FastAPI(dependencies=[Depends(get_query_token)])" in main
+    assert "app.router.lifespan_context = wrap_lifespan(app.router.lifespan_context)" in main
     assert "# Every route needs ?token=jessica (see dependencies.py)." in main
     assert '    return {"message": "Hello Bigger Applications!"}  # the docs\' greeting' in main
-    assert "from app.lifespan import lifespan" in main
+    assert "from app.lifespan import wrap_lifespan" in main
     assert "app.include_router(websockets.router)" in main
     assert 'app.mount(\n    "/static",' in main
     ruff_parses(everything)
@@ -113,7 +116,7 @@ def test_the_adopted_app_works(everything: Path, python_in) -> None:
 def test_adding_again_changes_nothing(everything: Path, cli, snapshot) -> None:
     before = snapshot(everything)
 
-    result = cli("add", *EVERYTHING, "-C", everything)
+    result = cli("add", *EVERYTHING, *HOSTS, "-C", everything)
 
     assert result.exit_code == 0, result.output
     assert "Nothing to change" in result.stdout
@@ -129,8 +132,6 @@ def test_new_files_requirements_and_record(everything: Path) -> None:
         "app/config.py",
         "app/lifespan.py",
         "app/pages.py",
-        "app/routes/__init__.py",
-        "app/routes/info.py",
         "app/static/css/app.css",
         "app/templates/index.html",
         ".env.example",
@@ -138,6 +139,8 @@ def test_new_files_requirements_and_record(everything: Path) -> None:
         assert (everything / path).is_file(), path
     assert not (everything / "pyproject.toml").exists()
     assert not (everything / "tests").exists()
+    # settings' public GET /info would change the owner's OpenAPI: off unless asked for
+    assert not (everything / "app/routes").exists()
     requirements = (everything / "requirements.txt").read_text().splitlines()
     assert requirements[0] == "fastapi[standard]>=0.115"
     assert set(requirements[1:]) == {
@@ -149,11 +152,12 @@ def test_new_files_requirements_and_record(everything: Path) -> None:
     record = tomllib.loads((everything / ".scaffold/project.toml").read_text())
     assert record["adopted"]["module"] == "app/main.py"
     assert record["blueprints"]["settings"]["automatic"] is True
+    assert record["blueprints"]["settings"]["options"]["info_route"] is False
 
 
 def test_one_at_a_time_gives_the_same_main(adopted: Path, everything_copy: Path, cli) -> None:
     for name in ("websockets", "static", "lifespan", "middleware", "templates"):
-        result = cli("add", name, "-C", adopted)
+        result = cli("add", name, *(HOSTS if name == "middleware" else ()), "-C", adopted)
         assert result.exit_code == 0, result.output
 
     main = (adopted / "app/main.py").read_text()
@@ -173,7 +177,7 @@ def statements(main: str) -> set[str]:
 def everything_copy(tmp_path: Path, files, cli, bigger_files) -> Path:
     root = files(tmp_path / "copy", bigger_files)
     assert cli("adopt", "-C", root).exit_code == 0
-    assert cli("add", *EVERYTHING, "-C", root).exit_code == 0
+    assert cli("add", *EVERYTHING, *HOSTS, "-C", root).exit_code == 0
     return root
 
 
@@ -217,58 +221,6 @@ def _refused(project: Path, cli, snapshot, error_of, *blueprints: str) -> str:
     return message
 
 
-def test_an_existing_lifespan_is_not_merged(adopted: Path, cli, snapshot, error_of) -> None:
-    main = adopted / "app/main.py"
-    main.write_text(
-        main.read_text()
-        .replace(
-            "app = FastAPI(dependencies=[Depends(get_query_token)])",
-            "app = FastAPI(\n"
-            "    dependencies=[Depends(get_query_token)],\n"
-            "    lifespan=my_lifespan,\n"
-            ")",
-        )
-        .replace(
-            "from fastapi import Depends, FastAPI\n",
-            "from fastapi import Depends, FastAPI\n\nmy_lifespan = None\n",
-        )
-    )
-
-    message = _refused(adopted, cli, snapshot, error_of, "static", "lifespan")
-
-    assert message == (
-        "FastAPI(...) in app/main.py (line 10) already has lifespan=my_lifespan; scaffold cannot "
-        "safely merge two lifespans, so it did not add the 'lifespan' blueprint (run your "
-        "startup in one lifespan yourself, or leave that blueprint out)"
-    )
-
-
-def test_startup_handlers_block_a_lifespan(adopted: Path, cli, snapshot, error_of) -> None:
-    with (adopted / "app/main.py").open("a") as main:
-        main.write('\n\n@app.on_event("startup")\nasync def warm_up():\n    pass\n')
-
-    message = _refused(adopted, cli, snapshot, error_of, "lifespan")
-
-    assert message == (
-        "app/main.py registers startup/shutdown handlers (app.on_event(...) at line 27), which "
-        "FastAPI ignores once the app has a lifespan, so scaffold did not add the 'lifespan' "
-        "blueprint (move the handlers into a lifespan first)"
-    )
-
-
-def test_startup_handlers_in_a_router_block_a_lifespan(
-    adopted: Path, cli, snapshot, error_of
-) -> None:
-    with (adopted / "app/routers/users.py").open("a") as users:
-        users.write('\n\n@router.on_event("shutdown")\nasync def bye():\n    pass\n')
-
-    message = _refused(adopted, cli, snapshot, error_of, "lifespan")
-
-    assert message.startswith(
-        "app/routers/users.py registers a startup/shutdown handler (on_event at line 21)"
-    )
-
-
 def test_a_name_the_owner_uses_is_not_shadowed(adopted: Path, cli, snapshot, error_of) -> None:
     main = adopted / "app/main.py"
     main.write_text(
@@ -293,6 +245,9 @@ def test_a_file_of_the_owner_is_not_overwritten(
 
     message = _refused(adopted, cli, snapshot, error_of, "middleware")
 
+    # every blocker at once: the hosts scaffold cannot guess, and the file it cannot write
+    hosts, _, message = message.partition("; ")
+    assert hosts.startswith("the middleware blueprint's TrustedHostMiddleware answers 400")
     assert message == (
         "app/config.py already exists and is not scaffold's, but a blueprint you chose writes its "
         "own app/config.py (move or rename yours, or leave that blueprint out)"

@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pytest
 
+# TrustedHost hosts, which an adopted app must name (testserver: the host TestClient sends).
+HOSTS = ("-O", 'middleware.allowed_hosts=["testserver"]')
 FACTORY_MAIN = '''\
 """The owner's service, built in a factory."""
 
@@ -89,7 +91,8 @@ def test_a_factory_built_app_is_extended_inside_its_factory_and_serves(
     factory_project, cli_json, python_in
 ) -> None:
     for blueprint in BLUEPRINTS:
-        code, report = cli_json("add", blueprint, "-C", factory_project)
+        hosts = HOSTS if blueprint == "middleware" else ()
+        code, report = cli_json("add", blueprint, *hosts, "-C", factory_project)
         assert code == 0, report
 
     main = (factory_project / "app/main.py").read_text()
@@ -98,7 +101,9 @@ def test_a_factory_built_app_is_extended_inside_its_factory_and_serves(
     assert body.rstrip().endswith("    return application")
     assert "    application.include_router(websockets.router)\n" in body
     assert "application.add_middleware(RequestContextMiddleware)" in body
-    assert 'FastAPI(title="svc", docs_url="/docs", lifespan=lifespan)' in body
+    assert 'FastAPI(title="svc", docs_url="/docs")' in body
+    wrapped = "application.router.lifespan_context"
+    assert f"    {wrapped} = wrap_lifespan({wrapped})\n" in body
     assert "app.include_router" not in body  # the factory's own name for the app, not the module's
     owner = body.index("application.include_router(items.router)")
     assert owner < body.index("application.include_router(websockets.router)")
@@ -116,7 +121,8 @@ def test_removing_the_blueprints_gives_the_factory_module_back_byte_for_byte(
     factory_project, cli_json
 ) -> None:
     for blueprint in BLUEPRINTS:
-        assert cli_json("add", blueprint, "-C", factory_project)[0] == 0
+        hosts = HOSTS if blueprint == "middleware" else ()
+        assert cli_json("add", blueprint, *hosts, "-C", factory_project)[0] == 0
     for blueprint in reversed(BLUEPRINTS):
         code, report = cli_json("remove", blueprint, "-C", factory_project)
         assert code == 0, report

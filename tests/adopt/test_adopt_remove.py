@@ -11,6 +11,8 @@ import pytest
 if TYPE_CHECKING:
     from pathlib import Path
 
+# TrustedHost hosts, which an adopted app must name (testserver: the host TestClient sends).
+HOSTS = ("-O", 'middleware.allowed_hosts=["testserver"]')
 EVERYTHING = ("static", "templates", "websockets", "middleware", "lifespan")
 OWNER_TEST = """\
 from fastapi.testclient import TestClient
@@ -35,7 +37,7 @@ def test_remove_after_add_gives_the_owners_files_back(
     adopted: Path, cli, snapshot, main_py: str
 ) -> None:
     before = only_scaffold(snapshot(adopted))
-    assert cli("add", *EVERYTHING, "-C", adopted).exit_code == 0
+    assert cli("add", *EVERYTHING, *HOSTS, "-C", adopted).exit_code == 0
 
     result = cli("remove", *EVERYTHING, "settings", "-C", adopted)
 
@@ -105,7 +107,7 @@ def test_the_owners_comments_and_layout_around_the_lines_survive(adopted: Path, 
 
 def test_an_edited_statement_is_kept_and_said_so(adopted: Path, cli) -> None:
     main = adopted / "app/main.py"
-    assert cli("add", "middleware", "-C", adopted).exit_code == 0
+    assert cli("add", "middleware", *HOSTS, "-C", adopted).exit_code == 0
     gzip = "app.add_middleware(GZipMiddleware, minimum_size=get_settings().gzip_minimum_size)"
     main.write_text(
         main.read_text().replace(gzip, "app.add_middleware(GZipMiddleware, minimum_size=10)")
@@ -117,7 +119,7 @@ def test_an_edited_statement_is_kept_and_said_so(adopted: Path, cli) -> None:
     document = json.loads(result.stdout)
     [note] = [n for n in document["notes"] if "GZipMiddleware" in n]
     assert note == (
-        "app/main.py (line 38): kept your statement that adds GZipMiddleware: you changed it "
+        "app/main.py (line 37): kept your statement that adds GZipMiddleware: you changed it "
         "since the 'middleware' blueprint added it, so scaffold did not take it out"
     )
     text = main.read_text()
@@ -128,16 +130,22 @@ def test_an_edited_statement_is_kept_and_said_so(adopted: Path, cli) -> None:
     compile(text, "main.py", "exec")
 
 
-def test_an_edited_keyword_is_kept_and_said_so(adopted: Path, cli) -> None:
+def test_an_edited_lifespan_wrap_is_kept_and_said_so(adopted: Path, cli) -> None:
     main = adopted / "app/main.py"
     assert cli("add", "lifespan", "-C", adopted).exit_code == 0
-    main.write_text(main.read_text().replace("lifespan=lifespan)", "lifespan=my_lifespan)"))
+    mine = "app.router.lifespan_context = wrap_lifespan(app.router.lifespan_context, 1)"
+    main.write_text(
+        main.read_text().replace(
+            "wrap_lifespan(app.router.lifespan_context)", mine.partition(" = ")[2]
+        )
+    )
 
     result = cli("remove", "lifespan", "-C", adopted)
 
     assert result.exit_code == 0, result.output
-    assert "kept your lifespan=my_lifespan" in " ".join(result.stdout.split())
-    assert "lifespan=my_lifespan)" in main.read_text()
+    said = " ".join(result.stdout.split())
+    assert "kept your statement that sets app.router.lifespan_context" in said
+    assert mine in main.read_text()
 
 
 def test_a_blueprint_file_the_owner_edited_is_not_deleted_blind(adopted: Path, cli) -> None:
@@ -156,7 +164,7 @@ def test_a_blueprint_file_the_owner_edited_is_not_deleted_blind(adopted: Path, c
 
 
 def test_a_required_blueprint_is_not_removed(adopted: Path, cli, snapshot, error_of) -> None:
-    assert cli("add", "middleware", "-C", adopted).exit_code == 0
+    assert cli("add", "middleware", *HOSTS, "-C", adopted).exit_code == 0
     before = snapshot(adopted)
 
     message = error_of(cli("remove", "settings", "-C", adopted))
@@ -225,7 +233,7 @@ def test_the_owners_pytest_passes_after_add_and_remove(
     adopted: Path, cli, files, owners_pytest
 ) -> None:
     files(adopted, {"tests/test_root.py": OWNER_TEST})
-    assert cli("add", "tests", *EVERYTHING, "-C", adopted).exit_code == 0
+    assert cli("add", "tests", *EVERYTHING, *HOSTS, "-C", adopted).exit_code == 0
     files(
         adopted,
         {

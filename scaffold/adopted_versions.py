@@ -1,0 +1,193 @@
+"""The Python and FastAPI an adopted project runs on, read from its own files.
+
+Blueprints write code for Python 3.10+ (``X | None`` in annotations pydantic and FastAPI
+evaluate at import) and FastAPI 0.115+ (what the base blueprint requires). An owner's project
+that allows older (``requires-python = ">=3.8"``, ``fastapi==0.65.2``) would import the code
+and fail, or silently ignore it, so :func:`version_blockers` says why it is refused instead.
+
+Read, in this order, whatever the project has:
+
+* Python: ``[project].requires-python``, ``[tool.poetry.dependencies].python``,
+  ``.python-version``;
+* FastAPI (and Starlette, pydantic): the locked version in ``uv.lock`` or ``poetry.lock``,
+  else the constraint in ``[project].dependencies``, ``[tool.poetry.dependencies]`` or
+  ``requirements*.txt``.
+
+A constraint's lowest allowed version is what counts (a project allowing 3.9 may run on it).
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from packaging.specifiers import SpecifierSet
+    from packaging.version import Version
+
+# The oldest versions scaffold's blueprints work on, and why (said in the refusal).
+NEEDED = {
+    "python": ("3.10", "their code uses X | None annotations, evaluated at import"),
+    "fastapi": ("0.115", "the base blueprint requires fastapi>=0.115"),
+    "pydantic": ("2.0", "the settings blueprint uses pydantic-settings 2"),
+}
+_CANDIDATES = [f"{major}.{minor}" for major in (2, 3) for minor in range(13)]
+_CANDIDATES += [f"0.{minor}" for minor in range(40, 200)] + ["1.0", "2.0"]
+
+
+@dataclass(frozen=True)
+class Found:
+    """A version or constraint of one package, and where it was read."""
+
+    package: str
+    text: str  # "==0.65.2", ">=3.8", "0.110.0" (a locked version)
+    where: str
+
+
+def _pyproject(root: Path) -> dict[str, Any]:
+    try:
+        return tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return {}
+
+
+def _locked(root: Path, package: str) -> Found | None:
+    for lock in ("uv.lock", "poetry.lock"):
+        try:
+            data = tomllib.loads((root / lock).read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+            continue
+        for entry in data.get("package", []):
+            if isinstance(entry, dict) and str(entry.get("name", "")).lower() == package:
+                return Found(package, str(entry.get("version", "")), lock)
+    return None
+
+
+_REQUIREMENT = re.compile(r"^\s*([A-Za-z0-9_.-]+)\s*(\[[^\]]*\])?\s*([^;#]*)")
+
+
+def _constraint(requirement: str, package: str) -> str | None:
+    match = _REQUIREMENT.match(requirement)
+    if match is None or match.group(1).lower().replace("_", "-") != package:
+        return None
+    return match.group(3).strip() or None
+
+
+def _declared(root: Path, package: str) -> Found | None:
+    data = _pyproject(root)
+    project = data.get("project", {})
+    for item in project.get("dependencies", []) if isinstance(project, dict) else []:
+        if isinstance(item, str) and (text := _constraint(item, package)):
+            return Found(package, text, "pyproject.toml [project].dependencies")
+    poetry = data.get("tool", {}).get("poetry", {}).get("dependencies", {})
+    value = poetry.get(package) if isinstance(poetry, dict) else None
+    if isinstance(value, dict):
+        value = value.get("version")
+    if isinstance(value, str):
+        return Found(package, _poetry_constraint(value), "[tool.poetry.dependencies]")
+    for path in sorted(root.glob("requirements*.txt")):
+        for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
+            if text := _constraint(line, package):
+                return Found(package, text, path.name)
+    return None
+
+
+def _poetry_constraint(value: str) -> str:
+    """Read Poetry's ``^0.65`` / ``~0.65`` / ``0.65.2`` as a PEP 440 lower bound."""
+    value = value.strip()
+    if value.startswith("^"):  # ^0.65.2: >=0.65.2,<0.66; ^1.2: >=1.2,<2
+        parts = [int(p) if p.isdigit() else 0 for p in value[1:].split(".")]
+        first = next((i for i, p in enumerate(parts) if p), len(parts) - 1)
+        upper = [*parts[:first], parts[first] + 1]
+        return f">={value[1:]},<{'.'.join(map(str, upper))}"
+    if value[:1] == "~" and value[1:2] != "=":
+        return f"~={value[1:]}" if value.count(".") >= 1 else f">={value[1:]}"
+    if value[:1].isdigit():
+        return f"=={value}"
+    return value
+
+
+def _python(root: Path) -> Found | None:
+    data = _pyproject(root)
+    project = data.get("project", {})
+    requires = project.get("requires-python") if isinstance(project, dict) else None
+    if isinstance(requires, str):
+        return Found("python", requires, "requires-python")
+    poetry = data.get("tool", {}).get("poetry", {}).get("dependencies", {})
+    if isinstance(poetry, dict) and isinstance(poetry.get("python"), str):
+        return Found("python", _poetry_constraint(poetry["python"]), "[tool.poetry.dependencies]")
+    try:
+        pinned = (root / ".python-version").read_text(encoding="utf-8").split()
+    except OSError:
+        return None
+    return Found("python", f"=={pinned[0]}", ".python-version") if pinned else None
+
+
+def _specifiers(text: str) -> SpecifierSet | None:
+    from packaging.specifiers import InvalidSpecifier, SpecifierSet
+
+    try:
+        return SpecifierSet(text.replace(" ", ""))
+    except InvalidSpecifier:
+        return None
+
+
+def _lowest(text: str) -> Version | None:
+    """Return the lowest version a constraint allows (a bare version is itself), or None."""
+    from packaging.version import InvalidVersion, Version
+
+    try:
+        return Version(text)
+    except InvalidVersion:
+        pass
+    specifiers = _specifiers(text)
+    if specifiers is None:
+        return None
+    bounds = [Version(s.version) for s in specifiers if s.operator in {"==", "~=", ">=", "==="}]
+    allowed = [v for v in (*bounds, *map(Version, _CANDIDATES)) if v in specifiers]
+    return min(allowed) if allowed else None
+
+
+def _too_old(found: Found, needed: str) -> str | None:
+    """Say what is too old: Python's lowest allowed; a package's locked or highest allowed."""
+    from packaging.version import InvalidVersion, Version
+
+    floor = Version(needed)
+    if found.package == "python":
+        lowest = _lowest(found.text)
+        return str(lowest) if lowest is not None and lowest < floor else None
+    try:  # a locked version, or a bare one
+        version = Version(found.text)
+    except InvalidVersion:
+        specifiers = _specifiers(found.text)
+        if specifiers is None:
+            return None
+        pins = [s.version for s in specifiers if s.operator in {"==", "==="}]
+        if pins and "*" not in pins[0]:
+            return pins[0] if Version(pins[0]) < floor else None
+        newer = [Version(c) for c in _CANDIDATES if Version(c) >= floor] + [floor]
+        reachable = any(v in specifiers for v in newer)
+        return None if reachable else f"only versions older than {needed}"
+    return str(version) if version < floor else None
+
+
+def version_blockers(root: Path) -> list[str]:
+    """Say each version the project runs on that is older than the blueprints need."""
+    blockers = []
+    for package, (needed, why) in NEEDED.items():
+        if package == "python":
+            found = _python(root)
+        else:
+            found = _locked(root, package) or _declared(root, package)
+        old = None if found is None else _too_old(found, needed)
+        if found is not None and old is not None:
+            name = "Python" if package == "python" else package
+            blockers.append(
+                f"the project allows {name} {old} ({found.where}: {found.text}), but "
+                f"scaffold's blueprints need {needed} or newer: {why}"
+            )
+    return blockers

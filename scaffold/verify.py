@@ -1,0 +1,246 @@
+"""Verify an adopted change before writing it: the app imports and scaffold's routes answer.
+
+An edit that parses is not an app that runs: an owner's ``generate_unique_id_function`` may
+read ``route.tags[0]``, a catch-all ``app.mount("/", ...)`` or the owner's own ``GET /`` may
+stand in front of a blueprint's route. So the staged result (a temporary copy of the project
+with the plan's files in place; nothing is written to the project) is imported in the
+project's own environment, in a subprocess, and its routes are listed:
+
+* the interpreter is the project's virtual environment (``.venv`` or ``venv``), else
+  ``uv run`` for a project uv manages (``uv.lock``), else Poetry's environment for a project
+  with ``poetry.lock``; without one, the command goes on and says that nothing was verified;
+* an import error (or an OpenAPI schema that no longer builds) aborts the command with exit 1
+  and the traceback's last line, unless the app fails the same way before the change (then the
+  owner's environment cannot import it, and the note says so);
+* each route of a router scaffold includes, and each path scaffold mounts, must be the first
+  one Starlette matches for its path: otherwise the command aborts, naming the owner's route
+  that answers instead.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from scaffold.errors import ScaffoldError
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from scaffold.record import Adopted
+
+IMPORT_TIMEOUT = 120  # seconds; a real app's import may start a database driver or read files
+_COPY_SKIPPED = frozenset(
+    {".git", ".hg", "node_modules", "__pycache__", ".mypy_cache", ".ruff_cache", ".pytest_cache"}
+)
+_VENVS = (".venv", "venv")
+
+
+class VerifyError(ScaffoldError):
+    """The changed app does not import, or a route scaffold adds would never answer."""
+
+    exit_code = 1
+
+
+@dataclass(frozen=True)
+class Interpreter:
+    """How to run Python in the project's own environment."""
+
+    command: tuple[str, ...]  # followed by the probe's arguments
+    described: str  # for notes: ".venv/bin/python", "uv run"
+
+
+@dataclass(frozen=True)
+class Expected:
+    """What scaffold adds to the app and expects to answer."""
+
+    routers: tuple[str, ...] = ()  # "package.module:router"
+    mounts: tuple[str, ...] = ()  # mounted paths
+
+
+@dataclass
+class Verified:
+    """What the probe found, and the notes for the plan."""
+
+    routes: list[dict[str, object]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+def _venv_python(root: Path) -> Path | None:
+    for name in _VENVS:
+        folder = root / name
+        if (folder / "pyvenv.cfg").is_file():
+            for candidate in (folder / "bin" / "python", folder / "Scripts" / "python.exe"):
+                if candidate.exists():
+                    return candidate
+    return None
+
+
+def find_interpreter(root: Path) -> Interpreter | None:
+    """Return the project's own Python, or None when the project names none."""
+    python = _venv_python(root)
+    if python is not None:
+        return Interpreter((str(python.absolute()),), python.relative_to(root).as_posix())
+    uv = shutil.which("uv")
+    if uv is not None and (root / "uv.lock").is_file():
+        # Run in the staged copy (cwd), whose own .venv uv creates there: not in the project.
+        return Interpreter((uv, "run", "--frozen", "--quiet", "python"), "uv run")
+    poetry = shutil.which("poetry")
+    if poetry is not None and (root / "poetry.lock").is_file():
+        found = subprocess.run(
+            [poetry, "env", "info", "--path"],
+            cwd=root,
+            capture_output=True,
+            text=True,
+            timeout=IMPORT_TIMEOUT,
+            check=False,
+        )
+        folder = Path(found.stdout.strip())
+        if found.returncode == 0 and (folder / "bin" / "python").exists():
+            return Interpreter((str(folder / "bin" / "python"),), "Poetry's environment")
+    return None
+
+
+def _ignored(folder: str, names: list[str]) -> set[str]:
+    here = Path(folder)
+    return {
+        name
+        for name in names
+        if name in _COPY_SKIPPED or name.startswith(".scaffold-") or name in _VENVS
+        if (here / name).is_dir()
+    } | {name for name in names if (here / name / "pyvenv.cfg").is_file()}
+
+
+def _stage(root: Path, changes: Mapping[str, bytes | None], into: Path) -> None:
+    """Copy the project into ``into`` and put the plan's files in place there."""
+    shutil.copytree(root, into, ignore=_ignored, symlinks=True)
+    for relative, content in changes.items():
+        target = into / relative
+        if content is None:
+            target.unlink(missing_ok=True)
+        else:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(content)
+
+
+def _probe(
+    interpreter: Interpreter, folder: Path, adopted: Adopted, expected: Expected
+) -> dict[str, object]:
+    """Import the app in ``folder`` with the project's Python; return what the probe says."""
+    module = adopted.module.removesuffix(".py").removesuffix("/__init__")
+    source_root = adopted.package_dir[: -len(adopted.package)].rstrip("/")
+    dotted = module.removeprefix(f"{source_root}/") if source_root else module
+    request = {
+        "root": str(folder),
+        "source_root": str(folder / source_root) if source_root else str(folder),
+        "module": dotted.replace("/", "."),
+        "app": adopted.app,
+        "routers": list(expected.routers),
+        "mounts": list(expected.mounts),
+    }
+    script = Path(__file__).with_name("verify_probe.py").read_text(encoding="utf-8")
+    environment = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
+    environment.pop("VIRTUAL_ENV", None)  # uv run picks the staged copy's environment
+    try:
+        completed = subprocess.run(
+            [*interpreter.command, "-c", script, json.dumps(request)],
+            cwd=folder,
+            capture_output=True,
+            text=True,
+            timeout=IMPORT_TIMEOUT,
+            check=False,
+            env=environment,
+        )
+    except subprocess.TimeoutExpired:
+        return {"error": f"importing the app took longer than {IMPORT_TIMEOUT} s"}
+    except OSError as error:
+        return {"error": f"cannot run {interpreter.described}: {error.strerror or error}"}
+    lines = completed.stdout.strip().splitlines()
+    if completed.returncode == 0 and lines:
+        answer: dict[str, object] = json.loads(lines[-1])
+        return answer
+    last = (completed.stderr.strip().splitlines() or ["no output"])[-1]
+    return {"error": last}
+
+
+def _unreachable_message(problem: Mapping[str, object], module: str) -> str:
+    route, blocker = problem["route"], problem["blocker"]
+    blueprint = problem.get("blueprint", "")
+    return (
+        f"scaffold's {route} ({blueprint}) would never answer: {blocker} in the app of "
+        f"{module} answers that path first"
+    )
+
+
+def verify_change(
+    root: Path,
+    changes: Mapping[str, bytes | None],
+    adopted: Adopted,
+    expected: Expected,
+    *,
+    blueprints: Mapping[str, str] | None = None,
+) -> Verified:
+    """Import the changed app in the project's environment; raise :class:`VerifyError`.
+
+    ``blueprints`` maps a router reference or a mounted path to the blueprint adding it.
+    """
+    interpreter = find_interpreter(root)
+    if interpreter is None:
+        note = (
+            "the app was not imported to verify the change: the project has no .venv (nor "
+            "uv.lock with uv, nor poetry.lock with Poetry); create .venv to have scaffold check "
+            "that the app still imports and that its new routes answer"
+        )
+        return Verified(notes=[note])
+    with tempfile.TemporaryDirectory(prefix="scaffold-verify-") as temporary:
+        staged = Path(temporary) / "staged"
+        _stage(root, changes, staged)
+        answer = _probe(interpreter, staged, adopted, expected)
+        if "error" in answer:
+            _refuse_or_note(root, answer, adopted, interpreter, Path(temporary))
+            return Verified(
+                notes=[
+                    f"the app did not import with {interpreter.described} before this change "
+                    f"either ({answer['error']}), so scaffold could not verify it"
+                ]
+            )
+    owners = blueprints or {}
+    problems = answer.get("unreachable")
+    if isinstance(problems, list) and problems:
+        messages = []
+        for problem in problems:
+            owner = owners.get(str(problem.get("ref", "")), "")
+            messages.append(_unreachable_message({**problem, "blueprint": owner}, adopted.module))
+        msg = "; ".join(messages) + "; nothing was written"
+        hint = "move your route or mount, or leave that blueprint out"
+        raise VerifyError(msg, hint=hint)
+    routes = answer.get("routes")
+    listed = routes if isinstance(routes, list) else []
+    note = f"verified with {interpreter.described}: the app imports and serves {len(listed)} routes"
+    return Verified(routes=listed, notes=[note])
+
+
+def _refuse_or_note(
+    root: Path,
+    answer: Mapping[str, object],
+    adopted: Adopted,
+    interpreter: Interpreter,
+    temporary: Path,
+) -> None:
+    """Raise for a staged app that fails where the unchanged one imports; else return."""
+    unchanged = temporary / "unchanged"
+    _stage(root, {}, unchanged)
+    before = _probe(interpreter, unchanged, adopted, Expected())
+    if "error" in before:
+        return  # broken before scaffold touched it: say so, do not block
+    msg = (
+        f"after this change the app in {adopted.module} no longer imports with "
+        f"{interpreter.described}: {answer['error']}; nothing was written"
+    )
+    raise VerifyError(msg, hint="this is a bug in scaffold or a clash with your code; report it")
