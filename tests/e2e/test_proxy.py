@@ -102,3 +102,30 @@ def test_forwarded_headers_from_an_untrusted_address_are_ignored(
     assert stylesheet.group(1) == f"http://127.0.0.1:{server.port}{PREFIX}/static/css/app.css"
     assert redirect.headers["location"] == f"http://127.0.0.1:{server.port}{PREFIX}/health"
     assert CLIENT not in log, log
+
+
+def snapshot(path: Path) -> dict[str, bytes]:
+    return {
+        str(file.relative_to(path)): file.read_bytes()
+        for file in sorted(path.rglob("*"))
+        if file.is_file() and not {".venv", ".scaffold", "__pycache__"} & set(file.parts)
+    }
+
+
+def test_add_then_remove_proxy_on_a_project(tools: Any, tmp_path: Path) -> None:
+    project = tools.new_project(tmp_path, "grown-api", ["middleware", "tests"])
+    before = snapshot(project.path)
+
+    tools.scaffold("add", "proxy", "-C", project.path, "--allow-dirty", cwd=project.path)
+    added = snapshot(project.path)
+    project.ruff_check()
+    project.ruff_format_check()
+    with_proxy = project.pytest()
+    tools.scaffold("remove", "proxy", "-C", project.path, "--allow-dirty", cwd=project.path)
+
+    assert "grown_api/proxy.py" in added
+    assert b"RootPathMiddleware" in added["grown_api/main.py"]
+    assert b"GROWN_API_ROOT_PATH=" in added[".env.example"]
+    assert b"## Behind a proxy" in added["README.md"]
+    assert with_proxy >= 1
+    assert snapshot(project.path) == before  # removing it takes back exactly what it added
