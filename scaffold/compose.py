@@ -4,7 +4,7 @@
 added and announced, conflicts refused, options validated). ``compose`` gathers every
 blueprint's typed contributions into one :class:`Composition`, in a deterministic order, for the
 templates of the shared files (``main.py``, ``config.py``, ``pyproject.toml``,
-``tests/conftest.py``) to iterate over.
+``tests/conftest.py``, the ``docker`` blueprint's ``compose.yaml``) to iterate over.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from scaffold.errors import ResolutionError, SpecError
+from scaffold.errors import BlueprintError, ResolutionError, SpecError
 from scaffold.models import Contributions, describe_validation_error
 
 if TYPE_CHECKING:
@@ -189,7 +189,8 @@ class Composition:
     fixtures: list[Any] = field(default_factory=list)
     page_sections: list[Any] = field(default_factory=list)
     assets: list[Any] = field(default_factory=list)
-    readme: list[Any] = field(default_factory=list)
+    readme_sections: list[Any] = field(default_factory=list)
+    compose_services: list[Any] = field(default_factory=list)
     dependencies: list[str] = field(default_factory=list)
     dev_dependencies: list[str] = field(default_factory=list)
 
@@ -233,7 +234,20 @@ def compose(selection: Selection, renderer: Renderer) -> Composition:
     composition.dependencies = _unique_requirements(composition.dependencies)
     composition.dev_dependencies = _unique_requirements(composition.dev_dependencies)
     _apply_option_defaults(composition, selection)
+    _check_service_names(composition)
     return composition
+
+
+def _check_service_names(composition: Composition) -> None:
+    """Refuse two compose services of one name, or one named like the app's own service."""
+    seen = {"app"}
+    for service in composition.compose_services:
+        if service.name in seen:
+            msg = f"two blueprints contribute the compose service '{service.name}'"
+            if service.name == "app":
+                msg = "a blueprint contributes the compose service 'app', which is the app's own"
+            raise BlueprintError(msg, hint="give the contributed service another name")
+        seen.add(service.name)
 
 
 def _apply_option_defaults(composition: Composition, selection: Selection) -> None:

@@ -187,10 +187,33 @@ class Asset(_Contribution):
 
 
 class ReadmeSection(_Contribution):
-    """A section of the generated README (markdown), such as how to migrate the database."""
+    """A section of the project's README: how to use what the blueprint added."""
 
     title: str
-    body: str
+    body: str  # Markdown
+
+
+class ComposeService(_Contribution):
+    """A service beside the app in the ``docker`` blueprint's ``compose.yaml`` (a database).
+
+    The app's own service starts after it (once healthy, when it has a ``healthcheck``) and
+    gets ``app_environment``: where to reach it, in the app's settings variables.
+    """
+
+    name: str
+    image: str
+    environment: dict[str, str] = {}
+    ports: tuple[str, ...] = ()  # "host:container"
+    volumes: tuple[str, ...] = ()  # "volume:/path" (named, declared) or "./dir:/path"
+    healthcheck: tuple[str, ...] = ()  # the test command, exec form: ("pg_isready", "-q")
+    app_environment: dict[str, str] = {}
+    comment: str = ""
+
+    @property
+    def named_volumes(self) -> list[str]:
+        """The named volumes this service mounts, which compose.yaml must declare."""
+        names = (volume.partition(":")[0] for volume in self.volumes)
+        return [name for name in names if name and not name.startswith((".", "/", "~"))]
 
 
 class Contributions(_Strict):
@@ -206,7 +229,8 @@ class Contributions(_Strict):
     fixtures: tuple[Fixture, ...] = ()
     page_sections: tuple[PageSection, ...] = ()
     assets: tuple[Asset, ...] = ()
-    readme: tuple[ReadmeSection, ...] = ()
+    readme_sections: tuple[ReadmeSection, ...] = ()
+    compose_services: tuple[ComposeService, ...] = ()
 
 
 # --- the manifest ---------------------------------------------------------------------------

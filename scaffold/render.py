@@ -621,6 +621,11 @@ def _toml_string(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
+def _yaml_scalar(value: Any) -> str:
+    """Render a value as a YAML double-quoted scalar or flow sequence (JSON is valid YAML)."""
+    return json.dumps(value, ensure_ascii=False)
+
+
 def _docstring_text(value: Any) -> str:
     """Make text safe inside a triple-quoted docstring: backslashes and quotes escaped."""
     return str(value).replace("\\", "\\\\").replace('"', '\\"')
@@ -684,6 +689,7 @@ class Renderer:
         self.env.filters.update(
             py=_python_literal,
             toml=_toml_string,
+            yaml=_yaml_scalar,
             docstring=_docstring_text,
             env=_env_value,
             module=_module,
@@ -695,6 +701,7 @@ class Renderer:
             "project": asdict(self.project),
             "package": self.project.package,
             "blueprints": [],
+            "org_blueprints": [],
             "app": None,
         }
 
@@ -702,6 +709,12 @@ class Renderer:
         """Let templates see the selection (and, once composed, the contributions)."""
         self.base_context["blueprints"] = selection.names
         self.base_context["all_options"] = {item.name: item.options for item in selection.items}
+        from scaffold.sources import BUILTIN
+
+        # Blueprints from an organisation's sources: a project with any is checked in its CI.
+        self.base_context["org_blueprints"] = [
+            item.name for item in selection.items if item.blueprint.source != BUILTIN
+        ]
         self.base_context["app"] = composition
 
     def _context(self, options: Mapping[str, Any]) -> dict[str, Any]:

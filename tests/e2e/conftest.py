@@ -187,6 +187,7 @@ class Server:
     port: int
     log_path: Path
     process: subprocess.Popen[bytes] | None = None
+    env: dict[str, str] = field(default_factory=dict)  # added to clean_env()
 
     @property
     def url(self) -> str:
@@ -215,7 +216,7 @@ class Server:
             self.process = subprocess.Popen(
                 self.argv,
                 cwd=self.cwd,
-                env=clean_env(),
+                env=clean_env(**self.env),
                 stdin=subprocess.DEVNULL,
                 stdout=log,
                 stderr=subprocess.STDOUT,
@@ -257,11 +258,16 @@ class Server:
 
 
 @contextlib.contextmanager
-def serving(make_argv: Callable[[int], list[str]], cwd: Path, log_dir: Path) -> Iterator[Server]:
+def serving(
+    make_argv: Callable[[int], list[str]],
+    cwd: Path,
+    log_dir: Path,
+    env: dict[str, str] | None = None,
+) -> Iterator[Server]:
     """Start a server on a free port, wait until it answers, and always stop it afterwards."""
     for attempt in range(3):
         port = free_port()
-        server = Server(make_argv(port), cwd, port, log_dir / f"server-{port}.log")
+        server = Server(make_argv(port), cwd, port, log_dir / f"server-{port}.log", env=env or {})
         try:
             server.start()
             try:
@@ -432,9 +438,28 @@ def all_project(tmp_path_factory: pytest.TempPathFactory) -> Project:
 class Tools:
     """The subprocess helpers, for test modules (they get them as the ``tools`` fixture)."""
 
+    @staticmethod
+    def new_project(
+        root: Path, name: str, blueprints: list[str], options: dict[str, str] | None = None
+    ) -> Project:
+        """``scaffold new`` with ``-b`` each and ``-O BLUEPRINT.OPTION=VALUE`` each; installed."""
+        chosen = [arg for bp in blueprints for arg in ("-b", bp)]
+        chosen += [arg for item in (options or {}).items() for arg in ("-O", "=".join(item))]
+        proc = scaffold("new", name, "-o", root, "--no-input", "--json", *chosen, cwd=root)
+        report = json.loads(proc.stdout)
+        project = Project(
+            path=Path(report["path"]),
+            package=report["package"],
+            blueprints=[item["name"] for item in report["blueprints"]],
+            report=report,
+        )
+        project.install()
+        return project
+
     repo_root = REPO_ROOT
     project = Project  # for a project made by a test's own 'scaffold' call
     run = staticmethod(run)
+    serving = staticmethod(serving)  # a server with a test's own command line
     uv = staticmethod(uv)
     scaffold = staticmethod(scaffold)
     clean_env = staticmethod(clean_env)

@@ -27,12 +27,12 @@ doc = "An async resource."
 imports = ["collections.abc:AsyncIterator"]
 body = "yield 1"
 
-[[contribute.readme]]
+[[contribute.readme_sections]]
 title = "Second"
 order = 20
 body = "Comes after the first, whatever the file order."
 
-[[contribute.readme]]
+[[contribute.readme_sections]]
 title = "First"
 order = 10
 body = "The {{ driver }} driver."
