@@ -140,7 +140,7 @@ def wrk(url: str, seconds: int, connections: int) -> tuple[int, float]:
 
 
 def serve_and_load(
-    python: Path, workdir: Path, variant: str, seconds: float, connections: int
+    python: Path, workdir: Path, variant: str, seconds: int, connections: int
 ) -> dict[str, float]:
     """One round for one variant: start uvicorn, warm up, load, read its CPU time, stop."""
     port = free_port()
@@ -174,7 +174,7 @@ def serve_and_load(
 
 
 def measure(
-    python: Path, workdir: Path, *, rounds: int, seconds: float, connections: int
+    python: Path, workdir: Path, *, rounds: int, seconds: int, connections: int
 ) -> dict[str, Any]:
     """Every variant, ``rounds`` times round-robin; best rounds, ratios and each layer's cost."""
     names = run_checked([str(python), str(workdir / "stack_variants.py")], cwd=workdir)
