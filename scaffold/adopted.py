@@ -282,9 +282,7 @@ class _EditBuilder:
         imports = [_ref_import(entry.cls)]
         name = entry.cls.partition(":")[2]
         args = (name, *(f"{k}={self._expression(v, imports)}" for k, v in entry.kwargs.items()))
-        guard = (
-            self._expression(entry.guard, imports) if entry.guard else None
-        )
+        guard = self._expression(entry.guard, imports) if entry.guard else None
         return NewStatement(
             "middleware",
             f"{self.app}.add_middleware",

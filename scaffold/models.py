@@ -96,7 +96,7 @@ class MiddlewareEntry(_Contribution):
     cls: str  # "module:Name"
     kwargs: dict[str, str] = {}  # argument -> Python expression
     # Switches it on at run time: a settings field (on when true or non-empty, like a list of
-    # origins) or a Python expression over ``settings`` (``"'*' not in settings.allowed_hosts"``),
+    # origins) or a Python expression over ``settings`` (``'"*" not in settings.allowed_hosts'``),
     # so that a layer with nothing to do is not in the stack.
     enabled_by: str | None = None
     comment: str = ""

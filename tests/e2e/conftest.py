@@ -290,16 +290,25 @@ def serving(
 
 @dataclass
 class Project:
-    """A generated project, with its own virtual environment once :meth:`install` ran."""
+    """A generated project, run from its own venv (:meth:`install`) or a shared one."""
 
     path: Path
     package: str
     blueprints: list[str]  # every blueprint in the project, including automatic ones
     report: dict[str, Any] = field(repr=False)
+    shared_venv: Path | None = None
 
     @property
     def venv(self) -> Path:
-        return self.path / ".venv"
+        return self.shared_venv or self.path / ".venv"
+
+    def use(self, venv: Path) -> None:
+        """Run the project's tools from ``venv``, which holds every blueprint's dependencies.
+
+        Nothing of the project is installed there: its tools run in its folder, where
+        ``python -m pytest`` and uvicorn (``--app-dir .``) import the package from the source.
+        """
+        self.shared_venv = venv
 
     def bin(self, name: str) -> Path:
         return self.venv / "bin" / name
@@ -427,6 +436,51 @@ class ProjectFactory:
 def projects(tmp_path: Path) -> ProjectFactory:
     """Make projects in this test's temporary folder."""
     return ProjectFactory(tmp_path)
+
+
+@pytest.fixture(scope="session")
+def shared_venv(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One venv with the dependencies of every blueprint, made once for all xdist workers.
+
+    Every combination's requirements are a subset of the all-blueprints project's (a blueprint's
+    dependencies do not depend on which others are chosen), so one install of those serves
+    every combination; the workers share it through a lock in the session's common temp root.
+    """
+    from filelock import FileLock
+
+    # Under xdist each worker's base temp is inside the session's; without it, that is the one.
+    session_temp = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        session_temp = session_temp.parent
+    root = session_temp / "shared-env"
+    root.mkdir(exist_ok=True)
+    venv, ready = root / "venv", root / "ready"
+    with FileLock(root / "lock", timeout=INSTALL_TIMEOUT + VENV_TIMEOUT + GENERATE_TIMEOUT):
+        if not ready.exists():
+            work = root / "union"
+            work.mkdir(exist_ok=True)
+            union = ProjectFactory(work).generate(None)
+            run([*uv(), "venv", venv, "--python", sys.executable], cwd=root, timeout=VENV_TIMEOUT)
+            requirements = [
+                "-r",
+                union.path / "pyproject.toml",
+                *(arg for extra in _extras(union) for arg in ("--extra", extra)),
+            ]
+            run(
+                [*uv(), "pip", "install", "--python", venv / "bin" / "python", *requirements],
+                cwd=root,
+                timeout=INSTALL_TIMEOUT,
+            )
+            ready.touch()
+    return venv
+
+
+def _extras(project: Project) -> list[str]:
+    import tomllib
+
+    with (project.path / "pyproject.toml").open("rb") as file:
+        document = tomllib.load(file)
+    return sorted(document["project"].get("optional-dependencies", {}))
 
 
 @pytest.fixture(scope="session")

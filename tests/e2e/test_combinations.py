@@ -4,6 +4,12 @@ The combinations come from ``scaffold blueprints --json`` at collection time (se
 ``pytest_generate_tests`` in conftest.py): ``--all``, base alone, each optional blueprint alone
 and every pair of optional blueprints. Each combination is one test, so pytest-xdist spreads
 them over the cores; within a test every check runs and all failures are reported together.
+
+A blueprint alone is installed into a venv of its own (its pyproject.toml must be enough);
+pairs and ``--all`` run from one venv shared by the whole session, which holds the union of
+the blueprints' dependencies, so the matrix installs once instead of once per combination.
+The expensive checks (browser, container, npm client) run once, on the all-blueprints
+project, in their own test files.
 """
 
 from __future__ import annotations
@@ -154,7 +160,11 @@ def check_mypy(project: Any) -> None:
 
 
 def test_generated_project_works(
-    combination: Any, projects: Any, log_dir: Any, catalog: list[dict[str, Any]]
+    combination: Any,
+    projects: Any,
+    log_dir: Any,
+    catalog: list[dict[str, Any]],
+    shared_venv: Any,
 ) -> None:
     if combination.conflicting:
         project, proc = projects.attempt(combination.blueprints)
@@ -167,7 +177,12 @@ def test_generated_project_works(
     expected = combination.blueprints or [bp["name"] for bp in catalog]
     missing = sorted(set(expected) - set(project.blueprints))
     assert not missing, f"requested blueprints missing from the project: {missing}"
-    project.install()
+    if combination.blueprints is not None and len(combination.blueprints) == 1:
+        # Alone, a blueprint proves that its own pyproject.toml is enough: a venv of its own.
+        project.install()
+    else:
+        # Pairs and all need only what those proved: the venv with every blueprint's packages.
+        project.use(shared_venv)
 
     checks = Checks()
     with checks.step("ruff check ."):

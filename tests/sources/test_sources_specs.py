@@ -167,8 +167,8 @@ def test_a_damaged_user_config_is_one_line(cli, error_line, tmp_path, monkeypatc
 
 
 def test_two_sources_offering_a_name_is_an_error_naming_both(tmp_path) -> None:
-    _blueprint(tmp_path / "team-a", "logging")
-    _blueprint(tmp_path / "team-b", "logging")
+    _blueprint(tmp_path / "team-a", "audit")
+    _blueprint(tmp_path / "team-b", "audit")
 
     with pytest.raises(BlueprintError) as caught:
         load_catalog((tmp_path / "team-a", tmp_path / "team-b"), entry_points=False)
@@ -180,14 +180,14 @@ def test_two_sources_offering_a_name_is_an_error_naming_both(tmp_path) -> None:
 
 
 def test_a_pinned_source_wins_the_name(tmp_path) -> None:
-    _blueprint(tmp_path / "team-a", "logging")
-    _blueprint(tmp_path / "team-b", "logging")
+    _blueprint(tmp_path / "team-a", "audit")
+    _blueprint(tmp_path / "team-b", "audit")
 
     catalog = load_catalog(
-        (str(tmp_path / "team-a"), f"logging={tmp_path / 'team-b'}"), entry_points=False
+        (str(tmp_path / "team-a"), f"audit={tmp_path / 'team-b'}"), entry_points=False
     )
 
-    assert catalog.get("logging").source == str(tmp_path / "team-b")
+    assert catalog.get("audit").source == str(tmp_path / "team-b")
 
 
 def test_an_org_can_pin_its_own_middleware_over_the_built_in_one(cli, tmp_path) -> None:

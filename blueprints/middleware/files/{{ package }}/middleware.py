@@ -10,7 +10,6 @@ import time
 from contextvars import ContextVar
 from typing import Protocol
 
-from starlette.middleware.gzip import GZipResponder, IdentityResponder
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 REQUEST_ID_HEADER = "X-Request-ID"
@@ -72,64 +71,6 @@ class RequestContextMiddleware:
             await self.app(scope, receive, send_with_context)
         finally:
             _current_request_id.reset(token)
-
-
-def _accepts_gzip(scope: Scope) -> bool:
-    for key, value in scope["headers"]:
-        if key == b"accept-encoding":
-            return b"gzip" in value
-    return False
-
-
-def _declared_length(message: Message) -> int | None:
-    for key, value in message.get("headers", ()):
-        if key == b"content-length":
-            return int(value)
-    return None
-
-
-class GZipMiddleware:
-    """Compress responses of at least `minimum_size` bytes for clients that accept gzip.
-
-    Starlette's GZipMiddleware builds a responder for every request and holds each response
-    back until its body is seen. Most API responses are small JSON that say their length up
-    front, so this layer lets those through untouched and hands every other response
-    (streamed, or long enough) to Starlette's own responders, which compress it, skip
-    already-encoded and excluded content types, and add `Vary: Accept-Encoding`.
-    """
-
-    def __init__(self, app: ASGIApp, minimum_size: int = 500, compresslevel: int = 9) -> None:
-        """Wrap `app`."""
-        self.app = app
-        self.minimum_size = minimum_size
-        self.compresslevel = compresslevel
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        """Pass small responses through; compress the others."""
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        accepts_gzip = _accepts_gzip(scope)
-        responder: IdentityResponder | None = None
-
-        async def send_compressed(message: Message) -> None:
-            nonlocal responder
-            if responder is None and message["type"] == "http.response.start":
-                length = _declared_length(message)
-                if length is None or length >= self.minimum_size:
-                    responder = self._responder(accepts_gzip=accepts_gzip)
-                    responder.send = send
-            if responder is None:
-                await send(message)
-            else:
-                await responder.send_with_compression(message)
-
-        await self.app(scope, receive, send_compressed)
-
-    def _responder(self, *, accepts_gzip: bool) -> IdentityResponder:
-        if accepts_gzip:
-            return GZipResponder(self.app, self.minimum_size, compresslevel=self.compresslevel)
-        return IdentityResponder(self.app, self.minimum_size)
 
 
 class CorsSettings(Protocol):
