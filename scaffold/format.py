@@ -39,7 +39,9 @@ def _run_ruff(arguments: list[str], project: Path) -> None:
     completed = subprocess.run(
         # No --quiet: it also hides ruff's error ("Failed to parse x.py:1:10: ..."), which the
         # message below quotes. Output is captured, so nothing reaches the user otherwise.
-        [ruff_binary(), *arguments, "--no-cache", "."],
+        # --no-respect-gitignore: a project staged inside an owner's repository is formatted
+        # whole even when its folder matches that repository's ignore files.
+        [ruff_binary(), *arguments, "--no-cache", "--no-respect-gitignore", "."],
         cwd=project,
         capture_output=True,
         text=True,

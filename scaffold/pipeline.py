@@ -12,7 +12,7 @@ from scaffold import __version__
 from scaffold.apply import check_destination, write_project
 from scaffold.catalog import load_catalog
 from scaffold.compose import Selection, compose, resolve
-from scaffold.format import format_tree
+from scaffold.format import format_project, format_tree
 from scaffold.record import record_files
 from scaffold.render import Renderer, Tree, render_selection
 
@@ -70,9 +70,15 @@ def generate(
 ) -> Generated:
     """Generate the project described by ``spec`` into ``destination``."""
     check_destination(destination, force=force)  # fail before any work
-    selection, tree = render_project(spec, sources=sources, catalog=catalog)
-    files = tree | record_files(spec, selection, tree, __version__, root=destination)
-    result = write_project(files, destination, force=force, dry_run=dry_run)
+    selection, tree = build_tree(spec, sources=sources, catalog=catalog)
+
+    def record(formatted: dict[str, bytes]) -> dict[str, bytes]:
+        return record_files(spec, selection, formatted, __version__, root=destination)
+
+    # Formatted where it is staged: the tree is written once, not also to a folder of its own.
+    result = write_project(
+        tree, destination, formatter=format_project, extra=record, force=force, dry_run=dry_run
+    )
     return Generated(
         spec=spec,
         selection=selection,
