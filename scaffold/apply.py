@@ -138,10 +138,15 @@ def write_project(
     destination: Path,
     *,
     formatter: Formatter | None = None,
+    extra: Callable[[dict[str, bytes]], dict[str, bytes]] | None = None,
     force: bool = False,
     dry_run: bool = False,
 ) -> WriteResult:
-    """Stage, format and (unless ``dry_run``) move ``tree`` into ``destination``."""
+    """Stage, format and (unless ``dry_run``) move ``tree`` into ``destination``.
+
+    ``formatter`` runs over the staging folder; ``extra`` gets the staged (formatted) files and
+    returns more to stage beside them (the record of what was generated).
+    """
     check_destination(destination, force=force)
     parent = _staging_parent(destination, dry_run=dry_run)
     staging: Path | None = None
@@ -153,8 +158,12 @@ def write_project(
         _write_tree(staging, tree)
         if formatter is not None:
             formatter(staging)
-        paths = sorted(tree)
-        final = _read_tree(staging, paths)
+        final = _read_tree(staging, sorted(tree))
+        if extra is not None:
+            added = extra(final)
+            _write_tree(staging, added)
+            final |= added
+        paths = sorted(final)
         if not dry_run:
             with _sigint_held(reraise=False):
                 _commit(staging, destination, paths)

@@ -284,7 +284,10 @@ def _generate_and_report(
     from scaffold.console import err_console
     from scaffold.pipeline import generate
 
-    status = contextlib.nullcontext() if as_json else err_console().status("Generating...")
+    console = None if as_json else err_console()
+    # No spinner off a terminal: nothing would be drawn, and rich's live display costs imports.
+    live = console is not None and console.is_terminal
+    status = console.status("Generating...") if live and console else contextlib.nullcontext()
     with status:
         generated = generate(spec, destination, catalog=catalog, force=force, dry_run=dry_run)
     try:

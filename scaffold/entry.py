@@ -14,6 +14,10 @@ EXIT_INTERRUPTED = 130
 
 def main() -> None:
     """Run the ``scaffold`` command."""
+    # A command lives well under a second and builds many long-lived objects while importing
+    # typer, pydantic and jinja2: collecting the young generation every 700 allocations costs
+    # ~20 ms of that for nothing. A higher threshold still collects in long runs.
+    gc.set_threshold(100_000, 50, 100)
     try:
         from scaffold.cli import main as cli_main
 

@@ -43,8 +43,16 @@ def _run_ruff(arguments: list[str], project: Path, paths: list[str] | None = Non
     completed = subprocess.run(
         # No --quiet: it also hides ruff's error ("Failed to parse x.py:1:10: ..."), which the
         # message below quotes. Output is captured, so nothing reaches the user otherwise.
-        # Named paths are formatted even where the project's config excludes them.
-        [ruff_binary(), *arguments, "--no-cache", *(["--", *paths] if paths else ["."])],
+        # Named paths are formatted even where the project's config excludes them, and
+        # --no-respect-gitignore: a project staged inside an owner's repository is formatted
+        # whole even when its folder matches that repository's ignore files.
+        [
+            ruff_binary(),
+            *arguments,
+            "--no-cache",
+            "--no-respect-gitignore",
+            *(["--", *paths] if paths else ["."]),
+        ],
         cwd=project,
         capture_output=True,
         text=True,

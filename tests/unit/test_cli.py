@@ -320,7 +320,8 @@ def test_ctrl_c_while_generating_exits_130_and_leaves_nothing(cli, monkeypatch, 
     def interrupted(_project) -> None:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(importlib.import_module("scaffold.format"), "format_project", interrupted)
+    # The formatter runs over the staging folder, the last step before the rename.
+    monkeypatch.setattr(importlib.import_module("scaffold.pipeline"), "format_project", interrupted)
 
     result = cli("new", "demo", "-b", "base", "--no-input", "-o", out)
 
