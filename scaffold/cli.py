@@ -257,6 +257,16 @@ def _settings(
     )
 
 
+def _read_only(settings: Settings) -> Settings:
+    """Drop all trust from ``settings``: ``status`` and ``check`` never run blueprint code.
+
+    They run on pull requests in CI, where the project and its record are the author's.
+    """
+    from dataclasses import replace
+
+    return replace(settings, trusted=(), trust_all=False)
+
+
 def _catalog_of(settings: Settings, first: tuple[Source, ...] = ()) -> Catalog:
     from scaffold.catalog import load_catalog
 
@@ -684,7 +694,7 @@ def status(
         project = open_project(project_dir)
         # What the project is made of: each git blueprint at its recorded commit, whatever ref
         # a flag or config names (that ref is the version aimed for, not the one in use).
-        settings = _settings(source, project=project)
+        settings = _read_only(_settings(source, project=project))
         catalog = _catalog_of(settings, first=project.sources())
         releases = _git_releases(project, catalog, settings, strict=False)
         result = project_status(project, catalog, releases.latest)
@@ -718,7 +728,7 @@ def check(
 
         project = open_project(project_dir)
         # Verbatim files are compared with the recorded versions; newer ones are 'outdated'.
-        settings = _settings(source, project=project)
+        settings = _read_only(_settings(source, project=project))
         catalog = _catalog_of(settings, first=project.sources())
         drift = check_project(
             project, catalog, _git_releases(project, catalog, settings, strict=True)

@@ -33,12 +33,15 @@ class Project:
         return read_base(self.root)
 
     def read(self, relative: str) -> bytes | None:
-        """Return the file's content on disk now, or None when it does not exist."""
-        path = self.root / relative
-        try:
-            return path.read_bytes() if path.is_file() else None
-        except OSError:
-            return None
+        """Return the file's content on disk now, or None when it does not exist.
+
+        What cannot be read safely (a folder where a file was generated, a file scaffold may
+        not read, a link leaving the project, a FIFO) is an error, never "deleted": a merge
+        that took it for absent would destroy it.
+        """
+        from scaffold.untrusted import read_project_file
+
+        return read_project_file(self.root, relative)
 
     def spec(self) -> ProjectSpec:
         """Return the spec the project was last generated from."""
