@@ -17,10 +17,16 @@ import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from scaffold.errors import DestinationError
 
 STAGING_PREFIX = ".scaffold-staging-"
+# Ctrl-C, and what a service manager or a closed terminal sends: each is held while the disk
+# is inconsistent and acted on once it is consistent again.
+HELD_SIGNALS = tuple(
+    getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name)
+)
 Formatter = Callable[[Path], None]
 
 
@@ -55,7 +61,7 @@ def _read_tree(root: Path, paths: list[str]) -> dict[str, bytes]:
 
 
 @contextlib.contextmanager
-def _sigint_held(*, reraise: bool) -> Iterator[None]:
+def _sigint_held(*, reraise: bool) -> Iterator[list[int]]:
     """Hold Ctrl-C while the block runs; with ``reraise``, act on it once the block is done.
 
     Creating and removing the staging folder re-raise: the disk is consistent again, so the
@@ -68,15 +74,18 @@ def _sigint_held(*, reraise: bool) -> Iterator[None]:
     def remember(signum: int, _frame: object) -> None:
         received.append(signum)
 
+    previous: dict[int, Any] = {}
     try:
-        previous = signal.signal(signal.SIGINT, remember)
+        for signum in HELD_SIGNALS:
+            previous[signum] = signal.signal(signum, remember)
     except ValueError:  # not the main thread: nothing to hold
-        yield
+        yield received
         return
     try:
-        yield
+        yield received
     finally:
-        signal.signal(signal.SIGINT, previous)
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
     if received and reraise:
         raise KeyboardInterrupt
 
@@ -158,73 +167,15 @@ def write_project(
 def apply_changes(root: Path, changes: dict[str, bytes | None]) -> None:
     """Write (or, for ``None``, delete) files in an existing project, all or nothing.
 
-    New contents are staged in a private folder inside the project (same filesystem); then,
-    with Ctrl-C held, each original is moved to a backup and the staged file into place. Any
-    error restores every original from the backup, so the project is as it was.
+    Through the project's journal (:mod:`scaffold.journal`), with Ctrl-C, SIGTERM and SIGHUP
+    held: an error part way restores every original at once, and a process killed part way
+    is rolled back by the next scaffold command. A file keeps its owner's mode.
     """
     if not changes:
         return
-    staging: Path | None = None
-    swapped = False  # once true, a Ctrl-C must not be reported as "nothing was written"
-    try:
-        with _sigint_held(reraise=True):
-            staging = _make_staging(root)
-        try:
-            for index, (_relative, content) in enumerate(sorted(changes.items())):
-                if content is not None:
-                    (staging / "new" / str(index)).parent.mkdir(parents=True, exist_ok=True)
-                    (staging / "new" / str(index)).write_bytes(content)
-            (staging / "old").mkdir()
-        except OSError as error:
-            msg = f"cannot write in {root}: {error.strerror or error}"
-            raise DestinationError(msg, hint="nothing was changed") from None
-        with _sigint_held(reraise=False):
-            _swap_in(root, staging, sorted(changes.items()))
-            swapped = True
-    finally:
-        if staging is not None:
-            with _sigint_held(reraise=not swapped):
-                shutil.rmtree(staging, ignore_errors=True)
+    from scaffold.journal import write_journaled
 
-
-def _swap_in(root: Path, staging: Path, changes: list[tuple[str, bytes | None]]) -> None:
-    moved: list[tuple[Path, Path | None]] = []  # (target, backup or None when it was absent)
-    created: list[Path] = []  # folders made for new files, to remove again on failure
-    relative = ""
-    try:
-        for index, (relative, content) in enumerate(changes):
-            target = root / relative
-            backup = None
-            if target.exists() or target.is_symlink():
-                backup = staging / "old" / str(index)
-                target.replace(backup)
-            moved.append((target, backup))
-            if content is not None:
-                missing = [p for p in (target.parent, *target.parent.parents) if not p.exists()]
-                created += reversed(missing)  # outermost first
-                target.parent.mkdir(parents=True, exist_ok=True)
-                (staging / "new" / str(index)).replace(target)
-                target.chmod(0o666 & ~_current_umask())
-    except OSError as error:
-        for target, backup in reversed(moved):
-            # Absent, or its folder is in the way (a file where a folder should be): not ours.
-            with contextlib.suppress(FileNotFoundError, NotADirectoryError):
-                target.unlink()
-            if backup is not None:
-                backup.replace(target)
-        for folder in reversed(created):
-            with contextlib.suppress(OSError):  # not empty: something else is in it now
-                folder.rmdir()
-        msg = f"cannot write {relative}: {error.strerror or error}"
-        raise DestinationError(msg, hint="nothing was changed") from error
-    for relative, content in changes:
-        if content is None:
-            _remove_empty_parents(root, root / relative)
-
-
-def _remove_empty_parents(root: Path, removed: Path) -> None:
-    """Remove the folders a deletion left empty, up to (not including) the project root."""
-    folder = removed.parent
-    while folder != root and folder.is_dir() and not any(folder.iterdir()):
-        folder.rmdir()
-        folder = folder.parent
+    with _sigint_held(reraise=False) as received:
+        write_journaled(
+            root, changes, 0o666 & ~_current_umask(), stop_requested=lambda: bool(received)
+        )

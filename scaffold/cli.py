@@ -380,6 +380,28 @@ AllowDirtyOption = Annotated[
 EXIT_CONFLICTS = 1
 
 
+def _changing(project_dir: Path, *, dry_run: bool) -> contextlib.AbstractContextManager[None]:
+    """Hold the project's lock for a command that changes it: one change at a time."""
+    if dry_run:
+        return contextlib.nullcontext()
+    from scaffold.lock import project_lock
+
+    return project_lock(project_dir)
+
+
+def _say_recovered(recovered: str | None) -> None:
+    if recovered:
+        _note(recovered)
+
+
+def _open_for_change(project_dir: Path, *, dry_run: bool, allow_dirty: bool) -> Project:
+    from scaffold.project import open_for_change
+
+    project = open_for_change(project_dir, dry_run=dry_run, allow_dirty=allow_dirty)
+    _say_recovered(project.recovered)
+    return project
+
+
 def _apply_plan(plan: Plan, *, command: str, dry_run: bool, as_json: bool) -> None:
     """Write the plan (unless dry), report it, and exit 1 when files have conflicts."""
     from scaffold.apply import apply_changes
@@ -446,12 +468,11 @@ def add(
     you and the blueprint changed the same statement the command refuses, naming it, exit 1;
     the same Markdown section or lines of another file get git conflict markers, exit 1.
     """
-    with error_boundary(as_json=as_json):
+    with error_boundary(as_json=as_json), _changing(project_dir, dry_run=dry_run):
         from scaffold.answers import parse_option_flag
         from scaffold.evolve import plan_change, spec_with
-        from scaffold.project import open_for_change
 
-        project = open_for_change(project_dir, dry_run=dry_run, allow_dirty=allow_dirty)
+        project = _open_for_change(project_dir, dry_run=dry_run, allow_dirty=allow_dirty)
         added: dict[str, dict[str, Any]] = {name: {} for name in blueprints}
         for flag in option or []:
             name, key, value = parse_option_flag(flag)
@@ -485,11 +506,10 @@ def remove(
     A file you edited is merged, never deleted blind. Refused when another blueprint of the
     project requires one you remove.
     """
-    with error_boundary(as_json=as_json):
+    with error_boundary(as_json=as_json), _changing(project_dir, dry_run=dry_run):
         from scaffold.evolve import check_removable, plan_change, spec_without
-        from scaffold.project import open_for_change
 
-        project = open_for_change(project_dir, dry_run=dry_run, allow_dirty=allow_dirty)
+        project = _open_for_change(project_dir, dry_run=dry_run, allow_dirty=allow_dirty)
         catalog = _load_catalog(source, trust=trust, project=project)
         for name in blueprints:
             catalog.get(name)  # a misspelt name gets "did you mean"
@@ -548,11 +568,10 @@ def update(
       scaffold update -O middleware.gzip_minimum_size=500
 
     """
-    with error_boundary(as_json=as_json):
+    with error_boundary(as_json=as_json), _changing(project_dir, dry_run=dry_run):
         from scaffold.evolve import check_not_downgraded, plan_change, retarget, spec_with
-        from scaffold.project import open_for_change
 
-        project = open_for_change(project_dir, dry_run=dry_run, allow_dirty=allow_dirty)
+        project = _open_for_change(project_dir, dry_run=dry_run, allow_dirty=allow_dirty)
         moving = list(blueprints or project.record.blueprints)
         strangers = [name for name in moving if name not in project.record.blueprints]
         if strangers:
@@ -618,13 +637,14 @@ def adopt(
       scaffold adopt --app app.main:app && scaffold add static websockets
 
     """
-    with error_boundary(as_json=as_json):
+    with error_boundary(as_json=as_json), _changing(project_dir, dry_run=dry_run):
         from dataclasses import asdict
 
         from scaffold.adopt import adopt_project
         from scaffold.apply import apply_changes
-        from scaffold.project import refuse_dirty
+        from scaffold.project import recover_interrupted, refuse_dirty
 
+        _say_recovered(recover_interrupted(project_dir))
         adoption = adopt_project(project_dir, app=app_reference, sources=tuple(source or ()))
         if not dry_run:
             refuse_dirty(project_dir, allow_dirty=allow_dirty)
@@ -692,6 +712,7 @@ def status(
         from scaffold.status import project_status
 
         project = open_project(project_dir)
+        _say_recovered(project.recovered)
         # What the project is made of: each git blueprint at its recorded commit, whatever ref
         # a flag or config names (that ref is the version aimed for, not the one in use).
         settings = _read_only(_settings(source, project=project))
@@ -727,6 +748,7 @@ def check(
         from scaffold.status import check_project
 
         project = open_project(project_dir)
+        _say_recovered(project.recovered)
         # Verbatim files are compared with the recorded versions; newer ones are 'outdated'.
         settings = _read_only(_settings(source, project=project))
         catalog = _catalog_of(settings, first=project.sources())

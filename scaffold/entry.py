@@ -7,13 +7,25 @@ boundary exists) exits 130 with one line instead of a traceback.
 from __future__ import annotations
 
 import gc
+import signal
 import sys
 
 EXIT_INTERRUPTED = 130
 
 
+def _stop(_signum: int, _frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 def main() -> None:
-    """Run the ``scaffold`` command."""
+    """Run the ``scaffold`` command.
+
+    SIGTERM (a CI job cancelled, a service stopped) and SIGHUP (a closed terminal) stop scaffold
+    as Ctrl-C does: cleanly, the disk left consistent, instead of killing it mid-write.
+    """
+    for name in ("SIGTERM", "SIGHUP"):
+        if hasattr(signal, name):
+            signal.signal(getattr(signal, name), _stop)
     try:
         from scaffold.cli import main as cli_main
 
