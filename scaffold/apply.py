@@ -50,10 +50,38 @@ def check_destination(destination: Path, *, force: bool) -> None:
 
 
 def _write_tree(root: Path, tree: dict[str, bytes]) -> None:
-    for relative, content in tree.items():
-        target = root / relative
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(content)
+    try:
+        for relative, content in tree.items():
+            target = root / relative
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(content)
+    except OSError as error:  # a full disk, a quota, a file size limit
+        msg = f"cannot write the project: {error.strerror or error}"
+        raise DestinationError(msg, hint="nothing was written; free some space and retry") from None
+
+
+def check_force_targets(destination: Path, paths: list[str]) -> None:
+    """Refuse ``new --force`` where a path is in the way, before anything is written.
+
+    A folder where a file goes, a file where a folder goes, or a symbolic link on the way
+    (writing through it would land outside the project) would stop the move part way.
+    """
+    if not destination.is_dir():
+        return
+    for relative in paths:
+        target = destination
+        for part in relative.split("/"):
+            target = target / part
+            last = target == destination / relative
+            if target.is_symlink():
+                msg = f"{target} is a symbolic link; scaffold does not write through links"
+                raise DestinationError(msg, hint="nothing was written; remove the link")
+            if last and target.is_dir():
+                msg = f"{target} is a folder where the project has a file"
+                raise DestinationError(msg, hint="nothing was written; move the folder away")
+            if not last and target.exists() and not target.is_dir():
+                msg = f"{target} is a file where the project has a folder"
+                raise DestinationError(msg, hint="nothing was written; move the file away")
 
 
 def _read_tree(root: Path, paths: list[str]) -> dict[str, bytes]:
@@ -108,19 +136,26 @@ def _staging_parent(destination: Path, *, dry_run: bool) -> Path:
     return parent
 
 
-def _commit(staging: Path, destination: Path, paths: list[str]) -> None:
-    """Move the staged project into place; the caller holds Ctrl-C."""
-    if not destination.exists():
+def _commit(staging: Path, destination: Path, paths: list[str], *, force: bool) -> None:
+    """Move the staged project into place; the caller holds Ctrl-C.
+
+    Into an absent or empty destination the move is one ``rename``, which is also the claim:
+    it replaces only an empty folder, so of two ``new`` into one place exactly one wins.
+    """
+    try:
         staging.rename(destination)
+    except OSError as error:
+        if not force or not destination.is_dir():
+            msg = f"{destination} was created or filled while scaffold ran ({error.strerror})"
+            raise DestinationError(msg, hint="nothing was written; choose another name") from None
+    else:
         return
-    if not any(destination.iterdir()):
-        destination.rmdir()
-        staging.rename(destination)
-        return
-    for relative in paths:  # --force into a folder that has files
-        target = destination / relative
-        target.parent.mkdir(parents=True, exist_ok=True)
-        (staging / relative).replace(target)
+    # --force into a folder that has files: through the journal, as a change to a project is,
+    # so a crash part way is rolled back and the owner's files keep their modes.
+    from scaffold.journal import write_journaled
+
+    staged = {relative: (staging / relative).read_bytes() for relative in paths}
+    write_journaled(destination, dict(staged), 0o666 & ~_current_umask())
 
 
 def _make_staging(parent: Path) -> Path:
@@ -141,6 +176,8 @@ def write_project(
 ) -> WriteResult:
     """Stage, format and (unless ``dry_run``) move ``tree`` into ``destination``."""
     check_destination(destination, force=force)
+    if force and not dry_run:
+        check_force_targets(destination, sorted(tree))
     parent = _staging_parent(destination, dry_run=dry_run)
     staging: Path | None = None
     committed = False  # once true, a Ctrl-C must not be reported as "nothing was written"
@@ -155,7 +192,7 @@ def write_project(
         final = _read_tree(staging, paths)
         if not dry_run:
             with _sigint_held(reraise=False):
-                _commit(staging, destination, paths)
+                _commit(staging, destination, paths, force=force)
                 committed = True
         return WriteResult(destination=destination, files=final, written=not dry_run)
     finally:
