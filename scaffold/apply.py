@@ -191,6 +191,9 @@ def write_project(
         paths = sorted(tree)
         final = _read_tree(staging, paths)
         if not dry_run:
+            from scaffold.journal import fault_point
+
+            fault_point("project staged")
             with _sigint_held(reraise=False):
                 _commit(staging, destination, paths, force=force)
                 committed = True

@@ -68,19 +68,26 @@ def fault_point(step: str) -> None:
     """Pause here when the fault tests ask for it, so that they can kill the process for real.
 
     ``SCAFFOLD_FAULT_PAUSE_AT=N`` pauses at the N-th step of the run, after writing the step's
-    name to ``SCAFFOLD_FAULT_MARKER``; the test then sends SIGKILL (tests/faults).
+    name to the file ``SCAFFOLD_FAULT_MARKER``, until the file ``<marker>.go`` appears (or for
+    ten minutes); the test meanwhile sends SIGKILL, SIGTERM or another command (tests/faults).
     """
     wanted = os.environ.get("SCAFFOLD_FAULT_PAUSE_AT")
     if not wanted:
         return
-    fault_point.count = getattr(fault_point, "count", 0) + 1  # type: ignore[attr-defined]
-    if str(fault_point.count) != wanted:  # type: ignore[attr-defined]
+    _steps.append(step)
+    if str(len(_steps)) != wanted:
         return
     import time
 
     marker = Path(os.environ["SCAFFOLD_FAULT_MARKER"])
     marker.write_text(step, encoding="utf-8")
-    time.sleep(600)
+    go = marker.with_name(marker.name + ".go")
+    deadline = time.monotonic() + 600
+    while not go.exists() and time.monotonic() < deadline:
+        time.sleep(0.02)
+
+
+_steps: list[str] = []  # the fault points passed in this process
 
 
 def _targets(root: Path, changes: list[tuple[str, bytes | None]]) -> list[Path]:
