@@ -61,11 +61,17 @@ def format_tree(tree: dict[str, bytes]) -> dict[str, bytes]:
     """Format a rendered tree in a private temporary folder and return the formatted tree."""
     import tempfile
 
-    with tempfile.TemporaryDirectory(prefix="scaffold-format-") as folder:
-        root = Path(folder)
-        for relative, content in tree.items():
-            target = root / relative
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(content)
-        format_project(root)
-        return {relative: (root / relative).read_bytes() for relative in tree}
+    from scaffold.errors import DestinationError
+
+    try:
+        with tempfile.TemporaryDirectory(prefix="scaffold-format-") as folder:
+            root = Path(folder)
+            for relative, content in tree.items():
+                target = root / relative
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_bytes(content)
+            format_project(root)
+            return {relative: (root / relative).read_bytes() for relative in tree}
+    except OSError as error:  # a full disk or a file size limit in the temporary folder
+        msg = f"cannot write the files to format in {tempfile.gettempdir()}: {error.strerror}"
+        raise DestinationError(msg, hint="nothing was written; free some space and retry") from None
