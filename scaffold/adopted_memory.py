@@ -118,6 +118,6 @@ def load_memory(content: bytes, origin: str = MEMORY_PATH) -> Memory:
             fixtures=tuple(Fixture(**f) for f in data["fixtures"]),
             fixture_imports=tuple(map(_import, data["fixture_imports"])),
         )
-    except (ValueError, KeyError, TypeError) as error:
+    except (ValueError, KeyError, TypeError, RecursionError) as error:
         msg = f"{origin} is damaged ({type(error).__name__}: {error})"
         raise RecordError(msg, hint="restore it from version control") from None

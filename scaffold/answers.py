@@ -18,25 +18,30 @@ import tomllib
 from typing import TYPE_CHECKING, Any
 
 from scaffold.errors import SpecError
+from scaffold.untrusted import UnreadableError, read_regular
 
 if TYPE_CHECKING:
     from pathlib import Path
 
+_MAX_ANSWERS_BYTES = 1024 * 1024
 _KNOWN_KEYS = {"name", "description", "python", "blueprints", "options"}
 
 
 def load_answers(path: Path) -> dict[str, Any]:
     """Read an answers file; its format is chosen by its suffix (.toml, else YAML)."""
     try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as error:
-        msg = f"cannot read the answers file {path}: {error.strerror}"
+        text = read_regular(path, limit=_MAX_ANSWERS_BYTES).decode("utf-8")
+    except UnicodeDecodeError as error:
+        msg = f"the answers file {path} is not UTF-8 ({error.reason} at byte {error.start})"
+        raise SpecError(msg, hint="save it as UTF-8") from None
+    except UnreadableError as error:
+        msg = f"cannot read the answers file {path}: {error.message.rpartition(': ')[2]}"
         raise SpecError(msg, hint="check the --answers path") from None
     if path.suffix == ".toml":
         try:
             data: Any = tomllib.loads(text)
-        except tomllib.TOMLDecodeError as error:
-            msg = f"the answers file {path} is not valid TOML: {error}"
+        except (ValueError, RecursionError) as error:  # TOMLDecodeError is a ValueError
+            msg = f"the answers file {path} is not valid TOML: {_why(error)}"
             raise SpecError(msg) from None
     else:
         import yaml  # only answers files need it
@@ -46,6 +51,9 @@ def load_answers(path: Path) -> dict[str, Any]:
         except yaml.YAMLError as error:
             problem = str(error).splitlines()[0]
             msg = f"the answers file {path} is not valid YAML: {problem}"
+            raise SpecError(msg) from None
+        except (ValueError, RecursionError) as error:  # 5000-digit ints, nesting 100k deep
+            msg = f"the answers file {path} cannot be read: {_why(error)}"
             raise SpecError(msg) from None
     if data is None:
         return {}
@@ -101,9 +109,20 @@ def parse_option_flag(flag: str) -> tuple[str, str, Any]:
             value = json.loads(value)
         except json.JSONDecodeError:
             value = raw_value
+        except (ValueError, RecursionError) as error:  # 5000 digits; [[[[... nested 100k deep
+            msg = f"--option {target}: the value cannot be read ({_why(error)})"
+            raise SpecError(msg, hint="give a plain JSON value, a number or a list") from None
     else:
         value = raw_value
     return blueprint.strip(), option.strip(), value
+
+
+def _why(error: Exception) -> str:
+    if isinstance(error, tomllib.TOMLDecodeError):
+        return str(error)
+    if isinstance(error, RecursionError):
+        return "it is nested too deeply"
+    return str(error).split(":", maxsplit=1)[0].lower()
 
 
 def merge_choices(

@@ -17,11 +17,17 @@ import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from scaffold.errors import DestinationError
 from scaffold.filekind import is_executable, is_link
 
 STAGING_PREFIX = ".scaffold-staging-"
+# Ctrl-C, and what a service manager or a closed terminal sends: each is held while the disk
+# is inconsistent and acted on once it is consistent again.
+HELD_SIGNALS = tuple(
+    getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name)
+)
 Formatter = Callable[[Path], None]
 
 
@@ -45,10 +51,14 @@ def check_destination(destination: Path, *, force: bool) -> None:
 
 
 def _write_tree(root: Path, tree: dict[str, bytes]) -> None:
-    for relative, content in tree.items():
-        target = root / relative
-        target.parent.mkdir(parents=True, exist_ok=True)
-        _write_file(target, content)
+    try:
+        for relative, content in tree.items():
+            target = root / relative
+            target.parent.mkdir(parents=True, exist_ok=True)
+            _write_file(target, content)
+    except OSError as error:  # a full disk, a quota, a file size limit
+        msg = f"cannot write the project: {error.strerror or error}"
+        raise DestinationError(msg, hint="nothing was written; free some space and retry") from None
 
 
 def _write_file(target: Path, content: bytes) -> None:
@@ -61,12 +71,36 @@ def _write_file(target: Path, content: bytes) -> None:
         target.chmod(0o777 & ~_current_umask())
 
 
+def check_force_targets(destination: Path, paths: list[str]) -> None:
+    """Refuse ``new --force`` where a path is in the way, before anything is written.
+
+    A folder where a file goes, a file where a folder goes, or a symbolic link on the way
+    (writing through it would land outside the project) would stop the move part way.
+    """
+    if not destination.is_dir():
+        return
+    for relative in paths:
+        target = destination
+        for part in relative.split("/"):
+            target = target / part
+            last = target == destination / relative
+            if target.is_symlink():
+                msg = f"{target} is a symbolic link; scaffold does not write through links"
+                raise DestinationError(msg, hint="nothing was written; remove the link")
+            if last and target.is_dir():
+                msg = f"{target} is a folder where the project has a file"
+                raise DestinationError(msg, hint="nothing was written; move the folder away")
+            if not last and target.exists() and not target.is_dir():
+                msg = f"{target} is a file where the project has a folder"
+                raise DestinationError(msg, hint="nothing was written; move the file away")
+
+
 def _read_tree(root: Path, paths: list[str]) -> dict[str, bytes]:
     return {relative: (root / relative).read_bytes() for relative in paths}
 
 
 @contextlib.contextmanager
-def _sigint_held(*, reraise: bool) -> Iterator[None]:
+def _sigint_held(*, reraise: bool) -> Iterator[list[int]]:
     """Hold Ctrl-C while the block runs; with ``reraise``, act on it once the block is done.
 
     Creating and removing the staging folder re-raise: the disk is consistent again, so the
@@ -79,15 +113,18 @@ def _sigint_held(*, reraise: bool) -> Iterator[None]:
     def remember(signum: int, _frame: object) -> None:
         received.append(signum)
 
+    previous: dict[int, Any] = {}
     try:
-        previous = signal.signal(signal.SIGINT, remember)
+        for signum in HELD_SIGNALS:
+            previous[signum] = signal.signal(signum, remember)
     except ValueError:  # not the main thread: nothing to hold
-        yield
+        yield received
         return
     try:
-        yield
+        yield received
     finally:
-        signal.signal(signal.SIGINT, previous)
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
     if received and reraise:
         raise KeyboardInterrupt
 
@@ -110,19 +147,26 @@ def _staging_parent(destination: Path, *, dry_run: bool) -> Path:
     return parent
 
 
-def _commit(staging: Path, destination: Path, paths: list[str]) -> None:
-    """Move the staged project into place; the caller holds Ctrl-C."""
-    if not destination.exists():
+def _commit(staging: Path, destination: Path, paths: list[str], *, force: bool) -> None:
+    """Move the staged project into place; the caller holds Ctrl-C.
+
+    Into an absent or empty destination the move is one ``rename``, which is also the claim:
+    it replaces only an empty folder, so of two ``new`` into one place exactly one wins.
+    """
+    try:
         staging.rename(destination)
+    except OSError as error:
+        if not force or not destination.is_dir():
+            msg = f"{destination} was created or filled while scaffold ran ({error.strerror})"
+            raise DestinationError(msg, hint="nothing was written; choose another name") from None
+    else:
         return
-    if not any(destination.iterdir()):
-        destination.rmdir()
-        staging.rename(destination)
-        return
-    for relative in paths:  # --force into a folder that has files
-        target = destination / relative
-        target.parent.mkdir(parents=True, exist_ok=True)
-        (staging / relative).replace(target)
+    # --force into a folder that has files: through the journal, as a change to a project is,
+    # so a crash part way is rolled back and the owner's files keep their modes.
+    from scaffold.journal import write_journaled
+
+    staged = {relative: (staging / relative).read_bytes() for relative in paths}
+    write_journaled(destination, dict(staged), 0o666 & ~_current_umask())
 
 
 def _make_staging(parent: Path) -> Path:
@@ -148,6 +192,8 @@ def write_project(
     returns more to stage beside them (the record of what was generated).
     """
     check_destination(destination, force=force)
+    if force and not dry_run:
+        check_force_targets(destination, sorted(tree))
     parent = _staging_parent(destination, dry_run=dry_run)
     staging: Path | None = None
     committed = False  # once true, a Ctrl-C must not be reported as "nothing was written"
@@ -165,8 +211,11 @@ def write_project(
             final |= added
         paths = sorted(final)
         if not dry_run:
+            from scaffold.journal import fault_point
+
+            fault_point("project staged")
             with _sigint_held(reraise=False):
-                _commit(staging, destination, paths)
+                _commit(staging, destination, paths, force=force)
                 committed = True
         return WriteResult(destination=destination, files=final, written=not dry_run)
     finally:
@@ -178,79 +227,15 @@ def write_project(
 def apply_changes(root: Path, changes: dict[str, bytes | None]) -> None:
     """Write (or, for ``None``, delete) files in an existing project, all or nothing.
 
-    New contents are staged in a private folder inside the project (same filesystem); then,
-    with Ctrl-C held, each original is moved to a backup and the staged file into place. Any
-    error restores every original from the backup, so the project is as it was.
+    Through the project's journal (:mod:`scaffold.journal`), with Ctrl-C, SIGTERM and SIGHUP
+    held: an error part way restores every original at once, and a process killed part way
+    is rolled back by the next scaffold command. A file keeps its owner's mode.
     """
     if not changes:
         return
-    staging: Path | None = None
-    swapped = False  # once true, a Ctrl-C must not be reported as "nothing was written"
-    try:
-        with _sigint_held(reraise=True):
-            staging = _make_staging(root)
-        try:
-            for index, (_relative, content) in enumerate(sorted(changes.items())):
-                if content is not None:
-                    (staging / "new" / str(index)).parent.mkdir(parents=True, exist_ok=True)
-                    _write_file(staging / "new" / str(index), content)
-            (staging / "old").mkdir()
-        except OSError as error:
-            msg = f"cannot write in {root}: {error.strerror or error}"
-            raise DestinationError(msg, hint="nothing was changed") from None
-        with _sigint_held(reraise=False):
-            _swap_in(root, staging, sorted(changes.items()))
-            swapped = True
-    finally:
-        if staging is not None:
-            with _sigint_held(reraise=not swapped):
-                shutil.rmtree(staging, ignore_errors=True)
+    from scaffold.journal import write_journaled
 
-
-def _set_mode(target: Path, content: bytes) -> None:
-    if not is_link(content):  # chmod would follow the link
-        mode = 0o777 if is_executable(content) else 0o666
-        target.chmod(mode & ~_current_umask())
-
-
-def _swap_in(root: Path, staging: Path, changes: list[tuple[str, bytes | None]]) -> None:
-    moved: list[tuple[Path, Path | None]] = []  # (target, backup or None when it was absent)
-    created: list[Path] = []  # folders made for new files, to remove again on failure
-    relative = ""
-    try:
-        for index, (relative, content) in enumerate(changes):
-            target = root / relative
-            backup = None
-            if target.exists() or target.is_symlink():
-                backup = staging / "old" / str(index)
-                target.replace(backup)
-            moved.append((target, backup))
-            if content is not None:
-                missing = [p for p in (target.parent, *target.parent.parents) if not p.exists()]
-                created += reversed(missing)  # outermost first
-                target.parent.mkdir(parents=True, exist_ok=True)
-                (staging / "new" / str(index)).replace(target)
-                _set_mode(target, content)
-    except OSError as error:
-        for target, backup in reversed(moved):
-            # Absent, or its folder is in the way (a file where a folder should be): not ours.
-            with contextlib.suppress(FileNotFoundError, NotADirectoryError):
-                target.unlink()
-            if backup is not None:
-                backup.replace(target)
-        for folder in reversed(created):
-            with contextlib.suppress(OSError):  # not empty: something else is in it now
-                folder.rmdir()
-        msg = f"cannot write {relative}: {error.strerror or error}"
-        raise DestinationError(msg, hint="nothing was changed") from error
-    for relative, content in changes:
-        if content is None:
-            _remove_empty_parents(root, root / relative)
-
-
-def _remove_empty_parents(root: Path, removed: Path) -> None:
-    """Remove the folders a deletion left empty, up to (not including) the project root."""
-    folder = removed.parent
-    while folder != root and folder.is_dir() and not any(folder.iterdir()):
-        folder.rmdir()
-        folder = folder.parent
+    with _sigint_held(reraise=False) as received:
+        write_journaled(
+            root, changes, 0o666 & ~_current_umask(), stop_requested=lambda: bool(received)
+        )

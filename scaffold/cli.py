@@ -258,6 +258,16 @@ def _settings(
     )
 
 
+def _read_only(settings: Settings) -> Settings:
+    """Drop all trust from ``settings``: ``status`` and ``check`` never run blueprint code.
+
+    They run on pull requests in CI, where the project and its record are the author's.
+    """
+    from dataclasses import replace
+
+    return replace(settings, trusted=(), trust_all=False)
+
+
 def _catalog_of(settings: Settings, first: tuple[Source, ...] = ()) -> Catalog:
     from scaffold.catalog import load_catalog
 
@@ -374,6 +384,28 @@ AllowDirtyOption = Annotated[
 EXIT_CONFLICTS = 1
 
 
+def _changing(project_dir: Path, *, dry_run: bool) -> contextlib.AbstractContextManager[None]:
+    """Hold the project's lock for a command that changes it: one change at a time."""
+    if dry_run:
+        return contextlib.nullcontext()
+    from scaffold.lock import project_lock
+
+    return project_lock(project_dir)
+
+
+def _say_recovered(recovered: str | None) -> None:
+    if recovered:
+        _note(recovered)
+
+
+def _open_for_change(project_dir: Path, *, dry_run: bool, allow_dirty: bool) -> Project:
+    from scaffold.project import open_for_change
+
+    project = open_for_change(project_dir, dry_run=dry_run, allow_dirty=allow_dirty)
+    _say_recovered(project.recovered)
+    return project
+
+
 def _apply_plan(plan: Plan, *, command: str, dry_run: bool, as_json: bool) -> None:
     """Write the plan (unless dry), report it, and exit 1 when files have conflicts."""
     from scaffold.apply import apply_changes
@@ -440,13 +472,12 @@ def add(
     you and the blueprint changed the same statement the command refuses, naming it, exit 1;
     the same Markdown section or lines of another file get git conflict markers, exit 1.
     """
-    with error_boundary(as_json=as_json):
+    with error_boundary(as_json=as_json), _changing(project_dir, dry_run=dry_run):
         from scaffold.answers import parse_option_flag
         from scaffold.copier_render import copier_run
         from scaffold.evolve import plan_change, spec_with
-        from scaffold.project import open_for_change
 
-        project = open_for_change(project_dir, dry_run=dry_run, allow_dirty=allow_dirty)
+        project = _open_for_change(project_dir, dry_run=dry_run, allow_dirty=allow_dirty)
         added: dict[str, dict[str, Any]] = {name: {} for name in blueprints}
         for flag in option or []:
             name, key, value = parse_option_flag(flag)
@@ -483,12 +514,11 @@ def remove(
     A file you edited is merged, never deleted blind. Refused when another blueprint of the
     project requires one you remove.
     """
-    with error_boundary(as_json=as_json):
+    with error_boundary(as_json=as_json), _changing(project_dir, dry_run=dry_run):
         from scaffold.copier_render import copier_run
         from scaffold.evolve import check_removable, plan_change, spec_without
-        from scaffold.project import open_for_change
 
-        project = open_for_change(project_dir, dry_run=dry_run, allow_dirty=allow_dirty)
+        project = _open_for_change(project_dir, dry_run=dry_run, allow_dirty=allow_dirty)
         catalog = _load_catalog(source, trust=trust, project=project)
         for name in blueprints:
             catalog.get(name)  # a misspelt name gets "did you mean"
@@ -548,12 +578,11 @@ def update(
       scaffold update -O middleware.gzip_minimum_size=500
 
     """
-    with error_boundary(as_json=as_json):
+    with error_boundary(as_json=as_json), _changing(project_dir, dry_run=dry_run):
         from scaffold.copier_render import copier_run
         from scaffold.evolve import check_not_downgraded, plan_change, retarget, spec_with
-        from scaffold.project import open_for_change
 
-        project = open_for_change(project_dir, dry_run=dry_run, allow_dirty=allow_dirty)
+        project = _open_for_change(project_dir, dry_run=dry_run, allow_dirty=allow_dirty)
         moving = list(blueprints or project.record.blueprints)
         strangers = [name for name in moving if name not in project.record.blueprints]
         if strangers:
@@ -620,13 +649,14 @@ def adopt(
       scaffold adopt --app app.main:app && scaffold add static websockets
 
     """
-    with error_boundary(as_json=as_json):
+    with error_boundary(as_json=as_json), _changing(project_dir, dry_run=dry_run):
         from dataclasses import asdict
 
         from scaffold.adopt import adopt_project
         from scaffold.apply import apply_changes
-        from scaffold.project import refuse_dirty
+        from scaffold.project import recover_interrupted, refuse_dirty
 
+        _say_recovered(recover_interrupted(project_dir))
         adoption = adopt_project(project_dir, app=app_reference, sources=tuple(source or ()))
         if not dry_run:
             refuse_dirty(project_dir, allow_dirty=allow_dirty)
@@ -694,9 +724,10 @@ def status(
         from scaffold.status import project_status
 
         project = open_project(project_dir)
+        _say_recovered(project.recovered)
         # What the project is made of: each git blueprint at its recorded commit, whatever ref
         # a flag or config names (that ref is the version aimed for, not the one in use).
-        settings = _settings(source, project=project)
+        settings = _read_only(_settings(source, project=project))
         catalog = _catalog_of(settings, first=project.sources())
         releases = _git_releases(project, catalog, settings, strict=False)
         result = project_status(project, catalog, releases.latest)
@@ -729,8 +760,9 @@ def check(
         from scaffold.status import check_project
 
         project = open_project(project_dir)
+        _say_recovered(project.recovered)
         # Verbatim files are compared with the recorded versions; newer ones are 'outdated'.
-        settings = _settings(source, project=project)
+        settings = _read_only(_settings(source, project=project))
         catalog = _catalog_of(settings, first=project.sources())
         drift = check_project(
             project, catalog, _git_releases(project, catalog, settings, strict=True)

@@ -7,17 +7,29 @@ boundary exists) exits 130 with one line instead of a traceback.
 from __future__ import annotations
 
 import gc
+import signal
 import sys
 
 EXIT_INTERRUPTED = 130
 
 
+def _stop(_signum: int, _frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 def main() -> None:
-    """Run the ``scaffold`` command."""
+    """Run the ``scaffold`` command.
+
+    SIGTERM (a CI job cancelled, a service stopped) and SIGHUP (a closed terminal) stop scaffold
+    as Ctrl-C does: cleanly, the disk left consistent, instead of killing it mid-write.
+    """
     # A command lives well under a second and builds many long-lived objects while importing
     # typer, pydantic and jinja2: collecting the young generation every 700 allocations costs
     # ~20 ms of that for nothing. A higher threshold still collects in long runs.
     gc.set_threshold(100_000, 50, 100)
+    for name in ("SIGTERM", "SIGHUP"):
+        if hasattr(signal, name):
+            signal.signal(getattr(signal, name), _stop)
     try:
         from scaffold.cli import main as cli_main
 

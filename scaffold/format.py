@@ -79,20 +79,26 @@ def format_tree(tree: dict[str, bytes], *, keep: Collection[str] = ()) -> dict[s
     """
     import tempfile
 
-    with tempfile.TemporaryDirectory(prefix="scaffold-format-") as folder:
-        root = Path(folder)
-        for relative, content in tree.items():
-            target = root / relative
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(content)
-        if not keep:
-            format_project(root)
-        elif formatted := [p for p in tree if p.endswith((".py", ".pyi")) and p not in keep]:
-            format_project(root, formatted)
-        return {
-            relative: content if relative in keep else _same_kind(content, root / relative)
-            for relative, content in tree.items()
-        }
+    from scaffold.errors import DestinationError
+
+    try:
+        with tempfile.TemporaryDirectory(prefix="scaffold-format-") as folder:
+            root = Path(folder)
+            for relative, content in tree.items():
+                target = root / relative
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_bytes(content)
+            if not keep:
+                format_project(root)
+            elif formatted := [p for p in tree if p.endswith((".py", ".pyi")) and p not in keep]:
+                format_project(root, formatted)
+            return {
+                relative: content if relative in keep else _same_kind(content, root / relative)
+                for relative, content in tree.items()
+            }
+    except OSError as error:  # a full disk or a file size limit in the temporary folder
+        msg = f"cannot write the files to format in {tempfile.gettempdir()}: {error.strerror}"
+        raise DestinationError(msg, hint="nothing was written; free some space and retry") from None
 
 
 def _same_kind(content: bytes, path: Path) -> bytes:

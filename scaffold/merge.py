@@ -128,8 +128,14 @@ def _outcome(path: str, text: str, ours: bytes, *, conflicted: bool, notes: list
 def _merge_lines(path: str, base: bytes | None, ours: bytes | None, new: bytes | None) -> FileMerge:
     try:
         texts = [(side or b"").decode("utf-8") for side in (base, ours, new)]
-    except UnicodeDecodeError:  # binary: keep the owner's file and report the conflict
-        return FileMerge(path, ours, "conflict", ours)
+    except UnicodeDecodeError:
+        # Not text: no merge can keep both sides. Keeping the owner's file while the record
+        # moves on would drop the blueprint's change without a word; so nothing is written.
+        from scaffold.untrusted import UnreadableError
+
+        msg = f"cannot merge {path}: it is not UTF-8 text, and both you and scaffold changed it"
+        hint = "nothing was changed; restore scaffold's version or convert the file to UTF-8"
+        raise UnreadableError(msg, hint=hint) from None
     base_text, ours_text, new_text = texts
     merged, conflicted = merge_text(base_text, ours_text, new_text)
     if not conflicted and new is None and not merged.strip():

@@ -14,6 +14,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import (
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     ValidationError,
@@ -58,20 +59,35 @@ class OptionSpec(_Strict):
     secret: bool = False  # never recorded in .scaffold/ (copier's ``secret: true``)
 
     def annotation(self) -> Any:
-        """Return the Python type pydantic validates this option against."""
+        """Return the Python type pydantic validates this option against.
+
+        A ``pattern`` on a ``list[str]`` applies to each item (an origin must be ``http(s)://``);
+        a bool is never taken for a number (``true`` is not 1).
+        """
         if self.type == "choice":
             return Literal[self.choices]
         if self.type == "list[str]" and self.choices:  # copier's multiselect
-            return list[Literal[self.choices]]  # type: ignore[valid-type]
+            return list[Literal[self.choices]]  # type: ignore[name-defined]
         base = _PYTHON_TYPES[self.type]
         constraints: dict[str, Any] = {}
         if self.minimum is not None:
             constraints["ge"] = self.minimum
         if self.maximum is not None:
             constraints["le"] = self.maximum
+        if self.type == "list[str]" and self.pattern is not None:
+            return list[Annotated[str, Field(pattern=self.pattern)]]
         if self.pattern is not None:
             constraints["pattern"] = self.pattern
+        if self.type in {"int", "float"}:
+            return Annotated[base, BeforeValidator(_not_a_bool), Field(**constraints)]
         return Annotated[base, Field(**constraints)] if constraints else base
+
+
+def _not_a_bool(value: Any) -> Any:
+    if isinstance(value, bool):
+        msg = "a number is expected, not true or false"
+        raise ValueError(msg)  # pydantic turns ValueError into a field error
+    return value
 
 
 class OptionCheck(_Strict):

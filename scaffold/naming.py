@@ -94,6 +94,19 @@ def distribution_name_problem(name: str) -> str | None:
     return None
 
 
+def windows_path_problem(segment: str) -> str | None:
+    """Say why Windows cannot check out a file or folder named ``segment``, or return None.
+
+    A device name (``CON``, ``nul.txt``, ``COM1.py``: the part before the first dot decides) or
+    a name ending in a dot or a space, which Windows silently strips.
+    """
+    if segment.lower().split(".")[0].rstrip(" ") in _WINDOWS_RESERVED:
+        return f"'{segment}' is a reserved device name on Windows"
+    if segment.endswith((".", " ")):
+        return f"'{segment}' ends in a dot or a space, which Windows drops"
+    return None
+
+
 def package_name_problem(package: str) -> str | None:
     """Say what is wrong with ``package`` as the generated import package, or return None."""
     lowered = package.lower()

@@ -19,6 +19,7 @@ if TYPE_CHECKING:
 
 
 _SHOWN = 3  # uncommitted paths named in the error
+_OWN_FILES = (".scaffold-lock", ".scaffold-journal")  # scaffold's, while a command runs
 
 
 @dataclass(frozen=True)
@@ -27,22 +28,29 @@ class Project:
 
     root: Path
     record: Record
+    recovered: str | None = None  # what recovering an interrupted change did, to say so
 
     def base(self) -> dict[str, bytes]:
         """Return what scaffold generated last time."""
         return read_base(self.root)
 
     def read(self, relative: str) -> bytes | None:
-        """Return the file's content on disk now, or None when it does not exist."""
-        path = self.root / relative
-        try:
-            if path.is_symlink():  # the link itself, never what it points to
-                from scaffold.filekind import Link
+        """Return the file's content on disk now, or None when it does not exist.
 
-                return Link(str(path.readlink()).encode("utf-8"))
-            return path.read_bytes() if path.is_file() else None
-        except OSError:
-            return None
+        What cannot be read safely (a folder where a file was generated, a file scaffold may
+        not read, a link leaving the project, a FIFO) is an error, never "deleted": a merge
+        that took it for absent would destroy it. A link that stays inside the project is the
+        link itself (its target), never what it points to.
+        """
+        from scaffold.untrusted import read_project_file
+
+        content = read_project_file(self.root, relative)  # refuses links leaving the project
+        path = self.root / relative
+        if path.is_symlink():
+            from scaffold.filekind import Link
+
+            return Link(str(path.readlink()).encode("utf-8"))
+        return content
 
     def spec(self) -> ProjectSpec:
         """Return the spec the project was last generated from."""
@@ -75,16 +83,51 @@ class Project:
         return tuple(found)
 
 
+def recover_interrupted(root: Path) -> str | None:
+    """Finish or roll back a change a killed scaffold left in ``root``, under the lock."""
+    from scaffold.journal import JOURNAL_DIR, recover
+
+    if not (root / JOURNAL_DIR).is_dir():
+        return None
+    from scaffold.lock import project_lock
+
+    with project_lock(root):
+        return recover(root)
+
+
 def open_project(root: Path) -> Project:
-    """Open the project at ``root`` (its record must exist)."""
+    """Open the project at ``root`` (its record must exist), recovering an interrupted change.
+
+    Recovery comes before the record is read: a change cut short may have left a new record
+    beside old files.
+    """
     if not root.is_dir():
         msg = f"{root} is not a folder"
         raise DestinationError(msg, hint="pass the project's folder with -C")
-    return Project(root=root, record=read_record(root))
+    recovered = recover_interrupted(root)
+    return Project(root=root, record=read_record(root), recovered=recovered)
+
+
+def _in_work_tree(root: Path) -> bool:
+    """Whether ``root`` or a folder above it holds a ``.git``: git should answer for it."""
+    folder = root.resolve()
+    return any((candidate / ".git").exists() for candidate in (folder, *folder.parents))
+
+
+def _git_failed(root: Path, done: subprocess.CompletedProcess[str]) -> DestinationError:
+    reason = (done.stderr.strip().splitlines() or ["no reason given"])[0]
+    msg = f"git cannot read the work tree {root}: {reason}"
+    hint = "fix the repository ('git status' says what is wrong), or pass --allow-dirty"
+    return DestinationError(msg, hint=hint)
 
 
 def uncommitted_changes(root: Path) -> list[str] | None:
-    """List what git reports as uncommitted in ``root``; None when it is not a git work tree."""
+    """List what git reports as uncommitted in ``root``; None when it is not a git work tree.
+
+    A work tree git cannot read (dubious ownership, a garbage ``HEAD``) is an error, not "not
+    a repository": the guard must not wave a change through because git failed. scaffold's own
+    lock and journal are not the owner's changes.
+    """
     git = shutil.which("git")
     if git is None:
         return None
@@ -94,14 +137,30 @@ def uncommitted_changes(root: Path) -> list[str] | None:
         text=True,
         check=False,
     )
-    if inside.returncode != 0 or inside.stdout.strip() != "true":
+    if inside.returncode != 0:
+        if _in_work_tree(root):
+            raise _git_failed(root, inside)
+        return None
+    if inside.stdout.strip() != "true":
         return None
     status = subprocess.run(
-        [git, "-C", str(root), "status", "--porcelain", "--untracked-files=normal", "--", "."],
+        [
+            git,
+            "-C",
+            str(root),
+            "status",
+            "--porcelain",
+            "--untracked-files=normal",
+            "--",
+            ".",
+            *(f":(exclude){name}" for name in _OWN_FILES),
+        ],
         capture_output=True,
         text=True,
         check=False,
     )
+    if status.returncode != 0:
+        raise _git_failed(root, status)
     return [line[3:] for line in status.stdout.splitlines() if line.strip()]
 
 

@@ -68,15 +68,18 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import tomllib
 import zipfile
+import zlib
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from scaffold.errors import ScaffoldError
-from scaffold.filekind import Executable, Link, is_executable, is_link
+from scaffold.errors import BlueprintError, ScaffoldError
+from scaffold.filekind import Executable, Link, check_link, is_executable, is_link
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from pathlib import Path
 
     from scaffold.compose import Selection
@@ -224,60 +227,110 @@ def _git_lines(ref: str | None, commit: str | None) -> list[str]:
     return lines + ([f"commit = {_toml_value(commit)}"] if commit else [])
 
 
+_DOTTED = re.compile(r"\d{1,9}(\.\d{1,9}){0,9}")
+MAX_BASE_ENTRIES = 10_000
+MAX_BASE_BYTES = 256 * 1024 * 1024  # what base.zip may expand to, in total
+MAX_ENTRY_BYTES = 32 * 1024 * 1024  # one generated file
+
+
 def parse_record(text: str, *, origin: str = RECORD_PATH) -> Record:
-    """Parse ``project.toml``; a damaged record is an error that says so."""
+    """Parse ``project.toml``; a damaged record is an error that says so.
+
+    The record is untrusted input (a pull request may change it): every field is checked for
+    its type, versions must be dotted numbers, and the ``[adopted]`` paths must stay inside
+    the project.
+    """
     try:
         data = tomllib.loads(text)
         if data["scaffold"]["format"] != RECORD_FORMAT:
             found = data["scaffold"]["format"]
             msg = f"{origin} has format {found}; this scaffold reads format {RECORD_FORMAT}"
             raise RecordError(msg, hint="upgrade scaffold")
-        project = data["project"]
+        project = _table(data["project"], "project")
+        tables = _table(data.get("blueprints", {}), "blueprints")
         blueprints = {
-            name: RecordedBlueprint(
-                name=name,
-                version=str(table["version"]),
-                source=str(table.get("source", "built-in")),
-                automatic=bool(table.get("automatic", False)),
-                options=dict(table.get("options", {})),
-                ref=str(table["ref"]) if "ref" in table else None,
-                commit=str(table["commit"]) if "commit" in table else None,
-            )
-            for name, table in data.get("blueprints", {}).items()
+            name: _parse_blueprint(name, _table(table, f"blueprints.{name}"))
+            for name, table in tables.items()
         }
         return Record(
-            scaffold_version=str(data["scaffold"]["version"]),
-            name=str(project["name"]),
-            description=str(project["description"]),
-            python=str(project["python"]),
+            scaffold_version=_string(data["scaffold"]["version"], "scaffold.version"),
+            name=_string(project["name"], "project.name"),
+            description=_string(project["description"], "project.description"),
+            python=_string(project["python"], "project.python"),
             blueprints=blueprints,
-            adopted=_parse_adopted(data.get("adopted")),
+            adopted=_parse_adopted(data.get("adopted"), origin),
         )
-    except (tomllib.TOMLDecodeError, KeyError, TypeError, AttributeError) as error:
+    except (KeyError, TypeError, AttributeError, ValueError, RecursionError) as error:
         msg = f"{origin} is damaged ({type(error).__name__}: {error})"
         raise RecordError(msg, hint="restore it from version control") from None
 
 
-def _parse_adopted(table: Any) -> Adopted | None:
-    if table is None:
+def _table(value: Any, key: str) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        msg = f"[{key}] must be a table, not {type(value).__name__}"
+        raise TypeError(msg)
+    return value
+
+
+def _string(value: Any, key: str) -> str:
+    if not isinstance(value, str):
+        msg = f"{key} must be a string, not {type(value).__name__}"
+        raise TypeError(msg)
+    return value
+
+
+def _parse_blueprint(name: str, table: dict[str, Any]) -> RecordedBlueprint:
+    version = _string(table["version"], f"blueprints.{name}.version")
+    if not _DOTTED.fullmatch(version):
+        msg = f"blueprints.{name}.version {version!r} is not a dotted version such as 1.2.0"
+        raise ValueError(msg)
+    automatic = table.get("automatic", False)
+    if not isinstance(automatic, bool):
+        msg = f"blueprints.{name}.automatic must be true or false"
+        raise TypeError(msg)
+    return RecordedBlueprint(
+        name=name,
+        version=version,
+        source=_string(table.get("source", "built-in"), f"blueprints.{name}.source"),
+        automatic=automatic,
+        options=dict(_table(table.get("options", {}), f"blueprints.{name}.options")),
+        ref=_string(table["ref"], f"blueprints.{name}.ref") if "ref" in table else None,
+        commit=_string(table["commit"], f"blueprints.{name}.commit") if "commit" in table else None,
+    )
+
+
+def _parse_adopted(value: Any, origin: str) -> Adopted | None:
+    if value is None:
         return None
+    from scaffold.untrusted import contained_path
+
+    table = _table(value, "adopted")
+    where = f"{origin} [adopted]"
     return Adopted(
-        module=str(table["module"]),
-        app=str(table["app"]),
-        package=str(table["package"]),
-        package_dir=str(table["package_dir"]),
+        module=contained_path(_string(table["module"], "adopted.module"), origin=where),
+        app=_string(table["app"], "adopted.app"),
+        package=_string(table["package"], "adopted.package"),
+        package_dir=contained_path(
+            _string(table["package_dir"], "adopted.package_dir"), origin=where
+        ),
     )
 
 
 def read_record(root: Path) -> Record:
-    """Read the record of the project at ``root``."""
+    """Read the record of the project at ``root``: a regular file inside it, of bounded size."""
+    from scaffold.untrusted import read_project_file
+
     path = root / RECORD_PATH
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
+    content = read_project_file(root, RECORD_PATH, limit=1024 * 1024)
+    if content is None:
         msg = f"{root} is not a scaffold project (no {RECORD_PATH})"
         hint = "run it in a project made by 'scaffold new', or use 'scaffold adopt'"
-        raise RecordError(msg, hint=hint) from None
+        raise RecordError(msg, hint=hint)
+    try:
+        text = content.decode("utf-8")
+    except UnicodeDecodeError as error:
+        msg = f"{path} is damaged: it is not UTF-8 ({error.reason} at byte {error.start})"
+        raise RecordError(msg, hint="restore it from version control") from None
     return parse_record(text, origin=str(path))
 
 
@@ -306,20 +359,65 @@ def _with_mode(content: bytes, mode: int) -> bytes:
 
 
 def read_base(root: Path) -> dict[str, bytes]:
-    """Read what scaffold generated last time from the project's base archive."""
+    """Read what scaffold generated last time from the project's base archive.
+
+    The archive is untrusted: its size, its entries' names (inside the project) and what they
+    expand to are bounded, and a damaged or encrypted entry is an error, not a traceback.
+    """
+    from scaffold.untrusted import UnreadableError, contained_path, read_project_file
+
     path = root / BASE_PATH
-    try:
-        with zipfile.ZipFile(path) as archive:
-            return {
-                info.filename: _with_mode(archive.read(info.filename), info.external_attr >> 16)
-                for info in archive.infolist()
-            }
-    except FileNotFoundError:
+    content = read_project_file(root, BASE_PATH, limit=MAX_BASE_BYTES)
+    if content is None:
         msg = f"{root} has no {BASE_PATH}, the base of scaffold's merges"
-        raise RecordError(msg, hint="restore it from version control") from None
-    except (zipfile.BadZipFile, OSError) as error:
+        raise RecordError(msg, hint="restore it from version control")
+    try:
+        with zipfile.ZipFile(io.BytesIO(content)) as archive:
+            return _unpack(archive, origin=str(path), contained=contained_path)
+    except UnreadableError:
+        raise
+    except (zipfile.BadZipFile, zlib.error, OSError, EOFError, RuntimeError, ValueError) as error:
         msg = f"{path} is damaged: {error}"
         raise RecordError(msg, hint="restore it from version control") from None
+    except NotImplementedError as error:  # an unsupported compression method
+        msg = f"{path} is damaged: {error}"
+        raise RecordError(msg, hint="restore it from version control") from None
+
+
+def _unpack(
+    archive: zipfile.ZipFile, *, origin: str, contained: Callable[..., str]
+) -> dict[str, bytes]:
+    entries = archive.infolist()
+    if len(entries) > MAX_BASE_ENTRIES:
+        msg = f"{origin} holds {len(entries)} entries, more than {MAX_BASE_ENTRIES}"
+        raise RecordError(msg, hint="restore it from version control")
+    files: dict[str, bytes] = {}
+    total = 0
+    for info in entries:
+        name = contained(info.filename, origin=origin)
+        if name.split("/")[0] in {RECORD_DIR, ".git"} or ".git" in name.split("/"):
+            msg = f"{origin} names {info.filename!r}, which scaffold never generates"
+            raise RecordError(msg, hint="restore it from version control")
+        if info.flag_bits & 0x1:
+            msg = f"{origin} is damaged: {info.filename} is encrypted"
+            raise RecordError(msg, hint="restore it from version control")
+        if info.is_dir():
+            continue
+        with archive.open(info) as stream:  # read at most the cap, whatever the header says
+            data = stream.read(MAX_ENTRY_BYTES + 1)
+        total += len(data)
+        if len(data) > MAX_ENTRY_BYTES or total > MAX_BASE_BYTES:
+            msg = f"{origin} expands beyond {MAX_BASE_BYTES // (1024 * 1024)} MiB"
+            raise RecordError(msg, hint="restore it from version control")
+        content = _with_mode(data, info.external_attr >> 16)
+        if is_link(content):  # a recorded link, like a rendered one, stays inside the project
+            try:
+                check_link(name, content.decode("utf-8"), origin=f"{origin}: {name}")
+            except (BlueprintError, UnicodeDecodeError) as error:
+                msg = f"{origin} is damaged: {name} is a link outside the project ({error})"
+                raise RecordError(msg, hint="restore it from version control") from None
+        files[name] = content
+    return files
 
 
 def record_files(

@@ -968,6 +968,13 @@ def safe_relative_path(rendered: str, *, origin: str) -> str:
     if any(part == "" for part in rendered.split("/")):
         msg = f"{origin} renders to {rendered!r}, which has an empty path segment"
         raise BlueprintError(msg, hint="check the variables used in the file name")
+    from scaffold.naming import windows_path_problem
+
+    for segment in path.parts:
+        problem = windows_path_problem(segment)
+        if problem is not None:
+            msg = f"{origin} renders to {rendered!r}: {problem}"
+            raise BlueprintError(msg, hint="a project must check out on Windows too; rename it")
     parts = [part.lower() for part in path.parts]
     if _RESERVED_SEGMENTS.intersection(parts) or parts[0] in _RESERVED_FIRST:
         msg = f"{origin} renders to {rendered!r}, inside a folder blueprints may not write"

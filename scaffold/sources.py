@@ -19,8 +19,11 @@ blueprints and every installed entry point. The same source named in several lay
 source; its ``@REF`` comes from the highest layer that gives one.
 
 A blueprint that runs code (copier tasks, migrations, jinja extensions) needs ``--trust``, or a
-source that starts with a prefix listed under ``trusted`` in a config file or in
-``SCAFFOLD_TRUSTED``. A prefix followed by ``..`` (also percent-encoded) is not trusted.
+source that starts with a prefix listed under ``trusted`` in the user's config file or in
+``SCAFFOLD_TRUSTED``. A prefix followed by ``..`` (also percent-encoded) is not trusted. Trust
+comes only from the person running scaffold: a ``trusted`` list in the project's own
+``pyproject.toml`` is ignored, since anyone who can open a pull request can write it
+(docs/security.md).
 """
 
 from __future__ import annotations
@@ -234,8 +237,7 @@ def load_settings(
     if project_root is not None:
         found = _layer_from_file(project_root / "pyproject.toml", layer="project", project=True)
         if found is not None:
-            sources += found[0]
-            trusted += found[1]
+            sources += found[0]  # its 'trusted' list is ignored: the project cannot grant trust
     sources += recorded
     found = _layer_from_file(user_config_path(), layer="user", project=False)
     if found is not None:

@@ -115,12 +115,17 @@ def _verbatim_drift(project: Project, catalog: Catalog) -> list[Drift]:
     }
     if not patterns:
         return []  # nothing to render: check stays a quick look at the record
+    from scaffold.errors import TrustError
     from scaffold.pipeline import render_project
     from scaffold.render import Renderer
 
     spec = project.spec()
     renderer = Renderer(spec)
-    _, tree = render_project(spec, catalog=catalog)
+    try:
+        _, tree = render_project(spec, catalog=catalog)
+    except TrustError as error:  # check never runs blueprint code: say what was not compared
+        detail = f"verbatim files not compared: {error.message}"
+        return [Drift("verbatim", name, None, detail) for name in patterns]
     drift = []
     for name, globs in patterns.items():
         rendered_globs = [renderer.render_string(glob, {}) for glob in globs]

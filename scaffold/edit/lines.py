@@ -36,6 +36,24 @@ def merge_text(base: str, ours: str, new: str) -> tuple[str, bool]:
     return text, any(line.startswith("<<<<<<< yours") for line in fixed)
 
 
+# Marker lines, scaffold's own or git's (``<<<<<<< HEAD``), with Unix or Windows line endings.
+_MARKERS = (
+    re.compile(rb"<<<<<<<(?: .*)?"),
+    re.compile(rb"======="),
+    re.compile(rb">>>>>>>(?: .*)?"),
+)
+
+
 def has_conflict_markers(content: bytes) -> bool:
-    """Say whether a file still holds conflict markers from a merge."""
-    return bool(re.search(rb"^<<<<<<< yours$", content, flags=re.MULTILINE))
+    """Say whether a file still holds a start, middle and end marker line, in that order.
+
+    One pass over the lines (a file full of start markers costs no more than any other), and
+    Windows line endings (CRLF) end a line as a newline does.
+    """
+    wanted = 0
+    for line in content.splitlines():
+        if _MARKERS[wanted].fullmatch(line.removesuffix(b"\r")):
+            wanted += 1
+            if wanted == len(_MARKERS):
+                return True
+    return False

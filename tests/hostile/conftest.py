@@ -86,3 +86,47 @@ def refused(
         return Refusal(line=line, result=result)
 
     return run
+
+
+# --------------------------------------------------------------------------------------------
+# Hostile projects (issue #10): a generated project whose files and record an attacker wrote
+# --------------------------------------------------------------------------------------------
+
+PROJECT = "evil-app"  # the generated project's name
+PACKAGE = "evil_app"  # ... and its package
+
+
+@pytest.fixture(scope="session")
+def _pristine_projects(
+    tmp_path_factory: pytest.TempPathFactory, _private_cache: None, cli: Callable[..., Result]
+) -> Callable[[tuple[str, ...]], Path]:
+    """Generate a project per set of built-in blueprints once per session."""
+    made: dict[tuple[str, ...], Path] = {}
+
+    def get(blueprints: tuple[str, ...]) -> Path:
+        if blueprints not in made:
+            where = tmp_path_factory.mktemp("pristine")
+            selection = [arg for name in blueprints for arg in ("-b", name)]
+            result = cli("new", PROJECT, "--no-input", "-o", where, *selection)
+            assert result.exit_code == 0, result.output
+            made[blueprints] = where / PROJECT
+        return made[blueprints]
+
+    return get
+
+
+@pytest.fixture
+def project(tmp_path: Path, _pristine_projects: Callable[..., Path]) -> Callable[..., Path]:
+    """``project(*blueprints)``: a fresh copy of a generated project in ``tmp_path``."""
+    import shutil
+
+    count = 0
+
+    def make(*blueprints: str) -> Path:
+        nonlocal count
+        count += 1
+        target = tmp_path / f"work{count}" / PROJECT
+        shutil.copytree(_pristine_projects(tuple(blueprints or ("base",))), target, symlinks=True)
+        return target
+
+    return make
