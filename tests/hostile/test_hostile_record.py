@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import re
 import zipfile
 from pathlib import Path
 
@@ -91,7 +92,9 @@ def _damage(text: str, how: str) -> bytes:
     if how == "wrong type: blueprints":
         return ('blueprints = "all of them"\n' + text.split("[blueprints.", maxsplit=1)[0]).encode()
     if how == "unparsable version":
-        return text.replace('version = "1.0.0"', 'version = "1.0.0rc1; rm -rf /"', 1).encode()
+        damaged = re.sub(r'version = "[^"]*"', 'version = "1.0.0rc1; rm -rf /"', text, count=1)
+        assert damaged != text, "the record names no version to damage"
+        return damaged.encode()
     if how == "options not a table":
         return text.replace("options = {}", "options = 5", 1).encode()
     raise AssertionError(how)

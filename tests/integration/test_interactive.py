@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import subprocess
 import sys
 import tomllib
 from typing import TYPE_CHECKING
@@ -77,6 +79,17 @@ def test_no_input_never_prompts_even_in_a_terminal(tmp_path: Path) -> None:
 DOWN, SPACE, ENTER = "\x1b[B", " ", "\r"
 
 
+def _choosable_in_order() -> list[str]:
+    """The blueprints the checklist offers, in its order: the catalog's, base left out."""
+    listed = subprocess.run(
+        [sys.executable, "-m", "scaffold", "blueprints", "--json"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    return [entry["name"] for entry in json.loads(listed) if entry["name"] != "base"]
+
+
 def spawn_capable(arguments: list[str], cwd: Path) -> pexpect.spawn:
     """A terminal prompt_toolkit can draw on: a pty with a real TERM."""
     return pexpect.spawn(
@@ -94,9 +107,14 @@ def test_a_capable_terminal_gets_an_arrow_key_checkbox_list(tmp_path: Path) -> N
     child = spawn_capable(["new", "boxed"], tmp_path)
     child.expect("Enter accepts")
     child.expect("websockets")  # the list is drawn, defaults checked (settings, tests)
-    # The pointer starts on the first blueprint, lifespan. Check it; move to settings and
-    # uncheck it; move to tests and uncheck it; accept.
-    for key in (SPACE, DOWN, DOWN, SPACE, DOWN, DOWN, DOWN, SPACE, ENTER):
+    # The pointer starts on the first blueprint. Move to lifespan and check it; move to
+    # settings and uncheck it; move to tests and uncheck it; accept.
+    order = _choosable_in_order()
+    keys, at = [], 0
+    for name in ("lifespan", "settings", "tests"):
+        keys += [DOWN] * (order.index(name) - at) + [SPACE]
+        at = order.index(name)
+    for key in (*keys, ENTER):
         child.send(key)
     child.expect(pexpect.EOF)
     child.close()
@@ -112,6 +130,8 @@ def test_enter_on_the_checkbox_list_keeps_the_defaults(tmp_path: Path) -> None:
     child.expect("Enter accepts")
     child.send(ENTER)
     child.expect("settings.env_prefix")  # the chosen blueprints' options follow, as before
+    child.sendline("")
+    child.expect("settings.info_route")
     child.sendline("")
     child.expect(pexpect.EOF)
     child.close()

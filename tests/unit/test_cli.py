@@ -317,11 +317,11 @@ def test_the_record_file_describes_how_the_project_was_made(cli, source, out) ->
 
 
 def test_ctrl_c_while_generating_exits_130_and_leaves_nothing(cli, monkeypatch, out) -> None:
-    def interrupted(_project) -> None:
+    def interrupted(_tree, **_keep) -> None:
         raise KeyboardInterrupt
 
-    # The formatter runs over the staging folder, the last step before the rename.
-    monkeypatch.setattr(importlib.import_module("scaffold.pipeline"), "format_project", interrupted)
+    # Formatting is the last step before the tree is staged and renamed into place.
+    monkeypatch.setattr(importlib.import_module("scaffold.pipeline"), "format_tree", interrupted)
 
     result = cli("new", "demo", "-b", "base", "--no-input", "-o", out)
 
