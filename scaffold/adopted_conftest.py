@@ -61,9 +61,10 @@ def fixture_code(fixture: Any) -> str:
     """Render a ``fixtures`` contribution as base's conftest template does."""
     scope = "" if fixture.scope == "function" else f'(scope="{fixture.scope}")'
     body = textwrap.indent(textwrap.dedent(fixture.body).strip("\n"), "    ")
+    define = "async def" if fixture.asynchronous else "def"
     return (
         f"@pytest.fixture{scope}\n"
-        f"{'async ' if fixture.asynchronous else ''}def {fixture.name}({', '.join(fixture.args)}) -> {fixture.returns}:\n"
+        f"{define} {fixture.name}({', '.join(fixture.args)}) -> {fixture.returns}:\n"
         f'    """{fixture.doc}"""\n{body}\n'
     )
 
