@@ -61,11 +61,10 @@ def fixture_code(fixture: Any) -> str:
     """Render a ``fixtures`` contribution as base's conftest template does."""
     scope = "" if fixture.scope == "function" else f'(scope="{fixture.scope}")'
     body = textwrap.indent(textwrap.dedent(fixture.body).strip("\n"), "    ")
-    keyword = "async def" if fixture.asynchronous else "def"
-    arguments = ", ".join(fixture.args)
+    define = "async def" if fixture.asynchronous else "def"
     return (
         f"@pytest.fixture{scope}\n"
-        f"{keyword} {fixture.name}({arguments}) -> {fixture.returns}:\n"
+        f"{define} {fixture.name}({', '.join(fixture.args)}) -> {fixture.returns}:\n"
         f'    """{fixture.doc}"""\n{body}\n'
     )
 
