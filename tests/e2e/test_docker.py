@@ -179,8 +179,9 @@ def build(path: Path, tag: str, build_args: dict[str, str], volumes: list[str]) 
     """Build as ``docker build`` would (caching layers); return the output, in order."""
     arguments = [f"--build-arg={key}={value}" for key, value in build_args.items()]
     argv = [
-        "buildah", *STORAGE, "build", "--layers", "--isolation", "chroot", "--network", "host",
-        "--format", "docker", "--pull-never", *volumes, *arguments, "--tag", tag, str(path),
+        "buildah", *STORAGE, "build", "--layers", "--force-rm", "--isolation", "chroot",
+        "--network", "host", "--format", "docker", "--pull-never", *volumes, *arguments,
+        "--tag", tag, str(path),
     ]  # fmt: skip
     proc = subprocess.run(
         argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
