@@ -343,8 +343,8 @@ def _yaml_origin(line: str, blueprint: Any) -> str:
         return ""
     if not line.startswith("_src_path:"):
         return line
-    commit = yaml.safe_dump({"_commit": blueprint.ref}) if blueprint.ref else ""
-    return commit + yaml.safe_dump({"_src_path": str(blueprint.source)}, width=10_000)
+    commit = str(yaml.safe_dump({"_commit": blueprint.ref})) if blueprint.ref else ""
+    return commit + str(yaml.safe_dump({"_src_path": str(blueprint.source)}, width=10_000))
 
 
 def _recorded_answers(
