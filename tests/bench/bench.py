@@ -595,6 +595,61 @@ def stack_target(workdir: Path, venv: Path, targets: list[dict[str, Any]]) -> di
             }
         )
     return stack
+def copier_blueprint_commands(venv: Path, workdir: Path, env: dict[str, str]) -> list[Command]:
+    """``new`` with a real copier template as the blueprint, next to plain ``copier copy`` of it.
+
+    The template is copier-org/autopretty at v0.4.3, from the test fixtures (a folder, no git):
+    scaffold renders it through copier in a child process, merges its .gitignore with base's,
+    and adds base's app; copier writes the template alone.
+    """
+    import tarfile
+
+    fixture = REPO / "tests" / "fixtures" / "copier_templates" / "autopretty.tar.gz"
+    unpacked = workdir / "autopretty-fixture"
+    shutil.rmtree(unpacked, ignore_errors=True)
+    with tarfile.open(fixture) as archive:
+        archive.extractall(unpacked)  # our own fixture
+    template = unpacked / "v0.4.3"
+    blueprint = workdir / "copier-blueprints" / "autopretty"
+    shutil.rmtree(blueprint.parent, ignore_errors=True)
+    shutil.copytree(template, blueprint, symlinks=True)
+    scaffold, copier = str(bin_path(venv, "scaffold")), str(bin_path(venv, "copier"))
+
+    def scaffold_new(out: Path | None) -> list[str]:
+        assert out is not None
+        return [
+            *(scaffold, "new", PROJECT, "--source", str(blueprint), "-b", "autopretty"),
+            *("--trust", "--no-input", "-o", str(out)),
+        ]
+
+    def copier_copy(out: Path | None) -> list[str]:
+        assert out is not None
+        return [
+            copier,
+            "copy",
+            "--quiet",
+            "--defaults",
+            "--trust",
+            str(template),
+            str(out / PROJECT),
+        ]
+
+    return [
+        Command(
+            "new_copier_blueprint",
+            "scaffold new, copier template (autopretty) as blueprint",
+            scaffold_new,
+            env,
+            needs_output=True,
+        ),
+        Command(
+            "copier_template",
+            "copier copy of the same template (autopretty)",
+            copier_copy,
+            env,
+            needs_output=True,
+        ),
+    ]
 
 
 def bench(args: argparse.Namespace, workdir: Path) -> int:  # noqa: C901, PLR0915  # one linear script
@@ -698,6 +753,7 @@ def bench(args: argparse.Namespace, workdir: Path) -> int:  # noqa: C901, PLR091
             env,
         ),
     ]
+    commands += copier_blueprint_commands(venv, workdir, env)
     if not args.no_extras:
         commands += [
             Command(
@@ -736,6 +792,9 @@ def bench(args: argparse.Namespace, workdir: Path) -> int:  # noqa: C901, PLR091
     new_ms = results["new"]["median_ms"]
     copier_ms = results["copier"]["median_ms"]
     ratios = {"new_over_copier": new_ms / copier_ms, "copier_over_new": copier_ms / new_ms}
+    ratios["new_copier_blueprint_over_copier"] = (
+        results["new_copier_blueprint"]["median_ms"] / results["copier_template"]["median_ms"]
+    )
     if "copier_nogit" in results:
         ratios["copier_nogit_over_new"] = results["copier_nogit"]["median_ms"] / new_ms
     targets = [

@@ -1,0 +1,261 @@
+"""A copier template used as a blueprint behaves as it does in copier: small templates, one each.
+
+Answers keep their types, copier renders the defaults that are templates, what it computed is
+recorded but never a secret, its files are written as it writes them (no ruff, modes, links),
+and its lifecycle settings (messages, tasks, _skip_if_exists) hold.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+import zipfile
+from typing import TYPE_CHECKING
+
+import pytest
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from pathlib import Path
+
+    from click.testing import Result
+
+pytestmark = pytest.mark.timeout(120)
+
+TYPED = """
+_envops:
+  variable_start_string: "[["
+  variable_end_string: "]]"
+  block_start_string: "[%"
+  block_end_string: "%]"
+project_name:
+  type: str
+python_version:
+  type: str
+  default: "3.11"
+settings:
+  type: yaml
+  default: "{debug: false}"
+limits:
+  type: json
+  default: '{"rps": 1}'
+features:
+  type: str
+  multiselect: true
+  choices: [auth, cache, queue]
+  default: [auth]
+docker:
+  type: bool
+  choices:
+    "Yes please": true
+    "No thanks": false
+  default: false
+slug:
+  type: str
+  default: "[% if project_name %][[ project_name | upper ]][% endif %]"
+password:
+  type: str
+  secret: true
+  default: hunter2
+"""
+TYPED_FILES = {
+    "out.txt.jinja": (
+        "py=[[ python_version ]] debug=[[ settings.debug ]] rps=[[ limits.rps ]] "
+        "features=[[ features | join(',') ]] docker=[[ docker ]] slug=[[ slug ]] "
+        "pw=[[ password ]] dst=[[ _copier_conf.dst_path.name ]]\n"
+    ),
+    "[[ _copier_conf.answers_file ]].jinja": "[[ _copier_answers | to_nice_yaml ]]",
+}
+
+
+def _template(root: Path, name: str, copier_yml: str, files: dict[str, str]) -> Path:
+    folder = root / name
+    folder.mkdir(parents=True)
+    (folder / "copier.yml").write_text(copier_yml)
+    for relative, text in files.items():
+        target = folder / relative
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text)
+    return folder
+
+
+def _new(cli: Callable[..., Result], root: Path, out: Path, name: str, *extra: str) -> Result:
+    return cli("new", "svc", "--source", root, "-b", name, "--no-input", "-o", out, *extra)
+
+
+def _record(project: Path) -> dict[str, object]:
+    return tomllib.loads((project / ".scaffold" / "project.toml").read_text())
+
+
+def test_answers_keep_their_types_and_copier_renders_templated_defaults(
+    cli: Callable[..., Result], tmp_path: Path
+) -> None:
+    _template(tmp_path / "bp", "typed", TYPED, TYPED_FILES)
+
+    made = _new(
+        cli, tmp_path / "bp", tmp_path / "out", "typed",
+        "-O", "typed.python_version=3.10", "-O", "typed.settings={debug: true}",
+        "-O", "typed.features=auth,queue", "-O", "typed.docker=true",
+    )  # fmt: skip
+
+    assert made.exit_code == 0, made.output
+    project = tmp_path / "out" / "svc"
+    assert (project / "out.txt").read_text() == (
+        "py=3.10 debug=True rps=1 features=auth,queue docker=True slug=SVC pw=hunter2 dst=svc\n"
+    )
+    options = _record(project)["blueprints"]["typed"]["options"]
+    assert options["python_version"] == "3.10"
+    assert options["settings"] == {"debug": True}
+    assert options["features"] == ["auth", "queue"]
+    assert options["docker"] is True
+    assert options["slug"] == "SVC"  # computed by copier, recorded as its answers file does
+    assert options["project_name"] == "svc"  # a question without a default: the project's name
+
+
+def test_a_secret_answer_is_never_in_the_record(cli: Callable[..., Result], tmp_path: Path) -> None:
+    files = {
+        **TYPED_FILES,
+        "out.txt.jinja": "no secret here\n",
+        ".gitignore": "local.secrets\n",
+        "local.secrets.jinja": "PASSWORD=[[ password ]]\n",
+    }
+    _template(tmp_path / "bp", "typed", TYPED, files)
+
+    made = _new(cli, tmp_path / "bp", tmp_path / "out", "typed", "-O", "typed.password=s3cr3t")
+
+    assert made.exit_code == 0, made.output
+    record = tmp_path / "out" / "svc" / ".scaffold"
+    assert b"s3cr3t" not in (record / "project.toml").read_bytes()
+    with zipfile.ZipFile(record / "base.zip") as archive:
+        stored = b"".join(archive.read(name) for name in archive.namelist())
+    assert b"s3cr3t" not in stored  # the file holding it is one the template's .gitignore names
+    assert "s3cr3t" in (tmp_path / "out" / "svc" / "local.secrets").read_text()
+
+
+def test_a_template_default_is_not_overridden_by_the_project_name(
+    cli: Callable[..., Result], tmp_path: Path
+) -> None:
+    yml = "project_name:\n  type: str\n  default: Shop Front\n"
+    _template(tmp_path / "bp", "named", yml, {"name.txt.jinja": "{{ project_name }}\n"})
+
+    made = _new(cli, tmp_path / "bp", tmp_path / "out", "named")
+
+    assert made.exit_code == 0, made.output
+    assert (tmp_path / "out" / "svc" / "name.txt").read_text() == "Shop Front\n"
+
+
+def test_a_failed_validator_blames_the_answer(
+    cli: Callable[..., Result], error_line: Callable[[Result], str], tmp_path: Path
+) -> None:
+    yml = (
+        "port:\n  type: int\n  default: 80\n"
+        '  validator: "{% if port < 1024 %}use a port above 1024{% endif %}"\n'
+    )
+    _template(tmp_path / "bp", "ported", yml, {"port.txt.jinja": "{{ port }}\n"})
+
+    refused = _new(cli, tmp_path / "bp", tmp_path / "out", "ported", "-O", "ported.port=22")
+
+    assert refused.exit_code != 0
+    line = error_line(refused)
+    assert "ported.port: use a port above 1024" in line
+    assert "-O ported.port=" in line
+    assert not (tmp_path / "out" / "svc").exists()
+
+
+def test_template_files_are_written_as_copier_writes_them(
+    cli: Callable[..., Result], tmp_path: Path
+) -> None:
+    unformatted = "import sys\nimport os  # noqa: F401\nx=1\n"
+    yml = "_preserve_symlinks: true\n"
+    folder = _template(tmp_path / "bp", "raw", yml, {"tool/run.py": unformatted, "notes.md": "x\n"})
+    (folder / "tool" / "run.py").chmod(0o755)
+    (folder / "tool" / "latest").symlink_to("run.py")
+
+    made = _new(cli, tmp_path / "bp", tmp_path / "out", "raw")
+
+    assert made.exit_code == 0, made.output
+    project = tmp_path / "out" / "svc"
+    assert (project / "tool" / "run.py").read_text() == unformatted  # no ruff over it
+    assert os.access(project / "tool" / "run.py", os.X_OK)
+    assert (project / "tool" / "latest").readlink().as_posix() == "run.py"
+
+
+def test_a_link_leaving_the_project_is_refused(
+    cli: Callable[..., Result], error_line: Callable[[Result], str], tmp_path: Path
+) -> None:
+    folder = _template(tmp_path / "bp", "leaky", "_preserve_symlinks: true\n", {"a.txt": "a\n"})
+    (folder / "out").symlink_to("../../../etc/passwd")
+
+    refused = _new(cli, tmp_path / "bp", tmp_path / "out", "leaky")
+
+    assert refused.exit_code != 0
+    assert "outside the project" in error_line(refused)
+
+
+def test_shared_files_merge_with_base_by_line_and_key(
+    cli: Callable[..., Result], tmp_path: Path
+) -> None:
+    pyproject = '[project]\nname = "svc"\nversion = "9.9.9"\ndependencies = ["rich>=13"]\n'
+    files = {".gitignore": "*.log\n.venv/\n", "pyproject.toml": pyproject}
+    _template(tmp_path / "bp", "whole", "", files)
+
+    made = _new(cli, tmp_path / "bp", tmp_path / "out", "whole")
+
+    assert made.exit_code == 0, made.output
+    project = tmp_path / "out" / "svc"
+    ignored = (project / ".gitignore").read_text().splitlines()
+    assert ignored[:2] == ["*.log", ".venv/"]  # the template's first, as it wrote them
+    assert ignored.count(".venv/") == 1
+    data = tomllib.loads((project / "pyproject.toml").read_text())
+    assert data["project"]["version"] == "9.9.9"  # the template's value stays
+    assert data["project"]["dependencies"][0] == "rich>=13"
+    assert any(d.startswith("fastapi") for d in data["project"]["dependencies"])
+
+
+def test_messages_are_shown_and_a_dry_run_runs_no_task(
+    cli: Callable[..., Result], tmp_path: Path
+) -> None:
+    witness = tmp_path / "task-ran"
+    yml = (
+        f"_tasks:\n  - touch {witness}\n"
+        "_message_before_copy: Hello {{ project_name }}\n_message_after_copy: Done\n"
+    )
+    _template(tmp_path / "bp", "chatty", yml, {"a.txt": "a\n"})
+
+    dry = _new(cli, tmp_path / "bp", tmp_path / "out", "chatty", "--dry-run")
+
+    assert dry.exit_code == 0, dry.output
+    assert not witness.exists()  # no --trust needed either: no code of the template ran
+    made = _new(cli, tmp_path / "bp", tmp_path / "out", "chatty", "--trust")
+    assert made.exit_code == 0, made.output
+    assert witness.exists()
+    assert "Hello svc" in made.stderr
+    assert "Done" in made.stderr
+
+
+def test_skip_if_exists_files_are_left_alone_on_update(
+    cli: Callable[..., Result],
+    make_repo: Callable[[str], object],
+    commit: Callable[[Path, str], None],
+    run_git: Callable[..., str],
+    tmp_path: Path,
+) -> None:
+    repo = make_repo("changelog")
+    repo.write("copier.yml", "_skip_if_exists: [CHANGELOG.md]\n")  # type: ignore[attr-defined]
+    repo.write("CHANGELOG.md", "# Changelog\n")  # type: ignore[attr-defined]
+    repo.release("v1.0.0")  # type: ignore[attr-defined]
+    repo.write("CHANGELOG.md", "# Changes\n\nrewritten by the template\n")  # type: ignore[attr-defined]
+    repo.release("v1.1.0")  # type: ignore[attr-defined]
+    source = f"git+{repo.path}"  # type: ignore[attr-defined]
+    made = cli("new", "svc", "-b", "changelog", "--source", f"{source}@v1.0.0",
+               "--no-input", "-o", tmp_path)  # fmt: skip
+    assert made.exit_code == 0, made.output
+    project = tmp_path / "svc"
+    run_git("init", "-q", "-b", "main", cwd=project)
+    commit(project, "generated")
+
+    updated = cli("update", "-C", project)
+
+    assert updated.exit_code == 0, updated.output
+    assert (project / "CHANGELOG.md").read_text() == "# Changelog\n"
+    assert _record(project)["blueprints"]["changelog"]["ref"] == "v1.1.0"
