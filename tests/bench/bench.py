@@ -595,6 +595,8 @@ def stack_target(workdir: Path, venv: Path, targets: list[dict[str, Any]]) -> di
             }
         )
     return stack
+
+
 def copier_blueprint_commands(venv: Path, workdir: Path, env: dict[str, str]) -> list[Command]:
     """``new`` with a real copier template as the blueprint, next to plain ``copier copy`` of it.
 
