@@ -816,7 +816,7 @@ class Renderer:
             return None
 
     def render_model(self, model: BaseModel, options: Mapping[str, Any]) -> BaseModel:
-        """Render every string (and tuple of strings) field of a contribution."""
+        """Render every string (tuple of strings, mapping of strings) field of a contribution."""
         updates: dict[str, Any] = {}
         for key, value in model:
             if isinstance(value, str):
@@ -824,7 +824,11 @@ class Renderer:
             elif isinstance(value, tuple) and all(isinstance(v, str) for v in value):
                 updates[key] = tuple(self.render_strings(value, options))
             elif isinstance(value, dict) and all(isinstance(v, str) for v in value.values()):
-                updates[key] = {k: self.render_string(v, options) for k, v in value.items()}
+                # Keys too: an environment variable's name may hold the settings' prefix.
+                updates[key] = {
+                    self.render_string(k, options): self.render_string(v, options)
+                    for k, v in value.items()
+                }
         rendered = model.model_copy(update=updates)
         _check_contributed_paths(rendered)
         return rendered
