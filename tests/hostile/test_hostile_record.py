@@ -92,7 +92,9 @@ def _damage(text: str, how: str) -> bytes:
     if how == "wrong type: blueprints":
         return ('blueprints = "all of them"\n' + text.split("[blueprints.", maxsplit=1)[0]).encode()
     if how == "unparsable version":
-        damaged = re.sub(r'version = "[^"]*"', 'version = "1.0.0rc1; rm -rf /"', text, count=1)
+        damaged = re.sub(
+            r'(\[blueprints\.base\]\nversion = )"[^"]*"', r'\1"1.0.0rc1; rm -rf /"', text, count=1
+        )
         assert damaged != text, "the record names no version to damage"
         return damaged.encode()
     if how == "options not a table":

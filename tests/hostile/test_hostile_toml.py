@@ -48,17 +48,20 @@ def test_the_owners_dependency_array_survives_add(project, cli, owner) -> None:
 def test_arrays_in_other_tables_are_left_alone(project, cli) -> None:
     root = project()
     pyproject = root / "pyproject.toml"
-    owner = (
-        "\n[dependency-groups]\nlint = ['ruff>=0.6', \"mypy>=1\"]  # the owner's\n"
-        '\n[tool.hatch.envs.default]\ndependencies = ["coverage[toml]>=7"]\n'
-    )
-    pyproject.write_text(pyproject.read_text() + owner)
+    # The owner's own group goes into the generated [dependency-groups] table (uv's dev group).
+    lint = "lint = ['ruff>=0.6', \"mypy>=1\"]  # the owner's\n"
+    owner = '\n[tool.hatch.envs.default]\ndependencies = ["coverage[toml]>=7"]\n'
+    text = pyproject.read_text()
+    assert "[dependency-groups]\n" in text
+    text = text.replace("[dependency-groups]\n", "[dependency-groups]\n" + lint, 1)
+    pyproject.write_text(text + owner)
 
     result = cli("add", "websockets", "-C", root)
 
     assert result.exit_code == 0, result.output
     after = pyproject.read_text()
     assert after.endswith(owner)
+    assert lint in after
     data = tomllib.loads(after)
     assert data["dependency-groups"]["lint"] == ["ruff>=0.6", "mypy>=1"]
     assert data["tool"]["hatch"]["envs"]["default"]["dependencies"] == ["coverage[toml]>=7"]
