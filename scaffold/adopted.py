@@ -67,7 +67,7 @@ from scaffold.plan import Plan
 from scaffold.record import RECORD_DIR, record_files
 
 if TYPE_CHECKING:
-    from collections.abc import Collection
+    from collections.abc import Callable, Collection
 
     from scaffold.catalog import Catalog, SourceLike
     from scaffold.compose import Composition, Selection
@@ -197,15 +197,49 @@ def _sub_package_inits(
     return inits
 
 
+def owners_ruff_config(read: Callable[[str], bytes | None]) -> dict[str, bytes]:
+    """Return the owner's ruff configuration files (root ``ruff.toml``, ``[tool.ruff]``)."""
+    for name in (".ruff.toml", "ruff.toml"):
+        content = read(name)
+        if content is not None:
+            return {name: content}
+    content = read(PYPROJECT)
+    if content is not None and b"[tool.ruff" in content:
+        return {PYPROJECT: content}
+    return {}
+
+
+def _formatted(
+    tree: dict[str, bytes], own: dict[str, bytes], owners: dict[str, bytes]
+) -> dict[str, bytes]:
+    """Format with the owner's ruff configuration, so their lint passes; else scaffold's."""
+    from scaffold.errors import FormatError
+    from scaffold.format import format_tree
+
+    if owners:
+        try:
+            formatted = format_tree(tree | owners)
+        except FormatError:  # a configuration ruff cannot use here (extend = "../x.toml")
+            pass
+        else:
+            return {path: formatted[path] for path in tree}
+    formatted = format_tree(tree | own)
+    return {path: formatted[path] for path in tree}
+
+
 def render_adopted(
     spec: ProjectSpec,
     adopted: Adopted,
     sources: tuple[SourceLike, ...],
     catalog: Catalog | None = None,
+    ruff_config: dict[str, bytes] | None = None,
 ) -> Rendered:
-    """Render and format the blueprints' own files for an adopted project."""
+    """Render and format the blueprints' own files for an adopted project.
+
+    ``ruff_config``: the owner's ruff configuration files, which format the files (else the
+    configuration scaffold's own ``pyproject.toml`` gives).
+    """
     from scaffold.compose import compose
-    from scaffold.format import format_tree
     from scaffold.render import render_selection
 
     selection, renderer = resolve_adopted(spec, adopted, sources, catalog)
@@ -219,10 +253,9 @@ def render_adopted(
     tree = {path: content for path, content in tree.items() if not path.startswith(TESTS)}
     frame_tree = render_selection(frame, renderer)
     tree |= _sub_package_inits(frame_tree, tree, adopted.package)
-    if tree:  # format with the ruff settings scaffold's own pyproject.toml gives
-        settings = {k: v for k, v in frame_tree.items() if k == PYPROJECT}
-        formatted = format_tree(tree | settings)
-        tree = {path: formatted[path] for path in tree}
+    if tree:
+        scaffolds = {k: v for k, v in frame_tree.items() if k == PYPROJECT}
+        tree = _formatted(tree, scaffolds, ruff_config or {})
     on_disk = {_disk_path(path, adopted): content for path, content in tree.items()}
     return Rendered(selection, renderer, composition, on_disk, skipped)
 
@@ -566,7 +599,9 @@ def plan_adopted_change(
     adopted = project.record.adopted
     assert adopted is not None  # noqa: S101  # the caller checked
     all_sources = project.sources() + sources
-    rendered = render_adopted(spec, adopted, all_sources, catalog)
+    rendered = render_adopted(
+        spec, adopted, all_sources, catalog, ruff_config=owners_ruff_config(project.read)
+    )
     blockers = _blockers(project, spec, rendered.selection)
     previous = _previous(project, adopted, all_sources, catalog)
     base = project.base()
