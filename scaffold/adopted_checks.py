@@ -28,7 +28,8 @@ def adoption_blockers(project: Project, spec: ProjectSpec, selection: Selection)
     arriving = [name for name in selection.names if name not in project.record.blueprints]
     if not [name for name in arriving if name != "base"]:
         return []
-    blockers = [f"cannot add {', '.join(arriving)}: {b}" for b in version_blockers(project.root)]
+    versions = version_blockers(project.root, settings="settings" in arriving)
+    blockers = [f"cannot add {', '.join(arriving)}: {'; '.join(versions)}"] if versions else []
     if "middleware" in arriving and "allowed_hosts" not in spec.blueprints.get("middleware", {}):
         blockers.append(
             "the middleware blueprint's TrustedHostMiddleware answers 400 to every Host not "
