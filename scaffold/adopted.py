@@ -35,18 +35,16 @@ three-way merge as in any project, so a file the owner edited is never deleted b
 
 from __future__ import annotations
 
-import ast
-import json
-import re
 from dataclasses import asdict, dataclass, replace
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from scaffold import __version__
+from scaffold.adopted_checks import adoption_blockers, verified_notes
 from scaffold.adopted_conftest import CONFTEST, ConftestChange, plan_conftest
+from scaffold.adopted_edits import EditBuilder
 from scaffold.adopted_memory import MEMORY_PATH, Memory, dump_memory, load_memory
 from scaffold.cst_edit import (
     AppEdits,
-    AppKeyword,
     NewStatement,
     Revision,
     UnsafeAppError,
@@ -60,17 +58,17 @@ from scaffold.dependency_edit import (
     requirement_name,
 )
 from scaffold.edit.factory import edit_app, revise_app
-from scaffold.edit.names import ImportName
 from scaffold.errors import ScaffoldError
 from scaffold.merge import FileMerge, Outcome, keyed_text, merge_file
 from scaffold.plan import Plan
 from scaffold.record import RECORD_DIR, record_files
 
 if TYPE_CHECKING:
-    from collections.abc import Collection
+    from collections.abc import Callable, Collection
 
     from scaffold.catalog import Catalog, SourceLike
     from scaffold.compose import Composition, Selection
+    from scaffold.edit.names import ImportName
     from scaffold.models import ProjectSpec
     from scaffold.project import Project
     from scaffold.record import Adopted
@@ -197,15 +195,49 @@ def _sub_package_inits(
     return inits
 
 
+def owners_ruff_config(read: Callable[[str], bytes | None]) -> dict[str, bytes]:
+    """Return the owner's ruff configuration files (root ``ruff.toml``, ``[tool.ruff]``)."""
+    for name in (".ruff.toml", "ruff.toml"):
+        content = read(name)
+        if content is not None:
+            return {name: content}
+    content = read(PYPROJECT)
+    if content is not None and b"[tool.ruff" in content:
+        return {PYPROJECT: content}
+    return {}
+
+
+def _formatted(
+    tree: dict[str, bytes], own: dict[str, bytes], owners: dict[str, bytes]
+) -> dict[str, bytes]:
+    """Format with the owner's ruff configuration, so their lint passes; else scaffold's."""
+    from scaffold.errors import FormatError
+    from scaffold.format import format_tree
+
+    if owners:
+        try:
+            formatted = format_tree(tree | owners)
+        except FormatError:  # a configuration ruff cannot use here (extend = "../x.toml")
+            pass
+        else:
+            return {path: formatted[path] for path in tree}
+    formatted = format_tree(tree | own)
+    return {path: formatted[path] for path in tree}
+
+
 def render_adopted(
     spec: ProjectSpec,
     adopted: Adopted,
     sources: tuple[SourceLike, ...],
     catalog: Catalog | None = None,
+    ruff_config: dict[str, bytes] | None = None,
 ) -> Rendered:
-    """Render and format the blueprints' own files for an adopted project."""
+    """Render and format the blueprints' own files for an adopted project.
+
+    ``ruff_config``: the owner's ruff configuration files, which format the files (else the
+    configuration scaffold's own ``pyproject.toml`` gives).
+    """
     from scaffold.compose import compose
-    from scaffold.format import format_tree
     from scaffold.render import render_selection
 
     selection, renderer = resolve_adopted(spec, adopted, sources, catalog)
@@ -219,10 +251,9 @@ def render_adopted(
     tree = {path: content for path, content in tree.items() if not path.startswith(TESTS)}
     frame_tree = render_selection(frame, renderer)
     tree |= _sub_package_inits(frame_tree, tree, adopted.package)
-    if tree:  # format with the ruff settings scaffold's own pyproject.toml gives
-        settings = {k: v for k, v in frame_tree.items() if k == PYPROJECT}
-        formatted = format_tree(tree | settings)
-        tree = {path: formatted[path] for path in tree}
+    if tree:
+        scaffolds = {k: v for k, v in frame_tree.items() if k == PYPROJECT}
+        tree = _formatted(tree, scaffolds, ruff_config or {})
     on_disk = {_disk_path(path, adopted): content for path, content in tree.items()}
     return Rendered(selection, renderer, composition, on_disk, skipped)
 
@@ -234,142 +265,6 @@ def _disk_path(path: str, adopted: Adopted) -> str:
 
 
 # --- the owner's app module -----------------------------------------------------------------
-
-
-def _with_settings(expression: str) -> tuple[str, bool]:
-    """Read ``settings`` in an expression as ``get_settings()``; say whether it was used."""
-    source = expression.strip().encode("utf-8")  # ast's column offsets count UTF-8 bytes
-    try:
-        tree = ast.parse(source, mode="eval")
-    except SyntaxError:
-        return expression, False
-    starts = [0, *(m.end() for m in re.finditer(b"\n", source))]
-    names = [
-        node
-        for node in ast.walk(tree)
-        if isinstance(node, ast.Name) and node.id == "settings" and isinstance(node.ctx, ast.Load)
-    ]
-    for node in sorted(names, key=lambda n: (n.lineno, n.col_offset), reverse=True):
-        offset = starts[node.lineno - 1] + node.col_offset
-        source = source[:offset] + b"get_settings()" + source[offset + len(b"settings") :]
-    return source.decode("utf-8"), bool(names)
-
-
-def _ref_import(ref: str) -> ImportName:
-    module, _, name = ref.partition(":")
-    return ImportName(module, name)
-
-
-def _python_string(value: str) -> str:
-    return json.dumps(value, ensure_ascii=False)  # a JSON string is a Python string literal
-
-
-class _EditBuilder:
-    """Turns the composition into the statements and keywords of the owner's module."""
-
-    def __init__(self, rendered: Rendered, adopted: Adopted) -> None:
-        self.rendered = rendered
-        self.app = adopted.app
-        self.settings_import = ImportName(f"{adopted.package}.config", "get_settings")
-
-    def _expression(self, value: str, imports: list[ImportName]) -> str:
-        text, used = _with_settings(value)
-        if used:
-            imports.append(self.settings_import)
-        return text
-
-    def middleware(self, entry: Any) -> NewStatement:
-        imports = [_ref_import(entry.cls)]
-        name = entry.cls.partition(":")[2]
-        args = (name, *(f"{k}={self._expression(v, imports)}" for k, v in entry.kwargs.items()))
-        guard = self._expression(entry.guard, imports) if entry.guard else None
-        return NewStatement(
-            "middleware",
-            f"{self.app}.add_middleware",
-            args,
-            key=name,
-            guard=guard,
-            comment=entry.comment,
-            imports=tuple(imports),
-            blueprint=self.rendered.owner("middleware", entry.cls),
-        )
-
-    def mount(self, entry: Any) -> NewStatement:
-        imports = [_ref_import(ref) for ref in entry.imports]
-        app = self._expression(entry.app, imports)
-        args = (_python_string(entry.path), app, f"name={_python_string(entry.name)}")
-        return NewStatement(
-            "mount",
-            f"{self.app}.mount",
-            args,
-            key=entry.path,
-            comment=entry.comment,
-            imports=tuple(imports),
-            blueprint=self.rendered.owner("mounts", entry.path),
-        )
-
-    def router(self, entry: Any) -> NewStatement:
-        module, _, attribute = entry.ref.partition(":")
-        parent, _, leaf = module.rpartition(".")
-        return NewStatement(
-            "call",
-            f"{self.app}.include_router",
-            (f"{leaf}.{attribute}",),
-            imports=(ImportName(parent, leaf),),
-            blueprint=self.rendered.owner("routers", entry.ref),
-        )
-
-    def lifespan(self, entry: Any) -> NewStatement:
-        """Wrap the app's own lifespan instead of replacing it (a ``lifespan=`` keyword would).
-
-        ``app.router.lifespan_context`` is what Starlette enters at startup: the owner's
-        ``lifespan=``, or FastAPI's default one that runs ``on_event`` handlers. The lifespan
-        blueprint's module, rendered for an adopted project, has ``wrap_lifespan(owner)``:
-        the owner's lifespan around scaffold's steps, its state kept.
-        """
-        imports = [_ref_import(ref) for ref in entry.imports]
-        wrapper = [
-            replace(item, name="wrap_lifespan") for item in imports if item.name == "lifespan"
-        ]
-        context = f"{self.app}.router.lifespan_context"
-        return NewStatement(
-            "assign",
-            context,
-            (f"wrap_lifespan({context})",),
-            comment="Scaffold's lifespan steps run inside the app's own lifespan.",
-            imports=tuple(wrapper),
-            blueprint=self.rendered.owner("app_arguments", entry.name),
-        )
-
-    def keyword(self, entry: Any) -> AppKeyword:
-        imports = [_ref_import(ref) for ref in entry.imports]
-        value = self._expression(entry.value, imports)
-        owner = self.rendered.owner("app_arguments", entry.name)
-        return AppKeyword(entry.name, value, tuple(imports), blueprint=owner)
-
-    def settings_state(self) -> NewStatement:
-        return NewStatement(
-            "assign",
-            f"{self.app}.state.settings",
-            ("get_settings()",),
-            comment="The settings, where blueprints' code reads them (as scaffold's create_app()).",
-            imports=(self.settings_import,),
-            blueprint="settings",
-        )
-
-    def edits(self) -> AppEdits:
-        composition = self.rendered.composition
-        statements = [self.settings_state()] if "settings" in self.rendered.selection.names else []
-        lifespans = [entry for entry in composition.app_arguments if entry.name == "lifespan"]
-        statements += [self.lifespan(entry) for entry in lifespans]
-        # Starlette wraps the app in the middleware added last: add the innermost first.
-        statements += [self.middleware(entry) for entry in reversed(composition.middleware)]
-        statements += [self.mount(entry) for entry in composition.mounts]
-        statements += [self.router(entry) for entry in composition.routers]
-        keywords = tuple(
-            self.keyword(entry) for entry in composition.app_arguments if entry not in lifespans
-        )
-        return AppEdits(statements=tuple(statements), keywords=keywords)
 
 
 def _decode(content: bytes, path: str) -> tuple[str, bytes]:
@@ -434,7 +329,7 @@ def _app_module_merge(
         msg = f"{adopted.module}, the module of the adopted app, is missing"
         raise UnsafeAppError(msg, hint="restore it, or fix [adopted] in .scaffold/project.toml")
     text, bom = _decode(before, adopted.module)
-    edits = _EditBuilder(rendered, adopted).edits()
+    edits = EditBuilder(rendered, adopted).edits()
     where = {"origin": adopted.module, "app": adopted.app, "package": adopted.package}
     revised = revise_app(text, **where, revision=_revision(previous, edits))
     result = edit_app(
@@ -530,7 +425,7 @@ def _previous(
     if not [name for name in spec.blueprints if name != "base"]:
         return Memory()
     # Adopted before scaffold kept this file: assume it inserted what the record renders now.
-    edits = _EditBuilder(render_adopted(spec, adopted, sources, catalog), adopted).edits()
+    edits = EditBuilder(render_adopted(spec, adopted, sources, catalog), adopted).edits()
     return Memory(edits=edits, imports=tuple(_imports_of(edits)))
 
 
@@ -564,8 +459,10 @@ def plan_adopted_change(
     adopted = project.record.adopted
     assert adopted is not None  # noqa: S101  # the caller checked
     all_sources = project.sources() + sources
-    rendered = render_adopted(spec, adopted, all_sources, catalog)
-    blockers = _blockers(project, spec, rendered.selection)
+    rendered = render_adopted(
+        spec, adopted, all_sources, catalog, ruff_config=owners_ruff_config(project.read)
+    )
+    blockers = adoption_blockers(project, spec, rendered.selection)
     previous = _previous(project, adopted, all_sources, catalog)
     base = project.base()
     try:
@@ -598,42 +495,8 @@ def plan_adopted_change(
     notes = [*module.notes, *requirements.notes, *conftest.notes, *_tests_notes(project, rendered)]
     notes += [note for merge in merges for note in merge.notes]
     plan = Plan(project, spec, rendered.selection, merges, notes=notes)
-    plan.notes += _verified(plan, adopted, rendered)
+    plan.notes += verified_notes(plan, adopted, rendered)
     return plan
-
-
-def _blockers(project: Project, spec: ProjectSpec, selection: Selection) -> list[str]:
-    """Say every reason the arriving blueprints cannot go into the owner's app as asked."""
-    from scaffold.adopted_versions import version_blockers
-
-    arriving = [name for name in selection.names if name not in project.record.blueprints]
-    if not [name for name in arriving if name != "base"]:
-        return []
-    blockers = [f"cannot add {', '.join(arriving)}: {b}" for b in version_blockers(project.root)]
-    if "middleware" in arriving and "allowed_hosts" not in spec.blueprints.get("middleware", {}):
-        blockers.append(
-            "the middleware blueprint's TrustedHostMiddleware answers 400 to every Host not "
-            "in allowed_hosts, and scaffold does not know your app's host names: pass them, "
-            """as -O 'middleware.allowed_hosts=["api.example.com"]'"""
-        )
-    return blockers
-
-
-def _verified(plan: Plan, adopted: Adopted, rendered: Rendered) -> list[str]:
-    """Import the changed app in the project's environment; raise if it breaks."""
-    from scaffold.verify import Expected, verify_change
-
-    changes = {m.path: m.content for m in plan.changes if not m.path.startswith(RECORD_DIR)}
-    if not changes:
-        return []
-    composition = rendered.composition
-    expected = Expected(
-        routers=tuple(entry.ref for entry in composition.routers),
-        mounts=tuple(entry.path for entry in composition.mounts),
-    )
-    owners = {entry.ref: rendered.owner("routers", entry.ref) for entry in composition.routers}
-    owners |= {entry.path: rendered.owner("mounts", entry.path) for entry in composition.mounts}
-    return verify_change(plan.project.root, changes, adopted, expected, blueprints=owners).notes
 
 
 def _conftest(

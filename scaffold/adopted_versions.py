@@ -175,10 +175,15 @@ def _too_old(found: Found, needed: str) -> str | None:
     return str(version) if version < floor else None
 
 
-def version_blockers(root: Path) -> list[str]:
-    """Say each version the project runs on that is older than the blueprints need."""
+def version_blockers(root: Path, *, settings: bool = True) -> list[str]:
+    """Say each version the project runs on that is older than the blueprints need.
+
+    ``settings``: the settings blueprint arrives (only it needs pydantic 2).
+    """
     blockers = []
     for package, (needed, why) in NEEDED.items():
+        if package == "pydantic" and not settings:
+            continue
         if package == "python":
             found = _python(root)
         else:

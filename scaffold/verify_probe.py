@@ -49,26 +49,17 @@ def _stop_handlers() -> None:
     """Make every route class raise :class:`AnsweredError` instead of running its endpoint.
 
     Starlette's (and FastAPI's) own dispatch then picks the route, whatever the version does
-    inside (flattened routes, included-router branches, mounts); nothing of the owner's runs.
+    inside (flattened routes, included-router branches, mounts); nothing of the owner's runs,
+    their own route classes included (every subclass of ``BaseRoute`` imported by now).
     """
     import starlette.routing
 
-    modules = [starlette.routing]
-    try:
-        import fastapi.routing
-
-        modules.append(fastapi.routing)
-    except ImportError:
-        pass
-    for module in modules:
-        for value in list(vars(module).values()):
-            if (
-                isinstance(value, type)
-                and issubclass(value, starlette.routing.BaseRoute)
-                and "handle" in vars(value)
-                and not value.__name__.startswith("_Included")
-            ):
-                value.handle = _answer  # type: ignore[assignment,method-assign]
+    pending = [starlette.routing.BaseRoute]
+    while pending:
+        cls = pending.pop()
+        pending += cls.__subclasses__()
+        if "handle" in vars(cls) and not cls.__name__.startswith("_Included"):
+            cls.handle = _answer  # type: ignore[assignment,method-assign]
 
 
 def _first_match(app: Any, scope: dict[str, Any]) -> object | None:

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from scaffold.adopted import _with_settings
+from scaffold.adopted_edits import _with_settings
 from scaffold.dependency_edit import add_requirements, requirement_name
 
 if TYPE_CHECKING:

@@ -472,3 +472,41 @@ def test_a_factory_in_another_module_is_followed_and_given_back(
     assert in_venv(project, run).splitlines() == ["['a'] 200 AsyncClient", "hi"]
     assert cli("remove", "websockets", "static", "lifespan", "-C", project).exit_code == 0
     assert (project / "app/factory.py").read_text() == factory
+
+
+OWNERS_RUFF = """\
+[project]
+name = "svc"
+version = "0.1.0"
+dependencies = ["fastapi>=0.115"]
+
+[tool.ruff]
+line-length = 79
+
+[tool.ruff.lint]
+select = ["E", "F", "I", "ARG001", "UP"]
+ignore = ["E501"]  # the formatter keeps code within 79; prose lines are not rewrapped
+"""
+
+
+def test_the_files_blueprints_write_pass_the_owners_own_ruff(
+    shaped: Callable[..., Path], cli: Callable[..., Any]
+) -> None:
+    from scaffold.format import ruff_binary
+
+    project = shaped({"app/main.py": OWNER_ROOT, "pyproject.toml": OWNERS_RUFF})
+
+    result = cli("add", "websockets", "lifespan", "settings", "-C", project)
+
+    assert result.exit_code == 0, result.output
+    assert "from fastapi import (\n    APIRouter," in (project / "app/websockets.py").read_text()
+    for arguments in (["check"], ["format", "--check"]):
+        files = ["app/websockets.py", "app/lifespan.py", "app/config.py"]
+        done = subprocess.run(
+            [ruff_binary(), *arguments, "--no-cache", *files],
+            cwd=project,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert done.returncode == 0, done.stdout + done.stderr
