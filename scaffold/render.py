@@ -41,6 +41,7 @@ from jinja2.utils import _PassArg, generate_lorem_ipsum
 from markupsafe import Markup
 
 from scaffold.errors import BlueprintError, SpecError
+from scaffold.filekind import Executable
 
 if TYPE_CHECKING:
     from jinja2.runtime import Context
@@ -1123,6 +1124,8 @@ def render_selection(selection: Selection, renderer: Renderer) -> Tree:
                 content = text.encode("utf-8")
             else:
                 content = source_path.read_bytes()
+            if source_path.stat().st_mode & 0o111:  # a blueprint's script stays runnable
+                content = Executable(content)
             _put(selection, tree, owners, target, content, name=item.name, copier=False)
     _check_files_and_folders(tree, owners)
     return dict(sorted(tree.items()))

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import stat
+import subprocess
 
 import pytest
 
@@ -208,3 +209,35 @@ def test_new_force_refuses_an_obstacle_before_writing_anything(
     assert result.exit_code == 2, result.output
     assert "nothing was written" in error_line(result)
     assert snapshot(tmp_path) == before
+
+
+def test_a_blueprints_executable_files_stay_executable(cli, make_source, tmp_path) -> None:
+    source = make_source()
+    folder = source.add(
+        "tools",
+        files={
+            "scripts/serve.sh": "#!/bin/sh\necho serving\n",
+            "scripts/hello.sh.jinja": "#!/bin/sh\necho {{ project.name }}\n",
+            "scripts/notes.txt": "plain\n",
+        },
+    )
+    for script in ("serve.sh", "hello.sh.jinja"):
+        (folder / "files" / "scripts" / script).chmod(0o755)
+    out = tmp_path / "out"
+
+    made = cli("new", "tool-app", "--source", source.root, "-b", "tools", "--no-input", "-o", out)
+    added_into = cli("new", "later-app", "-b", "base", "--no-input", "-o", out)
+    added = cli("add", "tools", "--source", source.root, "-C", out / "later-app")
+
+    assert made.exit_code == 0, made.output
+    assert added_into.exit_code == 0, added_into.output
+    assert added.exit_code == 0, added.output
+    for project in (out / "tool-app", out / "later-app"):
+        scripts = project / "scripts"
+        assert stat.S_IMODE((scripts / "serve.sh").stat().st_mode) == 0o755
+        assert stat.S_IMODE((scripts / "hello.sh").stat().st_mode) == 0o755
+        assert stat.S_IMODE((scripts / "notes.txt").stat().st_mode) == 0o644
+        ran = subprocess.run(
+            [scripts / "hello.sh"], capture_output=True, text=True, check=True, timeout=30
+        )
+        assert ran.stdout == f"{project.name}\n"
