@@ -68,9 +68,15 @@ def generate(tools: Any, root: Path, blueprints: list[str], **options: str) -> P
 # --------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("with_proxy", [False, True], ids=["docker", "docker+proxy"])
-def test_the_dockerfile_passes_hadolint(tools: Any, tmp_path: Path, with_proxy: bool) -> None:
-    blueprints = ["docker", "proxy"] if with_proxy else ["docker"]
+@pytest.mark.parametrize(
+    ("with_proxy", "with_database"),
+    [(False, False), (True, False), (False, True)],
+    ids=["docker", "docker+proxy", "docker+database"],
+)
+def test_the_dockerfile_passes_hadolint(
+    tools: Any, tmp_path: Path, with_proxy: bool, with_database: bool
+) -> None:
+    blueprints = ["docker"] + ["proxy"] * with_proxy + ["database"] * with_database
     path = generate(tools, tmp_path, blueprints)
     dockerfile = (path / "Dockerfile").read_text()
 
@@ -78,6 +84,16 @@ def test_the_dockerfile_passes_hadolint(tools: Any, tmp_path: Path, with_proxy: 
 
     assert lint.returncode == 0, lint.stdout + lint.stderr
     command = json.loads(re.findall(r"^CMD (.+)$", dockerfile, re.MULTILINE)[-1])
+    if with_database:
+        # The entry point applies the migrations, then becomes the server.
+        assert command[:2] == ["sh", "-c"], command
+        migrate, serve = command[2].split(" && exec ")
+        assert migrate == "alembic upgrade head", command
+        command = serve.split()
+        assert "COPY migrations ./migrations" in dockerfile
+        assert "COPY alembic.ini ./" in dockerfile
+    else:
+        assert "alembic" not in dockerfile
     assert command[:3] == ["fastapi", "run", "box_api/main.py"], command
     assert ("--proxy-headers" in command) is with_proxy, command
     assert ("FORWARDED_ALLOW_IPS=" in dockerfile) is with_proxy, dockerfile
@@ -248,8 +264,9 @@ def test_the_image_builds_runs_as_non_root_and_answers_health(tools: Any, tmp_pa
         pytest.skip("cannot build the image: buildah is not installed (apt-get install buildah)")
     port = free_port()
     path = generate(
-        tools, tmp_path, ["docker", "proxy", "middleware"], **{"docker.port": str(port)}
-    )
+        tools, tmp_path, ["docker", "proxy", "middleware", "database"],
+        **{"docker.port": str(port)},
+    )  # fmt: skip
     python_image = os.environ.get(
         "SCAFFOLD_TEST_PYTHON_IMAGE", "docker.io/library/python:3.11-slim"
     )
@@ -268,6 +285,10 @@ def test_the_image_builds_runs_as_non_root_and_answers_health(tools: Any, tmp_pa
             health = wait_for_health(
                 f"http://127.0.0.1:{port}/health", server, tmp_path / "server.log"
             )
+            # The entry point migrated the SQLite file in the folder the app's user may write.
+            with httpx.Client(base_url=f"http://127.0.0.1:{port}", trust_env=False) as client:
+                created = client.post("/items", json={"name": "crate"})
+                listed = client.get("/items")
             check = run_in(name, *image["Healthcheck"]["Test"][1:])
             uid = run_in(name, "python", "-c", "import os; print(os.getuid())")
 
@@ -280,11 +301,13 @@ def test_the_image_builds_runs_as_non_root_and_answers_health(tools: Any, tmp_pa
 
     assert health.status_code == 200, health.text
     assert health.json() == {"status": "ok"}
+    assert created.status_code == 201, created.text
+    assert listed.json() == [{"id": created.json()["id"], "name": "crate"}], listed.text
     assert image["Healthcheck"]["Test"][0] == "CMD", image["Healthcheck"]
     assert check.returncode == 0, check.stdout + check.stderr  # the HEALTHCHECK command passes
     assert image["User"] == "10001"
     assert uid.stdout.strip() == "10001", uid.stdout + uid.stderr
-    assert "--proxy-headers" in image["Cmd"], image["Cmd"]
+    assert "--proxy-headers" in " ".join(image["Cmd"]), image["Cmd"]
     # A code change rebuilds the code's layers only: the dependencies' layer comes from cache.
     install_step = re.search(r"STEP \d+/\d+: RUN .*uv pip install.*\n(.*)", rebuilt)
     assert install_step is not None, rebuilt
