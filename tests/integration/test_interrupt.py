@@ -16,14 +16,29 @@ if TYPE_CHECKING:
     from pathlib import Path
 
 EXIT_INTERRUPTED = 130
-# Spread over start-up, rendering, ruff and the final rename (a run takes ~0.3-0.6 s here).
+# The interrupts are spread over start-up, rendering, ruff and the final rename: from 0.1 s to a
+# little past the time an uninterrupted run takes on this machine now (it moves with the load).
 # Not earlier than 0.1 s: before that the interrupt lands in the interpreter's own start-up,
 # before any of scaffold's code runs (nothing is written then either, but Python prints a
 # traceback that no program can prevent).
-DELAYS = [0.1 + 0.04 * step for step in range(15)]
+EARLIEST = 0.1
+STEPS = 15
 
 
-def reference_files(tmp_path: Path) -> set[str]:
+def delays(run_seconds: float) -> list[float]:
+    latest = max(1.2 * run_seconds, EARLIEST + 0.2)
+    return [EARLIEST + (latest - EARLIEST) * step / (STEPS - 1) for step in range(STEPS)]
+
+
+def reference_files(tmp_path: Path) -> tuple[set[str], float]:
+    """The files of an --all project, and how long a real run takes."""
+    started = time.monotonic()
+    subprocess.run(
+        [sys.executable, "-m", "scaffold", "new", "timed", "--all", "--no-input", "-o",
+         str(tmp_path / "timed")],
+        capture_output=True, check=True, timeout=60,
+    )  # fmt: skip
+    run_seconds = time.monotonic() - started
     completed = subprocess.run(
         [
             sys.executable,
@@ -43,18 +58,28 @@ def reference_files(tmp_path: Path) -> set[str]:
         check=True,
         timeout=60,
     )
-    return set(json.loads(completed.stdout)["files"])
+    return set(json.loads(completed.stdout)["files"]), run_seconds
 
 
 def files_under(folder: Path) -> set[str]:
     return {p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file()}
 
 
+def _default_sigint() -> None:
+    """Let the child take Ctrl-C even when this suite runs where SIGINT is ignored.
+
+    A shell without job control starts background commands with SIGINT ignored, the ignore is
+    inherited through exec, and Python then installs no KeyboardInterrupt handler: every run
+    would complete and the test would prove nothing.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 @pytest.mark.timeout(180)
 def test_interrupt_at_any_moment_leaves_all_or_nothing(tmp_path: Path) -> None:
-    expected = reference_files(tmp_path)
+    expected, run_seconds = reference_files(tmp_path)
     outcomes = []
-    for index, delay in enumerate(DELAYS):
+    for index, delay in enumerate(delays(run_seconds)):
         output = tmp_path / f"run{index}"
         output.mkdir()
         process = subprocess.Popen(
@@ -72,6 +97,7 @@ def test_interrupt_at_any_moment_leaves_all_or_nothing(tmp_path: Path) -> None:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
             text=True,
+            preexec_fn=_default_sigint,  # noqa: PLW1509  # only resets one signal before exec
         )
         time.sleep(delay)
         if process.poll() is None:
