@@ -1,7 +1,7 @@
 """What an adopted project's change is checked against before anything is written.
 
 :func:`adoption_blockers` names, in one message, every reason the arriving blueprints cannot
-go into the owner's app as asked (a Python or FastAPI older than they need, TrustedHost hosts
+go into the owner's app as asked (a Python or FastAPI older than they need, allowed hosts
 scaffold cannot guess); :func:`verified_notes` imports the changed app in the project's own
 environment (:mod:`scaffold.verify`).
 """
@@ -32,7 +32,7 @@ def adoption_blockers(project: Project, spec: ProjectSpec, selection: Selection)
     blockers = [f"cannot add {', '.join(arriving)}: {'; '.join(versions)}"] if versions else []
     if "middleware" in arriving and "allowed_hosts" not in spec.blueprints.get("middleware", {}):
         blockers.append(
-            "the middleware blueprint's TrustedHostMiddleware answers 400 to every Host not "
+            "the middleware blueprint's HostCheckMiddleware answers 400 to every Host not "
             "in allowed_hosts, and scaffold does not know your app's host names: pass them, "
             """as -O 'middleware.allowed_hosts=["api.example.com"]'"""
         )

@@ -12,7 +12,7 @@ import pytest
 if TYPE_CHECKING:
     from pathlib import Path
 
-# TrustedHost hosts, which an adopted app must name (testserver: the host TestClient sends).
+# The allowed hosts, which an adopted app must name (testserver: the host TestClient sends).
 HOSTS = ("-O", 'middleware.allowed_hosts=["testserver"]')
 EVERYTHING = ("static", "templates", "websockets", "middleware", "lifespan")
 
@@ -60,7 +60,13 @@ def test_add_keeps_every_line_and_comment_of_main(everything: Path, main_py: str
     ruff_parses(everything)
 
 
-MIDDLEWARE_INNERMOST_FIRST = ("GZip", "CORS", "HTTPSRedirect", "TrustedHost", "RequestContext")
+MIDDLEWARE_INNERMOST_FIRST = (
+    "Compress",
+    "CORS",
+    "HTTPSRedirect",
+    "HostCheck",
+    "RequestContext",
+)
 
 
 def middleware_positions(main: str) -> list[int]:
@@ -247,7 +253,7 @@ def test_a_file_of_the_owner_is_not_overwritten(
 
     # every blocker at once: the hosts scaffold cannot guess, and the file it cannot write
     hosts, _, message = message.partition("; ")
-    assert hosts.startswith("the middleware blueprint's TrustedHostMiddleware answers 400")
+    assert hosts.startswith("the middleware blueprint's HostCheckMiddleware answers 400")
     assert message == (
         "app/config.py already exists and is not scaffold's, but a blueprint you chose writes its "
         "own app/config.py (move or rename yours, or leave that blueprint out)"

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-# TrustedHost hosts, which an adopted app must name (testserver: the host TestClient sends).
+# The allowed hosts, which an adopted app must name (testserver: the host TestClient sends).
 HOSTS = ("-O", 'middleware.allowed_hosts=["testserver"]')
 FACTORY_MAIN = '''\
 """The owner's service, built in a factory."""

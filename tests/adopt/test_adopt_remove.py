@@ -11,7 +11,7 @@ import pytest
 if TYPE_CHECKING:
     from pathlib import Path
 
-# TrustedHost hosts, which an adopted app must name (testserver: the host TestClient sends).
+# The allowed hosts, which an adopted app must name (testserver: the host TestClient sends).
 HOSTS = ("-O", 'middleware.allowed_hosts=["testserver"]')
 EVERYTHING = ("static", "templates", "websockets", "middleware", "lifespan")
 OWNER_TEST = """\
@@ -108,23 +108,23 @@ def test_the_owners_comments_and_layout_around_the_lines_survive(adopted: Path, 
 def test_an_edited_statement_is_kept_and_said_so(adopted: Path, cli) -> None:
     main = adopted / "app/main.py"
     assert cli("add", "middleware", *HOSTS, "-C", adopted).exit_code == 0
-    gzip = "app.add_middleware(GZipMiddleware, minimum_size=get_settings().gzip_minimum_size)"
+    gzip = "app.add_middleware(CompressMiddleware, minimum_size=get_settings().gzip_minimum_size)"
     main.write_text(
-        main.read_text().replace(gzip, "app.add_middleware(GZipMiddleware, minimum_size=10)")
+        main.read_text().replace(gzip, "app.add_middleware(CompressMiddleware, minimum_size=10)")
     )
 
     result = cli("remove", "middleware", "settings", "--json", "-C", adopted)
 
     assert result.exit_code == 0, result.output
     document = json.loads(result.stdout)
-    [note] = [n for n in document["notes"] if "GZipMiddleware" in n]
+    [note] = [n for n in document["notes"] if "CompressMiddleware" in n]
     assert note == (
-        "app/main.py (line 37): kept your statement that adds GZipMiddleware: you changed it "
-        "since the 'middleware' blueprint added it, so scaffold did not take it out"
+        "app/main.py (line 35): kept your statement that adds CompressMiddleware: you changed "
+        "it since the 'middleware' blueprint added it, so scaffold did not take it out"
     )
     text = main.read_text()
-    assert "app.add_middleware(GZipMiddleware, minimum_size=10)" in text
-    assert "from fastapi.middleware.gzip import GZipMiddleware" in text  # still read
+    assert "app.add_middleware(CompressMiddleware, minimum_size=10)" in text
+    assert "from app.middleware import CompressMiddleware" in text  # still read
     assert "CORSMiddleware" not in text
     assert "get_settings" not in text
     compile(text, "main.py", "exec")

@@ -370,8 +370,8 @@ def test_an_older_python_or_fastapi_than_blueprints_need_is_refused(
     message = refused(cli, project, "static", "middleware")
 
     assert said in message
-    # every blocker at once: the version, and the hosts TrustedHost needs
-    assert "TrustedHostMiddleware answers 400" in message
+    # every blocker at once: the version, and the hosts HostCheck needs
+    assert "HostCheckMiddleware answers 400" in message
 
 
 POETRY = """\

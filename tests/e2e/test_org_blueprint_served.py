@@ -79,6 +79,6 @@ def test_an_org_blueprint_from_git_is_updated_and_served(
 
     assert response.status_code == 200, server.report("")
     assert response.headers["x-acme-service"] == "acme-svc"
-    # Outside TrustedHost in the stack: even a refused request names the service that refused it.
+    # Outside the host check in the stack: even a refused request names the service that refused it.
     assert refused.status_code == 400
     assert refused.headers["x-acme-service"] == "acme-svc"
