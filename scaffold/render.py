@@ -668,23 +668,7 @@ def _import_lines(refs: Iterable[Any], exclude: str | None = None) -> list[str]:
         if module == exclude:
             continue
         by_module.setdefault(module, set()).add(name)
-    return [_import_line(m, sorted(names)) for m, names in sorted(by_module.items())]
-
-
-# The generated pyproject's ruff line-length (blueprints/base/files/pyproject.toml.jinja).
-GENERATED_LINE_LENGTH = 100
-
-
-def _import_line(module: str, names: list[str]) -> str:
-    """Return ``from module import names``, wrapped as ruff wraps it when it is too long.
-
-    Written wrapped already, so that a file merged into an existing project (which is not
-    reformatted, the owner's lines being theirs) is as ruff-clean as a new one.
-    """
-    line = f"from {module} import {', '.join(names)}"
-    if len(line) <= GENERATED_LINE_LENGTH:
-        return line
-    return "\n".join([f"from {module} import (", *(f"    {name}," for name in names), ")"])
+    return [f"from {m} import {', '.join(sorted(names))}" for m, names in sorted(by_module.items())]
 
 
 class Renderer:
