@@ -33,7 +33,10 @@ def test_dry_run_add_prints_a_diff_and_outcomes_and_writes_nothing(
     for path in (f"{PACKAGE}/main.py", f"{PACKAGE}/middleware.py", "pyproject.toml"):
         assert f"+++ b/{path}" in lines, result.stdout
     assert f"--- a/{PACKAGE}/main.py" in lines
-    assert "+from evo_app.middleware import RequestContextMiddleware" in lines
+    assert (
+        "+from evo_app.middleware import CompressMiddleware, HostCheckMiddleware, "
+        "RequestContextMiddleware"
+    ) in lines
     assert any(line.startswith("@@ ") for line in lines)
     assert any(f"{PACKAGE}/main.py" in line and "merged" in line for line in lines)
     assert any(f"{PACKAGE}/middleware.py" in line and "new" in line for line in lines)
