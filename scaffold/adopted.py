@@ -35,6 +35,7 @@ three-way merge as in any project, so a file the owner edited is never deleted b
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass, replace
 from typing import TYPE_CHECKING
 
@@ -58,6 +59,7 @@ from scaffold.dependency_edit import (
     requirement_name,
 )
 from scaffold.edit.factory import edit_app, revise_app
+from scaffold.edit.layout import DEFAULT_WIDTH, lay_out, owner_width
 from scaffold.errors import ScaffoldError
 from scaffold.merge import FileMerge, Outcome, keyed_text, merge_file
 from scaffold.plan import Plan
@@ -208,7 +210,7 @@ def owners_ruff_config(read: Callable[[str], bytes | None]) -> dict[str, bytes]:
 
 
 def _formatted(
-    tree: dict[str, bytes], own: dict[str, bytes], owners: dict[str, bytes]
+    tree: dict[str, bytes], own: dict[str, bytes], owners: dict[str, bytes], width: int
 ) -> dict[str, bytes]:
     """Format with the owner's ruff configuration, so their lint passes; else scaffold's."""
     from scaffold.errors import FormatError
@@ -221,8 +223,19 @@ def _formatted(
             pass
         else:
             return {path: formatted[path] for path in tree}
-    formatted = format_tree(tree | own)
+    formatted = format_tree(
+        tree | {path: _at_width(content, width) for path, content in own.items()}
+    )
     return {path: formatted[path] for path in tree}
+
+
+def _at_width(pyproject: bytes, width: int) -> bytes:
+    """Return scaffold's own ``pyproject.toml`` with ruff's ``line-length`` set to ``width``.
+
+    An owner without a ruff configuration formats at black's width, or ruff's default 88,
+    so the new modules are formatted that way too; scaffold's other rules stay.
+    """
+    return re.sub(rb"(?m)^line-length = \d+$", b"line-length = %d" % width, pyproject, count=1)
 
 
 def render_adopted(
@@ -230,12 +243,14 @@ def render_adopted(
     adopted: Adopted,
     sources: tuple[SourceLike, ...],
     catalog: Catalog | None = None,
+    *,
     ruff_config: dict[str, bytes] | None = None,
+    width: int = DEFAULT_WIDTH,
 ) -> Rendered:
     """Render and format the blueprints' own files for an adopted project.
 
     ``ruff_config``: the owner's ruff configuration files, which format the files (else the
-    configuration scaffold's own ``pyproject.toml`` gives).
+    configuration scaffold's own ``pyproject.toml`` gives, at ``width``: the owner's).
     """
     from scaffold.compose import compose
     from scaffold.render import render_selection
@@ -253,7 +268,7 @@ def render_adopted(
     tree |= _sub_package_inits(frame_tree, tree, adopted.package)
     if tree:
         scaffolds = {k: v for k, v in frame_tree.items() if k == PYPROJECT}
-        tree = _formatted(tree, scaffolds, ruff_config or {})
+        tree = _formatted(tree, scaffolds, ruff_config or {}, width)
     on_disk = {_disk_path(path, adopted): content for path, content in tree.items()}
     return Rendered(selection, renderer, composition, on_disk, skipped)
 
@@ -339,7 +354,14 @@ def _app_module_merge(
         package=adopted.package,
         edits=_without_kept(edits, revised.kept),
     )
-    after = bom + result.code.encode("utf-8")
+    code = lay_out(
+        text,
+        result.code,
+        path=adopted.module,
+        config=owners_ruff_config(project.read),
+        pyproject=project.read(PYPROJECT),
+    )
+    after = bom + code.encode("utf-8")
     merge = FileMerge(adopted.module, after, "unchanged" if after == before else "merged", before)
     needed = _imports_of(edits)
     imports = (*(i for i in previous.imports if i in needed), *result.imports)
@@ -459,8 +481,10 @@ def plan_adopted_change(
     adopted = project.record.adopted
     assert adopted is not None  # noqa: S101  # the caller checked
     all_sources = project.sources() + sources
+    ruff_config = owners_ruff_config(project.read)
+    width = owner_width(ruff_config, project.read(PYPROJECT))
     rendered = render_adopted(
-        spec, adopted, all_sources, catalog, ruff_config=owners_ruff_config(project.read)
+        spec, adopted, all_sources, catalog, ruff_config=ruff_config, width=width
     )
     blockers = adoption_blockers(project, spec, rendered.selection)
     previous = _previous(project, adopted, all_sources, catalog)

@@ -1045,21 +1045,38 @@ def _comment_line(comment: str) -> str:
     return f"# {' '.join(comment.split())}"
 
 
+def _comment_run(lines: Sequence[cst.EmptyLine], comment: str) -> range:
+    """Return where ``comment`` is among ``lines``: one line, or several it was wrapped into.
+
+    A comment that outgrew the owner's width was wrapped (:mod:`scaffold.edit.layout`), so
+    scaffold's comment is any run of comment lines whose words are the comment's words.
+    """
+    wanted = comment.split()
+    for start in range(len(lines)):
+        words: list[str] = []
+        for end in range(start, len(lines)):
+            text = lines[end].comment
+            if text is None:
+                break
+            words += text.value.removeprefix("#").split()
+            if words == wanted:
+                return range(start, end + 1)
+            if words != wanted[: len(words)]:
+                break
+    return range(0)
+
+
 def _replacement(
     module: cst.Module, statement: cst.BaseStatement, old: NewStatement, new: NewStatement
 ) -> cst.BaseStatement:
     """Return ``new``'s statement with ``statement``'s blank lines and (updated) comment."""
-    leading = []
-    for line in leading_lines(statement):
-        if (
-            line.comment is not None
-            and old.comment
-            and line.comment.value == _comment_line(old.comment)
-        ):
-            line = line.with_changes(comment=cst.Comment(_comment_line(new.comment)))  # noqa: PLW2901
-            if not new.comment:
-                continue
-        leading.append(line)
+    leading = list(leading_lines(statement))
+    ours = _comment_run(leading, old.comment) if old.comment else range(0)
+    if ours:
+        updated = [
+            leading[ours.start].with_changes(comment=cst.Comment(_comment_line(new.comment)))
+        ]
+        leading[ours.start : ours.stop] = updated if new.comment else []
     node = _statement_node(module, replace(new, comment=""), 0)
     return node.with_changes(leading_lines=leading)
 
@@ -1095,11 +1112,10 @@ def _without_statements(
 
 def _owner_comments(statement: cst.BaseStatement, inserted: NewStatement) -> list[cst.EmptyLine]:
     """Return the comment lines above ``statement`` that scaffold did not write."""
-    ours = _comment_line(inserted.comment) if inserted.comment else None
+    lines = list(leading_lines(statement))
+    ours = _comment_run(lines, inserted.comment) if inserted.comment else range(0)
     return [
-        line
-        for line in leading_lines(statement)
-        if line.comment is not None and line.comment.value != ours
+        line for index, line in enumerate(lines) if line.comment is not None and index not in ours
     ]
 
 
