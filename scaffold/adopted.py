@@ -41,7 +41,7 @@ from typing import TYPE_CHECKING
 
 from scaffold import __version__
 from scaffold.adopted_checks import adoption_blockers, verified_notes
-from scaffold.adopted_conftest import CONFTEST, ConftestChange, plan_conftest
+from scaffold.adopted_conftest import ConftestChange, plan_conftest, tests_folder
 from scaffold.adopted_edits import EditBuilder
 from scaffold.adopted_memory import MEMORY_PATH, Memory, dump_memory, load_memory
 from scaffold.cst_edit import (
@@ -516,7 +516,12 @@ def plan_adopted_change(
         fixture_imports=conftest.imports,
     )
     merges += _record_merges(project, spec, rendered, tree, memory)
-    notes = [*module.notes, *requirements.notes, *conftest.notes, *_tests_notes(project, rendered)]
+    notes = [
+        *module.notes,
+        *requirements.notes,
+        *conftest.notes,
+        *_tests_notes(project, rendered, conftest.path),
+    ]
     notes += [note for merge in merges for note in merge.notes]
     plan = Plan(project, spec, rendered.selection, merges, notes=notes)
     plan.notes += verified_notes(plan, adopted, rendered)
@@ -530,14 +535,15 @@ def _conftest(
     adopted = project.record.adopted
     assert adopted is not None  # noqa: S101  # an adopted project
     fixtures = [(rendered.owner("fixtures", f.name), f) for f in rendered.composition.fixtures]
-    change = plan_conftest(project, adopted, fixtures, base=base, previous=previous)
-    before = project.read(CONFTEST)
+    folder = tests_folder(project)
+    change = plan_conftest(project, adopted, fixtures, base=base, previous=previous, folder=folder)
+    before = project.read(change.path)
     if change.edited is None or change.edited == before:
         return change, []
-    return change, [FileMerge(CONFTEST, change.edited, "merged", before)]
+    return change, [FileMerge(change.path, change.edited, "merged", before)]
 
 
-def _tests_notes(project: Project, rendered: Rendered) -> list[str]:
+def _tests_notes(project: Project, rendered: Rendered, conftest: str) -> list[str]:
     """Say, when the tests blueprint arrives, what it leaves to the owner."""
     adopted = project.record.adopted
     if "tests" not in rendered.selection.names or "tests" in project.record.blueprints:
@@ -547,7 +553,7 @@ def _tests_notes(project: Project, rendered: Rendered) -> list[str]:
         notes.append(
             f"the blueprints' test files ({', '.join(rendered.skipped_tests)}) were not written: "
             f"they test scaffold's create_app() and GET /health, which {adopted.module} does not "
-            "have; the fixtures are in tests/conftest.py"
+            f"have; the fixtures are in {conftest}"
         )
     if rendered.composition.dev_dependencies:
         development = ", ".join(rendered.composition.dev_dependencies)

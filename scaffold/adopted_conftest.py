@@ -22,7 +22,9 @@ what scaffold wrote; the imports it added go once nothing reads them.
 from __future__ import annotations
 
 import ast
+import configparser
 import textwrap
+import tomllib
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from typing import TYPE_CHECKING, Any, NoReturn
@@ -35,14 +37,15 @@ from scaffold.cst_edit import UnsafeAppError, parse
 from scaffold.edit.names import ImportName
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Sequence
+    from collections.abc import Callable, Iterable, Sequence
+    from pathlib import Path
 
     from scaffold.adopted_memory import Memory
     from scaffold.project import Project
     from scaffold.record import Adopted
 
-CONFTEST = "tests/conftest.py"
-TESTS_INIT = "tests/__init__.py"
+TESTS = "tests"  # the tests folder when the project names none (see tests_folder)
+CONFTEST = f"{TESTS}/conftest.py"
 _PYTEST = ImportName("", "pytest")
 
 
@@ -50,8 +53,9 @@ _PYTEST = ImportName("", "pytest")
 class ConftestChange:
     """The conftest scaffold owns (``tree``) or its edit of the owner's, and what to remember."""
 
+    path: str = CONFTEST  # the conftest's path in the project
     tree: dict[str, bytes] = field(default_factory=dict)
-    edited: bytes | None = None  # the owner's tests/conftest.py, edited
+    edited: bytes | None = None  # the owner's conftest, edited
     notes: list[str] = field(default_factory=list)
     fixtures: tuple[Fixture, ...] = ()  # merged into the owner's conftest
     imports: tuple[ImportName, ...] = ()  # added to the owner's conftest
@@ -80,39 +84,51 @@ def plan_conftest(
     *,
     base: dict[str, bytes],
     previous: Memory,
+    folder: str = TESTS,
 ) -> ConftestChange:
-    """Decide what the selection's fixtures do to the tests folder; nothing is written."""
-    owners = project.read(CONFTEST)
-    if CONFTEST in base or owners is None:
-        return ConftestChange(tree=_scaffolds_files(project, adopted, contributed, base))
+    """Decide what the selection's fixtures do to the tests folder; nothing is written.
+
+    ``folder``: the project's tests folder (:func:`tests_folder`).
+    """
+    path = f"{folder}/conftest.py"
+    owners = project.read(path)
+    if path in base or owners is None:
+        tree = _scaffolds_files(project, adopted, contributed, base, folder)
+        return ConftestChange(path=path, tree=tree)
     if not contributed and not previous.fixtures:
-        return ConftestChange()  # the owner's conftest is none of scaffold's business
+        return ConftestChange(path=path)  # the owner's conftest is none of scaffold's business
     wanted = tuple(
         Fixture(owner, fixture.name, fixture_code(fixture)) for owner, fixture in contributed
     )
     needed = [_PYTEST, *(i for _, f in contributed for i in _imports(f))] if wanted else []
-    return _edit_owners(owners, wanted, needed, adopted.package, previous)
+    return _edit_owners(owners, wanted, needed, adopted.package, path=path, previous=previous)
 
 
 # --- scaffold's own conftest ----------------------------------------------------------------
 
 
 def _scaffolds_files(
-    project: Project, adopted: Adopted, contributed: Sequence[Any], base: dict[str, bytes]
+    project: Project,
+    adopted: Adopted,
+    contributed: Sequence[Any],
+    base: dict[str, bytes],
+    folder: str,
 ) -> dict[str, bytes]:
     others = [
         path
-        for path in (project.root / "tests").glob("*")
+        for path in (project.root / folder).glob("*")
         if path.name not in {"conftest.py", "__init__.py", "__pycache__"}
     ]
     tree: dict[str, bytes] = {}
     if contributed:
-        tree[CONFTEST] = render_conftest(adopted, [f for _, f in contributed]).encode("utf-8")
+        content = render_conftest(adopted, [f for _, f in contributed]).encode("utf-8")
+        tree[f"{folder}/conftest.py"] = content
     # A package marker only where scaffold made the folder: in the owner's, it would change
     # how their tests import; and it stays while the owner keeps tests of their own there.
-    folder_is_scaffolds = TESTS_INIT in base or not (project.root / "tests").exists()
-    if folder_is_scaffolds and (tree or (TESTS_INIT in base and others)):
-        tree[TESTS_INIT] = base.get(TESTS_INIT, b"")
+    init = f"{folder}/__init__.py"
+    folder_is_scaffolds = init in base or not (project.root / folder).exists()
+    if folder_is_scaffolds and (tree or (init in base and others)):
+        tree[init] = base.get(init, b"")
     return tree
 
 
@@ -163,16 +179,18 @@ def _edit_owners(
     wanted: tuple[Fixture, ...],
     needed: list[ImportName],
     package: str,
+    *,
+    path: str,
     previous: Memory,
 ) -> ConftestChange:
-    source = _decode(text)
-    module = parse(source, CONFTEST)
-    _refuse_star(module)
-    change = ConftestChange()
+    source = _decode(path, text)
+    module = parse(source, path)
+    _refuse_star(path, module)
+    change = ConftestChange(path=path)
     body = _retire(module, list(module.body), wanted, previous, change)
     body = _drop_unused(module.with_changes(body=body), previous, needed, package)
     bound = _bound_names(body)
-    _refuse_clashes(body, bound, wanted, needed, package)
+    _refuse_clashes(body, bound, wanted, needed, package, path=path)
     missing = [f for f in wanted if f.name not in bound]
     new_imports = [item for item in dict.fromkeys(needed) if item.name not in bound]
     if missing:
@@ -195,40 +213,42 @@ def _refuse_clashes(
     wanted: Sequence[Fixture],
     needed: Sequence[ImportName],
     package: str,
+    *,
+    path: str,
 ) -> None:
     """Refuse a fixture or import whose name the module binds to something else."""
     for fixture in wanted:
         if bound.get(fixture.name, "function") != "function":
-            _refuse(body, fixture.name, f"the fixture '{fixture.name}'")
+            _refuse(path, body, fixture.name, f"the fixture '{fixture.name}'")
     for item in needed:
         if item.name in bound and not any(binds(s, item, package) for s in body):
-            _refuse(body, item.name, f"'{item}'")
+            _refuse(path, body, item.name, f"'{item}'")
 
 
-def _refuse(body: list[cst.BaseStatement], name: str, what: str) -> NoReturn:
+def _refuse(path: str, body: list[cst.BaseStatement], name: str, what: str) -> NoReturn:
     statement = next(s for s in body if name in _top_names(s))
     line = cst.Module([]).code_for_node(statement).strip().splitlines()[-1].strip()
     kind = _top_names(statement)[name]
-    msg = f"{CONFTEST} already binds '{name}' ({kind}: {line}), so scaffold cannot add {what} there"
+    msg = f"{path} already binds '{name}' ({kind}: {line}), so scaffold cannot add {what} there"
     raise UnsafeAppError(msg, hint="rename yours, or leave the 'tests' blueprint out")
 
 
-def _decode(text: bytes) -> str:
+def _decode(path: str, text: bytes) -> str:
     try:
         return text.decode("utf-8")
     except UnicodeDecodeError:
-        msg = f"{CONFTEST} is not UTF-8 text, so scaffold cannot add fixtures to it"
+        msg = f"{path} is not UTF-8 text, so scaffold cannot add fixtures to it"
         raise UnsafeAppError(msg) from None
 
 
-def _refuse_star(module: cst.Module) -> None:
+def _refuse_star(path: str, module: cst.Module) -> None:
     for statement in module.body:
         smalls = statement.body if isinstance(statement, cst.SimpleStatementLine) else ()
         for small in smalls:
             if isinstance(small, cst.ImportFrom) and isinstance(small.names, cst.ImportStar):
                 name = cst.Module([]).code_for_node(small.module) if small.module else "."
                 msg = (
-                    f"{CONFTEST} imports * from {name}, so scaffold cannot tell which names "
+                    f"{path} imports * from {name}, so scaffold cannot tell which names "
                     "are taken and did not add fixtures to it"
                 )
                 raise UnsafeAppError(msg, hint="import the names you use by name, then run again")
@@ -307,7 +327,7 @@ def _retire(
             if _dump(module.code_for_node(statement)) != _dump(old.code):
                 what = "take it out" if new is None else "update it"
                 change.notes.append(
-                    f"{CONFTEST}: kept your fixture '{old.name}': you changed it since the "
+                    f"{change.path}: kept your fixture '{old.name}': you changed it since the "
                     f"'{old.blueprint}' blueprint added it, so scaffold did not {what}"
                 )
             elif new is None:
@@ -335,3 +355,91 @@ def _drop_unused(
         return not any(assignment.references for assignment in scope.assignments[name])
 
     return remove_imports(list(wrapper.module.body), retired, package=package, unused=unused)
+
+
+# --- where the owner's tests are ------------------------------------------------------------
+
+_SKIPPED_FOLDERS = {"node_modules", "site-packages", "__pycache__", "build", "dist", "venv"}
+
+
+def tests_folder(project: Project) -> str:
+    """Return the folder whose conftest the owner's tests see, relative to the project root.
+
+    pytest's ``testpaths`` names it (``pytest.ini``, ``pyproject.toml``, ``tox.ini``,
+    ``setup.cfg``, in pytest's order; the first entry that is a plain folder). Without it, a
+    ``tests`` folder at the root; else the one ``tests`` folder with tests in it a level or two
+    down (``app/tests``: a conftest at the root's ``tests/`` would not reach those tests);
+    else ``tests``.
+    """
+    for entry in _testpaths(project.read):
+        folder = _plain_folder(entry)
+        if folder is not None:
+            return folder
+    if (project.root / TESTS).is_dir():
+        return TESTS
+    found = [
+        folder
+        for pattern in (f"*/{TESTS}", f"*/*/{TESTS}")
+        for folder in sorted(project.root.glob(pattern))
+        if folder.is_dir() and not folder.is_symlink() and _is_test_folder(project, folder)
+    ]
+    return found[0].relative_to(project.root).as_posix() if len(found) == 1 else TESTS
+
+
+def _is_test_folder(project: Project, folder: Path) -> bool:
+    parts = folder.relative_to(project.root).parts[:-1]
+    if any(part.startswith(".") or part in _SKIPPED_FOLDERS for part in parts):
+        return False
+    return (folder / "conftest.py").is_file() or any(folder.glob("test_*.py"))
+
+
+def _plain_folder(entry: str) -> str | None:
+    """Return a ``testpaths`` entry as a folder path, or None (a glob, a file, outside, ``.``)."""
+    path = PurePosixPath(entry.strip().replace("\\", "/"))
+    if (
+        not path.parts
+        or path.is_absolute()
+        or ".." in path.parts
+        or any(char in entry for char in "*?[")
+        or path.suffix == ".py"
+    ):
+        return None
+    folder = path.as_posix()
+    return None if folder == "." else folder
+
+
+def _testpaths(read: Callable[[str], bytes | None]) -> list[str]:
+    """Return pytest's ``testpaths`` from the first configuration file pytest would use."""
+    ini = _ini_testpaths(read("pytest.ini"), "pytest")
+    if ini is not None:
+        return ini
+    pyproject = read("pyproject.toml")
+    if pyproject is not None:
+        try:
+            tool = tomllib.loads(pyproject.decode("utf-8")).get("tool", {})
+        except (UnicodeDecodeError, tomllib.TOMLDecodeError):
+            tool = {}
+        for table in (tool.get("pytest", {}).get("ini_options"), tool.get("pytest")):
+            if isinstance(table, dict) and "testpaths" in table:
+                value = table["testpaths"]
+                items = value.split() if isinstance(value, str) else value
+                return [item for item in items if isinstance(item, str)]
+    for name, section in (("tox.ini", "pytest"), ("setup.cfg", "tool:pytest")):
+        found = _ini_testpaths(read(name), section)
+        if found is not None:
+            return found
+    return []
+
+
+def _ini_testpaths(content: bytes | None, section: str) -> list[str] | None:
+    """Return ``testpaths`` of ``[section]``; None when the file has no such section."""
+    if content is None:
+        return None
+    parser = configparser.ConfigParser(interpolation=None)
+    try:
+        parser.read_string(content.decode("utf-8"))
+    except (UnicodeDecodeError, configparser.Error):
+        return None
+    if not parser.has_section(section):
+        return None
+    return parser.get(section, "testpaths", fallback="").split()

@@ -82,7 +82,9 @@ def lay_out(
     if not regions:
         return _wrap_comments(before, after, width)
     fallback = ["--isolated", "--line-length", str(width)]  # no configuration, or a broken one
-    attempts = ([[]] if config else []) + [fallback]  # the owner's configuration first
+    attempts: list[list[str]] = ([[]] if config else []) + [
+        fallback
+    ]  # the owner's configuration first
     with tempfile.TemporaryDirectory(prefix="scaffold-layout-") as folder:
         root = Path(folder)
         for name, content in config.items():

@@ -199,3 +199,77 @@ def test_the_package_marker_stays_while_the_owner_has_tests_there(
         "__init__.py",
         "test_mine.py",
     ]
+
+
+CLIENT_TEST = """\
+def test_the_client_fixture(client) -> None:
+    assert client.get("/users/me", params={"token": "jessica"}).status_code == 200
+"""
+
+
+def test_the_conftest_goes_into_the_folder_pytest_testpaths_names(
+    adopted: Path, cli, files, owners_pytest
+) -> None:
+    files(
+        adopted,
+        {
+            "pyproject.toml": '[tool.pytest.ini_options]\ntestpaths = ["spec"]\n',
+            "spec/test_client.py": CLIENT_TEST,
+        },
+    )
+
+    result = cli("add", "tests", "-C", adopted)
+
+    assert result.exit_code == 0, result.output
+    assert "def client(app: FastAPI)" in (adopted / "spec/conftest.py").read_text()
+    assert not (adopted / "tests").exists()
+    assert not (adopted / "spec/__init__.py").exists()  # the owner's folder: no package marker
+    assert "the fixtures are in spec/conftest.py" in " ".join(result.stdout.split())
+    assert "1 passed" in owners_pytest(adopted)
+
+    assert cli("remove", "tests", "-C", adopted).exit_code == 0
+    assert sorted(p.name for p in (adopted / "spec").iterdir() if p.suffix == ".py") == [
+        "test_client.py"
+    ]
+
+
+OWNERS_ASYNC_TEST = """\
+import pytest
+from httpx import ASGITransport, AsyncClient
+
+from app.tests.conftest import make_client
+
+
+@pytest.mark.anyio
+async def test_users_over_an_async_client() -> None:
+    transport = ASGITransport(app=make_client().app)
+    async with AsyncClient(transport=transport, base_url="http://testserver") as client:
+        response = await client.get("/users/", params={"token": "jessica"})
+
+    assert response.json() == [{"username": "Rick"}, {"username": "Morty"}]
+"""
+
+
+def test_fixtures_go_into_the_owners_conftest_beside_the_app(
+    adopted: Path, cli, files, owners_pytest
+) -> None:
+    files(
+        adopted,
+        {
+            "app/tests/__init__.py": "",
+            "app/tests/conftest.py": OWNERS_CONFTEST,
+            "app/tests/test_async.py": OWNERS_ASYNC_TEST,
+        },
+    )
+
+    result = cli("add", "tests", "-C", adopted)
+
+    assert result.exit_code == 0, result.output
+    conftest = (adopted / "app/tests/conftest.py").read_text()
+    assert conftest.startswith('"""The owner\'s fixtures."""\n\nimport os  # for the environment\n')
+    assert "def anyio_backend() -> str:" in conftest
+    assert not (adopted / "tests").exists()
+    assert "1 passed" in owners_pytest(adopted)  # anyio's test, on asyncio only: the fixture
+
+    assert cli("remove", "tests", "-C", adopted).exit_code == 0
+    assert (adopted / "app/tests/conftest.py").read_text() == OWNERS_CONFTEST
