@@ -58,6 +58,7 @@ from scaffold.dependency_edit import (
     remove_requirements,
     requirement_name,
 )
+from scaffold.dev_dependency_edit import add_dev_requirements, remove_dev_requirements
 from scaffold.edit.factory import edit_app, revise_app
 from scaffold.edit.layout import DEFAULT_WIDTH, lay_out, owner_width
 from scaffold.errors import ScaffoldError
@@ -399,38 +400,70 @@ class _RequirementsChange:
     merges: list[FileMerge]
     notes: list[str]
     added: tuple[str, ...]  # the requirement lines scaffold added and still wants
+    dev_added: tuple[str, ...] = ()  # the same for development requirements
+
+
+@dataclass(frozen=True)
+class _RequirementsStep:
+    notes: list[str]
+    added: tuple[str, ...]
 
 
 def _dependency_merges(
     project: Project, rendered: Rendered, previous: Memory
 ) -> _RequirementsChange:
-    wanted = rendered.composition.dependencies
-    needed = {requirement_name(item) for item in wanted}
-    retired = [item for item in previous.requirements if requirement_name(item) not in needed]
-    removal = remove_requirements(project.read, retired)
     edited: dict[str, bytes] = {}
-    if removal.path is not None and removal.content is not None:
-        edited[removal.path] = removal.content
-    if retired and removal.path is not None and removal.content != project.read(removal.path):
-        removal.notes.append(f"requirements taken out of {removal.path}: {', '.join(retired)}")
 
     def read(path: str) -> bytes | None:
         return edited[path] if path in edited else project.read(path)
 
-    addition = add_requirements(read, wanted)
-    if addition.path is not None and addition.content is not None:
-        edited[addition.path] = addition.content
-    notes = [*removal.notes, *addition.notes]
-    if addition.added:
-        added = ", ".join(addition.added)
-        notes.append(f"requirements added to {addition.path}: {added}; install them")
+    composition = rendered.composition
+    runtime = _requirements_step(
+        read, edited, composition.dependencies, previous.requirements, development=False
+    )
+    development = _requirements_step(
+        read, edited, composition.dev_dependencies, previous.dev_requirements, development=True
+    )
     merges = []
     for path, content in sorted(edited.items()):
         before = project.read(path)
         outcome: Outcome = "merged" if content != before else "unchanged"
         merges.append(FileMerge(path, content, outcome, before))
-    kept = (item for item in previous.requirements if requirement_name(item) in needed)
-    return _RequirementsChange(merges, notes, (*kept, *addition.added))
+    notes = [*runtime.notes, *development.notes]
+    return _RequirementsChange(merges, notes, runtime.added, development.added)
+
+
+def _requirements_step(
+    read: Callable[[str], bytes | None],
+    edited: dict[str, bytes],
+    wanted: list[str],
+    previous: tuple[str, ...],
+    *,
+    development: bool,
+) -> _RequirementsStep:
+    """Take out the requirements no blueprint needs now, then add the missing ones."""
+    add, remove = (
+        (add_dev_requirements, remove_dev_requirements)
+        if development
+        else (add_requirements, remove_requirements)
+    )
+    what = "development requirements" if development else "requirements"
+    needed = {requirement_name(item) for item in wanted}
+    retired = [item for item in previous if requirement_name(item) not in needed]
+    removal = remove(read, retired)
+    if retired and removal.path is not None and removal.content != read(removal.path):
+        removal.notes.append(f"{what} taken out of {removal.path}: {', '.join(retired)}")
+    if removal.path is not None and removal.content is not None:
+        edited[removal.path] = removal.content
+    addition = add(read, wanted)
+    if addition.path is not None and addition.content is not None:
+        edited[addition.path] = addition.content
+    notes = [*removal.notes, *addition.notes]
+    if addition.added:
+        added = ", ".join(addition.added)
+        notes.append(f"{what} added to {addition.path}: {added}; install them")
+    kept = (item for item in previous if requirement_name(item) in needed)
+    return _RequirementsStep(notes, (*kept, *addition.added))
 
 
 def _previous(
@@ -512,6 +545,7 @@ def plan_adopted_change(
         edits=module.edits,
         imports=module.imports,
         requirements=requirements.added,
+        dev_requirements=requirements.dev_added,
         fixtures=conftest.fixtures,
         fixture_imports=conftest.imports,
     )
@@ -555,7 +589,4 @@ def _tests_notes(project: Project, rendered: Rendered, conftest: str) -> list[st
             f"they test scaffold's create_app() and GET /health, which {adopted.module} does not "
             f"have; the fixtures are in {conftest}"
         )
-    if rendered.composition.dev_dependencies:
-        development = ", ".join(rendered.composition.dev_dependencies)
-        notes.append(f"the tests need these development requirements; install them: {development}")
     return notes

@@ -18,6 +18,7 @@ Format 1 (JSON, keys sorted, so the same state gives the same bytes)::
                    "imports": ["app.lifespan:lifespan"]}],
      "imports": ["fastapi.staticfiles:StaticFiles"],      # added to the app module
      "requirements": ["websockets>=12"],                  # lines added, as written
+     "dev_requirements": ["pytest>=8"],                   # the same, where dev ones go
      "fixtures": [{"blueprint": "tests", "name": "anyio_backend", "code": "..."}],
      "fixture_imports": [":pytest"]}                      # added to the owner's conftest
 
@@ -55,6 +56,7 @@ class Memory:
     edits: AppEdits = field(default_factory=AppEdits)
     imports: tuple[ImportName, ...] = ()
     requirements: tuple[str, ...] = ()
+    dev_requirements: tuple[str, ...] = ()
     fixtures: tuple[Fixture, ...] = ()
     fixture_imports: tuple[ImportName, ...] = ()
 
@@ -91,6 +93,8 @@ def dump_memory(memory: Memory) -> bytes:
         "fixtures": [asdict(f) for f in sorted(memory.fixtures, key=lambda f: f.name)],
         "fixture_imports": _imports_text(memory.fixture_imports),
     }
+    if memory.dev_requirements:  # only then: older records keep their bytes
+        data["dev_requirements"] = sorted(set(memory.dev_requirements))
     return (json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode()
 
 
@@ -115,6 +119,7 @@ def load_memory(content: bytes, origin: str = MEMORY_PATH) -> Memory:
             edits=AppEdits(statements=statements, keywords=keywords),
             imports=tuple(map(_import, data["imports"])),
             requirements=tuple(data["requirements"]),
+            dev_requirements=tuple(data.get("dev_requirements", ())),
             fixtures=tuple(Fixture(**f) for f in data["fixtures"]),
             fixture_imports=tuple(map(_import, data["fixture_imports"])),
         )

@@ -234,7 +234,7 @@ def _remove_from_requirements_txt(content: bytes, items: list[str]) -> Dependenc
 _SPLIT = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)\s*(?:\[([^\]]*)\])?\s*(.*)$")
 
 
-def _poetry_entry(requirement: str) -> tuple[str, Any]:
+def poetry_entry(requirement: str) -> tuple[str, Any]:
     """``fastapi[standard]>=0.115`` -> (``fastapi``, ``{version, extras}``); a bare range: str."""
     import tomlkit
 
@@ -273,18 +273,19 @@ def _edit_poetry(content: bytes, items: list[str], *, add: bool) -> DependencyEd
     present = {requirement_name(key): key for key in table}
     changed = []
     for item in items:
-        name, value = _poetry_entry(item)
+        name, value = poetry_entry(item)
         key = present.get(requirement_name(name))
         if add and key is None:
             table[name] = value
             changed.append(item)
-        elif not add and key is not None and _same_poetry_value(table[key], value):
+        elif not add and key is not None and same_poetry_value(table[key], value):
             del table[key]
     edited = str(document.as_string()).encode("utf-8")
     return DependencyEdit(path=PYPROJECT, content=edited, added=changed)
 
 
-def _same_poetry_value(present: Any, written: Any) -> bool:
+def same_poetry_value(present: Any, written: Any) -> bool:
+    """Say whether a Poetry table's value is still the one scaffold wrote."""
     if isinstance(written, str):
         return str(present) == written
     return isinstance(present, dict) and dict(present) == dict(written)

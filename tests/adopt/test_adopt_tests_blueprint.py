@@ -66,7 +66,7 @@ def test_without_tests_scaffold_writes_a_conftest_for_the_owners_app(
     assert "def anyio_backend() -> str:" in conftest
     stdout = " ".join(result.stdout.split())
     assert "(tests/test_app.py) were not written" in stdout
-    assert "install them: anyio>=4, httpx>=0.27, pytest>=8" in stdout
+    assert "install these yourself: anyio>=4, httpx>=0.27, pytest>=8" in stdout
     ruff_clean(adopted)
     files(adopted, {"tests/test_async.py": ASYNC_TEST})
     assert "2 passed" in owners_pytest(adopted)
@@ -273,3 +273,38 @@ def test_fixtures_go_into_the_owners_conftest_beside_the_app(
 
     assert cli("remove", "tests", "-C", adopted).exit_code == 0
     assert (adopted / "app/tests/conftest.py").read_text() == OWNERS_CONFTEST
+
+
+UV_PYPROJECT = """\
+[project]
+name = "bigger"
+version = "0.1.0"
+requires-python = ">=3.11"
+dependencies = [
+    "fastapi>=0.115",  # the web framework
+]
+
+[dependency-groups]
+lint = ["ruff>=0.6"]
+"""
+
+
+def test_development_requirements_go_into_the_uv_projects_dependency_groups(
+    adopted: Path, cli, files
+) -> None:
+    import tomllib
+
+    files(adopted, {"pyproject.toml": UV_PYPROJECT, "uv.lock": "version = 1\n"})
+
+    result = cli("add", "tests", "-C", adopted)
+
+    assert result.exit_code == 0, result.output
+    text = (adopted / "pyproject.toml").read_text()
+    assert "# the web framework" in text
+    groups = tomllib.loads(text)["dependency-groups"]
+    assert groups == {"lint": ["ruff>=0.6"], "dev": ["anyio>=4", "httpx>=0.27", "pytest>=8"]}
+    stdout = " ".join(result.stdout.split())
+    assert "development requirements added to pyproject.toml: anyio>=4, httpx>=0.27" in stdout
+
+    assert cli("remove", "tests", "-C", adopted).exit_code == 0
+    assert (adopted / "pyproject.toml").read_text() == UV_PYPROJECT
