@@ -25,6 +25,8 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
+from scaffold.edit.names import same_object_modules
+
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Sequence
 
@@ -308,7 +310,9 @@ def _binding(statement: cst.BaseStatement, item: ImportName, package: str) -> in
         return None
     node = smalls[0]
     if isinstance(node, cst.ImportFrom):
-        if isinstance(node.names, cst.ImportStar) or resolve_from(node, package) != item.module:
+        if isinstance(node.names, cst.ImportStar):
+            return None
+        if resolve_from(node, package) not in same_object_modules(item):
             return None
     elif item.module:
         return None

@@ -53,6 +53,7 @@ from libcst.metadata import (
 )
 
 from scaffold.adopted_imports import add_imports, leading_lines, remove_imports
+from scaffold.edit.names import same_object_modules
 from scaffold.errors import ScaffoldError
 
 if TYPE_CHECKING:
@@ -824,7 +825,7 @@ def _resolve(node: cst.ImportFrom, package: str) -> str:
 def _imports_binding(node: cst.CSTNode, wanted: ImportName, package: str) -> bool:
     """Whether the import statement ``node`` binds ``wanted.name`` to ``wanted``'s object."""
     if isinstance(node, cst.ImportFrom) and not isinstance(node.names, cst.ImportStar):
-        if _resolve(node, package) != wanted.module:
+        if _resolve(node, package) not in same_object_modules(wanted):
             return False
         return any(
             _dotted(a.name) == wanted.name and _bound_name(a) in (None, wanted.name)
