@@ -7,8 +7,10 @@ Finding (:func:`find_apps`): a call of ``fastapi.FastAPI``, imported as ``FastAP
 alias, or reached as ``fastapi.FastAPI``. scaffold edits only an app bound at module level by
 ``NAME = FastAPI(...)`` (or ``NAME: FastAPI = FastAPI(...)``) with arguments it can read, and
 never bound again afterwards. Every other construction (inside a factory function or a class,
-under ``if``/``try``/``with``, wrapped in another call, ``FastAPI(**kwargs)``, ``app = ...``
-again later) is reported with the reason and its line, and nothing is edited.
+under ``if``/``try``/``with``, wrapped in another call, ``FastAPI(*args)``, ``app = ...``
+again later) is reported with the reason and its line, and nothing is edited. An app built as
+``FastAPI(**kwargs)`` is edited; only a keyword scaffold would add to that call is refused,
+since ``kwargs`` may hold it already.
 
 Editing (:func:`edit_app_module`) adds, and only adds:
 
@@ -351,10 +353,10 @@ def _assigned_name(parsed: _Parsed, call: cst.Call) -> str | None:
 
 def _editing_problem(parsed: _Parsed, call: cst.Call, name: str) -> str | None:
     line = parsed.line(call)
-    if any(arg.star for arg in call.args):
+    if any(arg.star == "*" for arg in call.args):  # **kwargs: see _refuse_hidden_keyword
         return (
-            f"FastAPI(...) at line {line} takes *args or **kwargs, so scaffold cannot see or "
-            "safely extend its arguments"
+            f"FastAPI(...) at line {line} takes *args, so scaffold cannot see or safely "
+            "extend its arguments"
         )
     created = parsed.positions[parsed.top_statement(call)].end
     for assignment in parsed.scope.assignments[name]:
@@ -461,6 +463,7 @@ def _add_keywords(
         if existing is not None:
             _check_same_keyword(parsed, call, origin, keyword, existing)
             continue
+        _refuse_hidden_keyword(parsed, call, origin, keyword)
         if keyword.name == "lifespan":
             _refuse_event_handlers(parsed, call, origin, app, keyword.blueprint)
         if before_keyword is not None:
@@ -468,6 +471,23 @@ def _add_keywords(
         new_call = append_keyword(new_call, keyword.name, cst.parse_expression(keyword.value))
         imports += keyword.imports
     return new_call, imports
+
+
+def _refuse_hidden_keyword(
+    parsed: _Parsed, call: cst.Call, origin: str, keyword: AppKeyword
+) -> None:
+    """Refuse a keyword that the call's ``**kwargs`` may already pass (a TypeError if so)."""
+    unpacked = next((arg for arg in call.args if arg.star == "**"), None)
+    if unpacked is None:
+        return
+    spread = cst.Module([]).code_for_node(unpacked.value)
+    msg = (
+        f"{origin}: FastAPI(...) at line {parsed.line(call)} passes **{spread}, which may "
+        f"already hold '{keyword.name}', so scaffold cannot add {keyword.name}= for the "
+        f"'{keyword.blueprint}' blueprint"
+    )
+    hint = f"pass {keyword.name}={keyword.value} yourself, or leave that blueprint out"
+    raise UnsafeAppError(msg, hint=hint)
 
 
 def _keyword(call: cst.Call, name: str) -> cst.Arg | None:

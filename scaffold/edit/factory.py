@@ -21,16 +21,19 @@ module whose body binds ``INNER = FastAPI(...)`` as one of its own statements an
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 import libcst as cst
+from libcst.metadata import MetadataWrapper, PositionProvider
 
 from scaffold.cst_edit import (
     FACTORY_SENTINEL,
     EditResult,
     FoundApp,
     RevisionResult,
+    UnsafeAppError,
     check_compiles,
     edit_app_module,
     find_apps,
@@ -45,6 +48,7 @@ if TYPE_CHECKING:
     from scaffold.cst_edit import AppEdits, AppKeyword, NewStatement, Revision
 
 _SENTINEL = FACTORY_SENTINEL
+_Result = TypeVar("_Result", EditResult, RevisionResult)
 
 
 @dataclass(frozen=True)
@@ -211,6 +215,45 @@ def _renamed_edits(edits: AppEdits, app: str, inner: str) -> AppEdits:
     return replace(edits, statements=tuple(_renamed(s, app, inner) for s in edits.statements))
 
 
+_LINE = re.compile(r"\bline (\d+)\b")
+
+
+def _line_mapper(module: cst.Module, factory: Factory, lifted: str) -> Callable[[str], str]:
+    """Return what rewrites 'line N' of the lifted module as the owner's module's line.
+
+    The import block has the same lines in both; the factory's body, below the sentinel, is
+    the same lines shifted (and indented), so one offset maps them.
+    """
+    head = module.with_changes(body=list(module.body[: factory.imports_end]), footer=[]).code
+    sentinel_line = head.count("\n") + 1
+    first = factory.function.body.body[0]
+    wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
+    positions = wrapper.resolve(PositionProvider)
+    lifted_module = cst.parse_module(lifted)
+    lifted_positions = MetadataWrapper(lifted_module, unsafe_skip_copy=True).resolve(
+        PositionProvider
+    )
+    lifted_first = lifted_module.body[factory.imports_end + 1]
+    offset = positions[first].start.line - lifted_positions[lifted_first].start.line
+
+    def mapped(match: re.Match[str]) -> str:
+        number = int(match.group(1))
+        return f"line {number + offset if number > sentinel_line else number}"
+
+    return lambda message: _LINE.sub(mapped, message)
+
+
+def _in_owners_lines(mapper: Callable[[str], str], run: Callable[[], _Result]) -> _Result:
+    """Run an edit of the lifted module; say its lines as the owner's module has them."""
+    try:
+        result = run()
+    except UnsafeAppError as error:
+        hint = mapper(error.hint) if error.hint else None
+        raise UnsafeAppError(mapper(error.message), hint=hint) from None
+    result.notes = [mapper(note) for note in result.notes]
+    return result
+
+
 def edit_app(
     text: str,
     *,
@@ -233,13 +276,16 @@ def edit_app(
             before_keyword=before_keyword,
         )
     lifted = _lifted(module, factory)
-    result = edit_app_module(
-        lifted,
-        origin=origin,
-        app=factory.inner,
-        package=package,
-        edits=_renamed_edits(edits, app, factory.inner),
-        before_keyword=before_keyword,
+    result = _in_owners_lines(
+        _line_mapper(module, factory, lifted),
+        lambda: edit_app_module(
+            lifted,
+            origin=origin,
+            app=factory.inner,
+            package=package,
+            edits=_renamed_edits(edits, app, factory.inner),
+            before_keyword=before_keyword,
+        ),
     )
     result.code = _put_back(module, factory, result.code, origin) if result.code != lifted else text
     return result
@@ -265,8 +311,11 @@ def revise_app(
         ),
         staying=tuple(_renamed(s, app, factory.inner) for s in revision.staying),
     )
-    result = revise_app_module(
-        lifted, origin=origin, app=factory.inner, package=package, revision=revision
+    result = _in_owners_lines(
+        _line_mapper(module, factory, lifted),
+        lambda: revise_app_module(
+            lifted, origin=origin, app=factory.inner, package=package, revision=revision
+        ),
     )
     if result.code != lifted:
         result.code = _put_back(module, factory, result.code, origin)

@@ -146,8 +146,8 @@ else:
 DYNAMIC = """\
 from fastapi import FastAPI
 
-options = {"title": "x"}
-app = FastAPI(**options)
+options = ("x",)
+app = FastAPI(*options)
 """
 REASSIGNED = """\
 from fastapi import FastAPI
@@ -184,7 +184,7 @@ REFUSALS = {
     ),
     "dynamic": (
         {"app/main.py": DYNAMIC},
-        "cannot adopt the app in app/main.py: FastAPI(...) at line 4 takes *args or **kwargs, "
+        "cannot adopt the app in app/main.py: FastAPI(...) at line 4 takes *args, "
         "so scaffold cannot see or safely extend its arguments",
     ),
     "reassigned": (

@@ -128,3 +128,23 @@ def test_removing_the_blueprints_gives_the_factory_module_back_byte_for_byte(
         assert code == 0, report
 
     assert (factory_project / "app/main.py").read_text() == FACTORY_MAIN
+
+
+def test_a_note_about_the_factorys_body_names_the_owners_line(factory_project, cli_json) -> None:
+    assert cli_json("add", "middleware", *HOSTS, "-C", factory_project)[0] == 0
+    main = factory_project / "app/main.py"
+    gzip = "minimum_size=get_settings().gzip_minimum_size"
+    assert gzip in main.read_text()
+    main.write_text(main.read_text().replace(gzip, "minimum_size=10"))
+    lines = main.read_text().splitlines()
+    line = next(  # where the statement starts (it may be wrapped after its parenthesis)
+        number
+        for number, text in enumerate(lines, start=1)
+        if "add_middleware(" in text and "CompressMiddleware" in text + lines[number]
+    )
+
+    code, report = cli_json("remove", "middleware", "settings", "-C", factory_project)
+
+    assert code == 0, report
+    [note] = [n for n in report["notes"] if "CompressMiddleware" in n]
+    assert note.startswith(f"app/main.py (line {line}): kept your statement"), note
