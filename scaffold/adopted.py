@@ -410,17 +410,32 @@ class _RequirementsStep:
 
 
 def _dependency_merges(
-    project: Project, rendered: Rendered, previous: Memory
+    project: Project, rendered: Rendered, previous: Memory, *, keep_retired: bool = False
 ) -> _RequirementsChange:
+    """Plan the requirement edits.
+
+    ``keep_retired``: files of scaffold's stay, so the requirements no blueprint needs now stay
+    too (those files may need them), as the owner's.
+    """
     edited: dict[str, bytes] = {}
 
     def read(path: str) -> bytes | None:
         return edited[path] if path in edited else project.read(path)
 
     composition = rendered.composition
+    retired = _retired(composition.dependencies, previous.requirements) if keep_retired else []
     runtime = _requirements_step(
-        read, edited, composition.dependencies, previous.requirements, development=False
+        read,
+        edited,
+        composition.dependencies,
+        tuple(item for item in previous.requirements if item not in retired),
+        development=False,
     )
+    if retired:
+        runtime.notes.append(
+            f"kept the requirements {', '.join(retired)}: the files scaffold kept may need "
+            "them, so they are yours now"
+        )
     development = _requirements_step(
         read, edited, composition.dev_dependencies, previous.dev_requirements, development=True
     )
@@ -431,6 +446,11 @@ def _dependency_merges(
         merges.append(FileMerge(path, content, outcome, before))
     notes = [*runtime.notes, *development.notes]
     return _RequirementsChange(merges, notes, runtime.added, development.added)
+
+
+def _retired(wanted: list[str], previous: tuple[str, ...]) -> list[str]:
+    needed = {requirement_name(item) for item in wanted}
+    return [item for item in previous if requirement_name(item) not in needed]
 
 
 def _requirements_step(
@@ -449,7 +469,7 @@ def _requirements_step(
     )
     what = "development requirements" if development else "requirements"
     needed = {requirement_name(item) for item in wanted}
-    retired = [item for item in previous if requirement_name(item) not in needed]
+    retired = _retired(wanted, previous)
     removal = remove(read, retired)
     if retired and removal.path is not None and removal.content != read(removal.path):
         removal.notes.append(f"{what} taken out of {removal.path}: {', '.join(retired)}")
@@ -539,7 +559,8 @@ def plan_adopted_change(
         if not path.startswith(f"{RECORD_DIR}/")
     ]
     module = _app_module_merge(project, adopted, rendered, previous)
-    requirements = _dependency_merges(project, rendered, previous)
+    merges, files_kept = _keep_imported(merges, module.merge, adopted)
+    requirements = _dependency_merges(project, rendered, previous, keep_retired=files_kept)
     merges += [module.merge, *requirements.merges, *conftest_merges]
     memory = Memory(
         edits=module.edits,
@@ -560,6 +581,72 @@ def plan_adopted_change(
     plan = Plan(project, spec, rendered.selection, merges, notes=notes)
     plan.notes += verified_notes(plan, adopted, rendered)
     return plan
+
+
+def _keep_imported(
+    merges: list[FileMerge], module: FileMerge, adopted: Adopted
+) -> tuple[list[FileMerge], bool]:
+    """Keep the files of scaffold's that the app module will still import, saying so.
+
+    A statement the owner changed stays, and so do its imports; and the owner may import a
+    blueprint's module themselves. Deleting that module with its blueprint would break the
+    app on import, so it stays, as the owner's now (it leaves the record), and so does what
+    it imports in turn.
+    """
+    deleted = {m.path: m for m in merges if m.outcome == "deleted" and m.path.endswith(".py")}
+    if not deleted or module.content is None:
+        return merges, False
+    kept: dict[str, str] = {}  # path -> the note
+    readers = [(adopted.module, module.content)]
+    while readers:
+        reader, code = readers.pop()
+        for path, line in _imported_files(code, adopted).items():
+            merge = deleted.get(path)
+            if merge is None or path in kept or merge.before is None:
+                continue
+            kept[path] = (
+                f"kept {path}: {reader} still imports it (line {line}), so it stays and is "
+                "yours now"
+            )
+            readers.append((path, merge.before))
+    merges = [
+        FileMerge(m.path, m.before, "kept", m.before, (kept[m.path],)) if m.path in kept else m
+        for m in merges
+    ]
+    return merges, bool(kept)
+
+
+def _imported_files(code: bytes, adopted: Adopted) -> dict[str, int]:
+    """Return the files of the adopted package the module's imports name, with their lines."""
+    import ast
+    from pathlib import PurePosixPath
+
+    try:
+        tree = ast.parse(code)
+    except (SyntaxError, ValueError):
+        return {}
+    folder = PurePosixPath(adopted.module).parent
+    package_dir = PurePosixPath(adopted.package_dir)
+    inside = folder.parts[len(package_dir.parts) :] if folder.is_relative_to(package_dir) else ()
+    here = [*adopted.package.split("."), *inside]  # the module's own package, dotted
+    found: dict[str, int] = {}
+    for node in ast.walk(tree):
+        names: list[str] = []
+        if isinstance(node, ast.ImportFrom):
+            base = node.module.split(".") if node.module else []
+            if node.level:
+                base = here[: len(here) - (node.level - 1)] + base
+            names = [".".join(base), *(".".join([*base, a.name]) for a in node.names)]
+        elif isinstance(node, ast.Import):
+            names = [alias.name for alias in node.names]
+        for dotted in names:
+            if dotted != adopted.package and not dotted.startswith(f"{adopted.package}."):
+                continue
+            rest = dotted.removeprefix(adopted.package).lstrip(".").replace(".", "/")
+            path = (package_dir / rest).as_posix() if rest else package_dir.as_posix()
+            for candidate in (f"{path}.py", f"{path}/__init__.py"):
+                found.setdefault(candidate, getattr(node, "lineno", 0))
+    return found
 
 
 def _conftest(

@@ -314,11 +314,12 @@ def test_an_app_the_change_would_break_is_refused_with_the_last_traceback_line(
 ) -> None:
     project = shaped({"app/main.py": OWNER_LIFESPAN})
     assert cli("add", "lifespan", "-C", project).exit_code == 0
+    # A module of the owner's, which the app imports, uses the blueprint's module too.
+    (project / "app/timing.py").write_text("from app.lifespan import lifespan as _scaffolds\n")
     main = project / "app/main.py"
-    ours = "wrap_lifespan(app.router.lifespan_context)"
-    main.write_text(main.read_text().replace(ours, "wrap_lifespan(lifespan)"))
+    main.write_text("import app.timing  # noqa: F401\n" + main.read_text())
 
-    # the owner changed scaffold's statement, so remove keeps it, but deletes app/lifespan.py
+    # so removing the blueprint, which deletes app/lifespan.py, would break the app
     before = snapshot_of(project)
     result = cli("remove", "lifespan", "-C", project)
 
@@ -327,6 +328,28 @@ def test_an_app_the_change_would_break_is_refused_with_the_last_traceback_line(
     message = " ".join(result.stderr.split())
     assert "no longer imports with .venv/bin/python" in message
     assert "ModuleNotFoundError: No module named 'app.lifespan'" in message
+
+
+def test_a_module_a_kept_statement_imports_is_kept_with_its_requirements(
+    shaped: Callable[..., Path], cli: Callable[..., Any]
+) -> None:
+    project = shaped({"app/main.py": OWNER_LIFESPAN})
+    assert cli("add", "lifespan", "-C", project).exit_code == 0
+    main = project / "app/main.py"
+    ours = "wrap_lifespan(app.router.lifespan_context)"
+    main.write_text(main.read_text().replace(ours, "wrap_lifespan(lifespan)"))
+
+    # the owner changed scaffold's statement, so remove keeps it, and the module it imports
+    result = cli("remove", "lifespan", "-C", project)
+
+    assert result.exit_code == 0, result.output
+    said = " ".join(result.stdout.split())
+    assert "kept app/lifespan.py: app/main.py still imports it" in said
+    assert "httpx" in (project / "requirements.txt").read_text()
+    assert (project / "app/lifespan.py").is_file()
+    assert "lifespan" not in (project / ".scaffold/project.toml").read_text().split("[adopted]")[0]
+    run = "import app.main; print(type(app.main.app).__name__)"
+    assert in_venv(project, run).strip() == "FastAPI"
 
 
 def test_without_an_environment_the_change_is_made_and_said_unverified(
