@@ -661,6 +661,15 @@ def _conftest(
     before = project.read(change.path)
     if change.edited is None or change.edited == before:
         return change, []
+    if before is not None:  # the lines scaffold added, laid out as the owner's ruff would
+        edited = lay_out(
+            before.decode("utf-8"),
+            change.edited.decode("utf-8"),
+            path=change.path,
+            config=owners_ruff_config(project.read),
+            pyproject=project.read(PYPROJECT),
+        )
+        change.edited = edited.encode("utf-8")
     return change, [FileMerge(change.path, change.edited, "merged", before)]
 
 

@@ -308,3 +308,27 @@ def test_development_requirements_go_into_the_uv_projects_dependency_groups(
 
     assert cli("remove", "tests", "-C", adopted).exit_code == 0
     assert (adopted / "pyproject.toml").read_text() == UV_PYPROJECT
+
+
+def test_fixtures_merged_into_the_owners_conftest_follow_the_owners_ruff(
+    adopted: Path, cli, files
+) -> None:
+    files(
+        adopted,
+        {
+            "tests/conftest.py": OWNERS_CONFTEST,
+            "pyproject.toml": '[tool.ruff]\nline-length = 60\n\n[tool.ruff.format]\nquote-style = "single"\n',
+        },
+    )
+    owners = OWNERS_CONFTEST.replace('"x-env"', "'x-env'").replace('"ENV", "test"', "'ENV', 'test'")
+    files(adopted, {"tests/conftest.py": owners})
+
+    assert cli("add", "tests", "-C", adopted).exit_code == 0
+
+    conftest = (adopted / "tests/conftest.py").read_text()
+    assert "return 'asyncio'" in conftest
+    added = [line for line in conftest.splitlines() if line not in owners.splitlines()]
+    assert "def anyio_backend() -> str:" in added
+    assert max(len(line) for line in added) <= 60
+    assert cli("remove", "tests", "-C", adopted).exit_code == 0
+    assert (adopted / "tests/conftest.py").read_text() == owners
