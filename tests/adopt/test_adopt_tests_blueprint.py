@@ -313,13 +313,8 @@ def test_development_requirements_go_into_the_uv_projects_dependency_groups(
 def test_fixtures_merged_into_the_owners_conftest_follow_the_owners_ruff(
     adopted: Path, cli, files
 ) -> None:
-    files(
-        adopted,
-        {
-            "tests/conftest.py": OWNERS_CONFTEST,
-            "pyproject.toml": '[tool.ruff]\nline-length = 60\n\n[tool.ruff.format]\nquote-style = "single"\n',
-        },
-    )
+    ruff = '[tool.ruff]\nline-length = 60\n\n[tool.ruff.format]\nquote-style = "single"\n'
+    files(adopted, {"pyproject.toml": ruff})
     owners = OWNERS_CONFTEST.replace('"x-env"', "'x-env'").replace('"ENV", "test"', "'ENV', 'test'")
     files(adopted, {"tests/conftest.py": owners})
 
