@@ -632,6 +632,8 @@ class _Placement:
     inserted: dict[int, list[NewStatement]] = field(default_factory=dict)
     imports: list[ImportName] = field(default_factory=list)
     ours: set[int] = field(default_factory=set)  # body indexes of wanted statements present
+    # those of them that are scaffold's statement as it renders it (not an owner's own CORS)
+    exact: set[int] = field(default_factory=set)
 
 
 def _place_statements(
@@ -644,6 +646,12 @@ def _place_statements(
         for wanted in edits.statements
     ]
     placement = _Placement(ours={index for index in found if index is not None})
+    placement.exact = {
+        index
+        for index, wanted in zip(found, edits.statements, strict=True)
+        if index is not None
+        and dumps[index] == _dump(_statement_code(wanted, indent="    ", newline="\n"))
+    }
     existing = sorted(placement.ours)
     cursor = max(existing[0] - 1 if existing else _anchor(parsed, app, app_index), app_index)
     for wanted, index in zip(edits.statements, found, strict=True):
@@ -906,9 +914,14 @@ def _assemble(
             body[index], previous_is_ours=index in placement.ours, nested=nested
         )
         following = index + 1
-        if following in placement.ours and following < len(body) and _blank_prefix(body[following]):
+        if (
+            following in placement.exact
+            and following < len(body)
+            and _blank_prefix(body[following])
+        ):
             # Inserted above scaffold's own statement: take over the blank lines above it, as
-            # if both had come in one run (and as taking this one out gives them back).
+            # if both had come in one run (and as taking this one out gives them back). Not
+            # above an owner's statement kept for the same purpose: its blank lines are its own.
             prefix = _blank_prefix(body[following])
             blank = len(prefix)
             rest = list(leading_lines(body[following]))[blank:]

@@ -305,3 +305,33 @@ def test_a_comment_the_owner_wrote_above_a_removed_statement_stays(
     assert owner_comment in after
     assert "app.mount(" not in after
     ast.parse(after)
+
+
+OWNERS_CORS_MAIN = """\
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+
+app = FastAPI(title="x")
+
+app.add_middleware(CORSMiddleware, allow_origins=["https://x.io"])
+
+
+@app.get("/items")
+def items() -> list[str]:
+    return ["a"]
+"""
+
+
+def test_the_blank_line_above_an_owners_kept_statement_stays_its_own(
+    tmp_path: Path, files, cli
+) -> None:
+    """Seen in full-stack-fastapi-template: middleware goes in around the owner's CORS."""
+    project = files(tmp_path / "svc", {"app/__init__.py": "", "app/main.py": OWNERS_CORS_MAIN})
+    assert cli("adopt", "-C", project).exit_code == 0
+
+    assert cli("add", "middleware", *HOSTS, "-C", project).exit_code == 0
+    main = (project / "app/main.py").read_text()
+    assert "\n\napp.add_middleware(CORSMiddleware" in main
+    assert cli("remove", "middleware", "settings", "-C", project).exit_code == 0
+
+    assert (project / "app/main.py").read_text() == OWNERS_CORS_MAIN
