@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import pytest
 
+from tests.adopt.test_adopt_factory import FACTORY_PROJECT
+
 MAIN = """\
 from fastapi import FastAPI
 
@@ -33,21 +35,8 @@ def get_application() -> FastAPI:
 
 app = get_application()
 """
-FILES = {
-    "app/__init__.py": "",
-    "app/main.py": MAIN,
-    "app/routers/__init__.py": "",
-    "app/routers/items.py": """\
-        from fastapi import APIRouter
-
-        router = APIRouter(tags=["items"])
-
-
-        @router.get("/items")
-        def items() -> list[str]:
-            return ["a"]
-        """,
-}
+# The owner's router, as in the factory tests; only the module building the app differs.
+FILES = FACTORY_PROJECT | {"app/main.py": MAIN}
 EXERCISE = """
 from fastapi.testclient import TestClient
 from app.main import app
