@@ -82,9 +82,8 @@ def lay_out(
     if not regions:
         return _wrap_comments(before, after, width)
     fallback = ["--isolated", "--line-length", str(width)]  # no configuration, or a broken one
-    attempts: list[list[str]] = ([[]] if config else []) + [
-        fallback
-    ]  # the owner's configuration first
+    # the owner's configuration first, when there is one
+    attempts: list[list[str]] = [[], fallback] if config else [fallback]
     with tempfile.TemporaryDirectory(prefix="scaffold-layout-") as folder:
         root = Path(folder)
         for name, content in config.items():
