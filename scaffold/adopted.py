@@ -333,7 +333,7 @@ def _without_kept(edits: AppEdits, kept: set[str]) -> AppEdits:
 class _ModuleChange:
     merge: FileMerge
     notes: list[str]
-    edits: AppEdits  # what the blueprints want in the module now
+    edits: AppEdits  # what the blueprints want in the module now, less the owner's own
     imports: tuple[ImportName, ...]  # the imports scaffold added and still wants
 
 
@@ -366,7 +366,13 @@ def _app_module_merge(
     merge = FileMerge(adopted.module, after, "unchanged" if after == before else "merged", before)
     needed = _imports_of(edits)
     imports = (*(i for i in previous.imports if i in needed), *result.imports)
-    return _ModuleChange(merge, [*revised.notes, *result.notes], edits, tuple(imports))
+    # An owner's statement doing what a blueprint's would (their CORS) is theirs, not a
+    # statement scaffold inserted: remembered as scaffold's, remove would call it changed.
+    inserted = AppEdits(
+        statements=tuple(s for s in edits.statements if statement_identity(s) not in result.owners),
+        keywords=edits.keywords,
+    )
+    return _ModuleChange(merge, [*revised.notes, *result.notes], inserted, tuple(imports))
 
 
 # --- the plan -------------------------------------------------------------------------------

@@ -138,6 +138,8 @@ class EditResult:
     code: str
     notes: list[str] = field(default_factory=list)
     imports: list[ImportName] = field(default_factory=list)  # the imports it added
+    # identities of wanted statements an owner's statement already does (their own CORS)
+    owners: set[str] = field(default_factory=set)
 
 
 def statement_identity(statement: NewStatement) -> str:
@@ -730,6 +732,8 @@ def _present_at(
             return index
         reason = _same_purpose(statement, app, wanted)
         if reason:
+            if wanted.kind in ("middleware", "mount"):  # identities without the app's name
+                result.owners.add(statement_identity(wanted))
             line = parsed.line(statement)
             result.notes.append(
                 f"{origin} already {reason} (line {line}); kept yours, so the "
