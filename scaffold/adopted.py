@@ -337,8 +337,24 @@ class _ModuleChange:
     imports: tuple[ImportName, ...]  # the imports scaffold added and still wants
 
 
+@dataclass(frozen=True)
+class _OwnersStyle:
+    """The owner's formatting configuration, read once per command."""
+
+    ruff_config: dict[str, bytes]
+    pyproject: bytes | None
+
+    @property
+    def width(self) -> int:
+        return owner_width(self.ruff_config, self.pyproject)
+
+    def lay_out(self, before: str, after: str, path: str) -> str:
+        """Lay out what scaffold changed in an owner's file (:func:`lay_out`)."""
+        return lay_out(before, after, path=path, config=self.ruff_config, pyproject=self.pyproject)
+
+
 def _app_module_merge(
-    project: Project, adopted: Adopted, rendered: Rendered, previous: Memory
+    project: Project, adopted: Adopted, rendered: Rendered, previous: Memory, style: _OwnersStyle
 ) -> _ModuleChange:
     before = project.read(adopted.module)
     if before is None:
@@ -355,13 +371,7 @@ def _app_module_merge(
         package=adopted.package,
         edits=_without_kept(edits, revised.kept),
     )
-    code = lay_out(
-        text,
-        result.code,
-        path=adopted.module,
-        config=owners_ruff_config(project.read),
-        pyproject=project.read(PYPROJECT),
-    )
+    code = style.lay_out(text, result.code, adopted.module)
     after = bom + code.encode("utf-8")
     merge = FileMerge(adopted.module, after, "unchanged" if after == before else "merged", before)
     needed = _imports_of(edits)
@@ -540,10 +550,9 @@ def plan_adopted_change(
     adopted = project.record.adopted
     assert adopted is not None  # noqa: S101  # the caller checked
     all_sources = project.sources() + sources
-    ruff_config = owners_ruff_config(project.read)
-    width = owner_width(ruff_config, project.read(PYPROJECT))
+    style = _OwnersStyle(owners_ruff_config(project.read), project.read(PYPROJECT))
     rendered = render_adopted(
-        spec, adopted, all_sources, catalog, ruff_config=ruff_config, width=width
+        spec, adopted, all_sources, catalog, ruff_config=style.ruff_config, width=style.width
     )
     blockers = adoption_blockers(project, spec, rendered.selection)
     previous = _previous(project, adopted, all_sources, catalog)
@@ -555,7 +564,7 @@ def plan_adopted_change(
     if blockers:
         msg = "; ".join(blockers)
         raise AdoptedChangeError(msg)
-    conftest, conftest_merges = _conftest(project, rendered, base, previous)
+    conftest, conftest_merges = _conftest(project, rendered, base, previous, style)
     tree |= conftest.tree
     merges = [
         merge_file(
@@ -564,7 +573,7 @@ def plan_adopted_change(
         for path in sorted(set(base) | set(tree))
         if not path.startswith(f"{RECORD_DIR}/")
     ]
-    module = _app_module_merge(project, adopted, rendered, previous)
+    module = _app_module_merge(project, adopted, rendered, previous, style)
     merges, files_kept = _keep_imported(merges, module.merge, adopted)
     requirements = _dependency_merges(project, rendered, previous, keep_retired=files_kept)
     merges += [module.merge, *requirements.merges, *conftest_merges]
@@ -656,7 +665,11 @@ def _imported_files(code: bytes, adopted: Adopted) -> dict[str, int]:
 
 
 def _conftest(
-    project: Project, rendered: Rendered, base: dict[str, bytes], previous: Memory
+    project: Project,
+    rendered: Rendered,
+    base: dict[str, bytes],
+    previous: Memory,
+    style: _OwnersStyle,
 ) -> tuple[ConftestChange, list[FileMerge]]:
     """Plan the fixtures' conftest: scaffold's own (in the tree) or an edit of the owner's."""
     adopted = project.record.adopted
@@ -668,13 +681,7 @@ def _conftest(
     if change.edited is None or change.edited == before:
         return change, []
     if before is not None:  # the lines scaffold added, laid out as the owner's ruff would
-        edited = lay_out(
-            before.decode("utf-8"),
-            change.edited.decode("utf-8"),
-            path=change.path,
-            config=owners_ruff_config(project.read),
-            pyproject=project.read(PYPROJECT),
-        )
+        edited = style.lay_out(before.decode("utf-8"), change.edited.decode("utf-8"), change.path)
         change.edited = edited.encode("utf-8")
     return change, [FileMerge(change.path, change.edited, "merged", before)]
 

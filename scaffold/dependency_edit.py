@@ -143,10 +143,15 @@ def _edit_requirements_txt(content: bytes, wanted: list[str]) -> DependencyEdit:
     missing = _missing(wanted, present)
     if not missing:
         return DependencyEdit(path=REQUIREMENTS, content=content)
-    newline = "\r\n" if "\r\n" in text else "\n"
+    return append_lines(REQUIREMENTS, content, missing)
+
+
+def append_lines(path: str, content: bytes, items: list[str]) -> DependencyEdit:
+    """Add one requirement line per item at the end of a requirements file, in its newlines."""
+    newline = "\r\n" if b"\r\n" in content else "\n"
     head = content if not content or content.endswith(b"\n") else content + newline.encode()
-    added = "".join(f"{item}{newline}" for item in missing).encode("utf-8")
-    return DependencyEdit(path=REQUIREMENTS, content=head + added, added=missing)
+    added = "".join(f"{item}{newline}" for item in items).encode("utf-8")
+    return DependencyEdit(path=path, content=head + added, added=items)
 
 
 # --- taking requirements out ----------------------------------------------------------------

@@ -32,6 +32,7 @@ from scaffold.dependency_edit import (
     PYPROJECT,
     REQUIREMENTS,
     DependencyEdit,
+    append_lines,
     poetry_entry,
     requirement_name,
     same_poetry_value,
@@ -77,7 +78,7 @@ def add_dev_requirements(read: Callable[[str], bytes | None], wanted: list[str])
         for name in REQUIREMENT_FILES:
             content = read(name)
             if content is not None:
-                return _append_lines(name, content, missing)
+                return append_lines(name, content, missing)
         note = (
             "no place for development requirements (a [dependency-groups] table, a Poetry or "
             "PDM dev group, a test extra or requirements-dev.txt): install these yourself: "
@@ -325,11 +326,3 @@ def _edit_poetry_table(document: Any, target: _Target, items: list[str], *, add:
             del table[existing]
             changed = True
     return changed
-
-
-def _append_lines(path: str, content: bytes, items: list[str]) -> DependencyEdit:
-    text = content.decode("utf-8", errors="replace")
-    newline = "\r\n" if "\r\n" in text else "\n"
-    head = content if not content or content.endswith(b"\n") else content + newline.encode()
-    added = "".join(f"{item}{newline}" for item in items).encode("utf-8")
-    return DependencyEdit(path=path, content=head + added, added=items)
