@@ -25,6 +25,7 @@ from websockets.sync.client import ClientConnection, connect
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
+    from pathlib import Path
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(600)]
 
@@ -147,9 +148,9 @@ def check_page(base_url: str, *, static: bool, websockets: bool) -> None:
             assert "rgb(245, 247, 250)" in css.text, css.text
 
 
-def check_mypy(project: Any) -> None:
+def check_mypy(project: Any, cache: Path) -> None:
     """``mypy`` as the project configures it (strict, pydantic's plugin): package and tests."""
-    proc = project.run(project.bin("mypy"), "--no-incremental", check=False)
+    proc = project.run(project.bin("mypy"), "--cache-dir", str(cache), check=False)
     assert proc.returncode == 0, f"mypy failed:\n{proc.stdout}\n{proc.stderr}"
     assert "Success: no issues found" in proc.stdout, proc.stdout
 
@@ -165,6 +166,7 @@ def test_generated_project_works(
     log_dir: Any,
     catalog: list[dict[str, Any]],
     shared_venv: Any,
+    mypy_cache: Path,
 ) -> None:
     if combination.conflicting:
         project, proc = projects.attempt(combination.blueprints)
@@ -190,7 +192,7 @@ def test_generated_project_works(
     with checks.step("ruff format --check ."):
         project.ruff_format_check()
     with checks.step("mypy --strict (package and tests)"):
-        check_mypy(project)
+        check_mypy(project, mypy_cache)
     with checks.step("pytest (the generated project's own tests)"):
         project.pytest()
     with checks.step("uvicorn"), project.uvicorn(log_dir) as server:
