@@ -52,6 +52,18 @@ if TYPE_CHECKING:
 # --------------------------------------------------------------------------------------------
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """Compile scaffold's modules once, so that its child processes need not.
+
+    An editable install has no bytecode, and where PYTHONDONTWRITEBYTECODE is set (CI's
+    machine) every ``scaffold`` child process would compile all of it from source again.
+    """
+    import compileall
+    from pathlib import Path
+
+    compileall.compile_dir(Path(__file__).parent.parent / "scaffold", quiet=2)
+
+
 @pytest.fixture(autouse=True, scope="session")
 def _private_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
     """Keep scaffold's compiled-template cache out of the developer's home folder."""

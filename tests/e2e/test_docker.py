@@ -101,6 +101,44 @@ def test_the_dockerfile_passes_hadolint(
     assert dockerfile.index("uv pip install") < dockerfile.index("COPY box_api ./box_api")
 
 
+def assert_valid_compose(path: Path) -> str:
+    """Parse ``path`` as the Compose Specification defines it, as ``docker compose config`` does.
+
+    compose-spec binds the Rust crate compose_spec, a parser of the whole specification that
+    refuses unknown keys and wrong types (Debian's docker-compose 1.29 predates the long
+    ``env_file`` syntax of Compose 2.24, so it cannot judge today's files); ``validate``
+    checks that the networks, volumes, configs and secrets the services name are declared.
+    """
+    from compose_spec import PyCompose
+
+    text = path.read_text()
+    try:
+        PyCompose.from_yaml(text).validate()
+    except ValueError as error:
+        raise AssertionError(f"{path} is not a valid Compose file: {error}\n{text}") from None
+    return text
+
+
+@pytest.mark.parametrize(
+    ("chosen", "services"),
+    [
+        (["-b", "docker"], ["app"]),
+        (["-b", "docker", "-b", "database", "-O", "database.driver=postgresql"], ["app", "db"]),
+        (["--all"], ["app"]),
+    ],
+    ids=["docker", "docker+postgresql", "all"],
+)
+def test_compose_yaml_is_valid_compose(
+    tools: Any, tmp_path: Path, chosen: list[str], services: list[str]
+) -> None:
+    made = tools.scaffold(
+        "new", "box-api", "-o", tmp_path, "--no-input", "--json", *chosen, cwd=tmp_path
+    )
+    path = Path(json.loads(made.stdout)["path"])
+    compose = yaml.safe_load(assert_valid_compose(path / "compose.yaml"))
+    assert list(compose["services"]) == services
+
+
 def test_compose_yaml_gains_the_services_blueprints_contribute(tools: Any, tmp_path: Path) -> None:
     source = tmp_path / "org"
     blueprint = source / "acme-db"
@@ -122,7 +160,7 @@ def test_compose_yaml_gains_the_services_blueprints_contribute(tools: Any, tmp_p
     )  # fmt: skip
     path = Path(json.loads(made.stdout)["path"])
 
-    compose = yaml.safe_load((path / "compose.yaml").read_text())
+    compose = yaml.safe_load(assert_valid_compose(path / "compose.yaml"))
 
     app = compose["services"]["app"]
     assert app["build"] == "."
@@ -136,7 +174,7 @@ def test_compose_yaml_gains_the_services_blueprints_contribute(tools: Any, tmp_p
 
     removed = tools.scaffold("remove", "acme-db", "-C", path, "--allow-dirty", cwd=path)
     assert removed.returncode == 0, removed.stdout
-    alone = yaml.safe_load((path / "compose.yaml").read_text())
+    alone = yaml.safe_load(assert_valid_compose(path / "compose.yaml"))
     assert list(alone["services"]) == ["app"], alone
     assert "depends_on" not in alone["services"]["app"]
     assert "volumes" not in alone
