@@ -30,7 +30,9 @@ from typing import TYPE_CHECKING, Any
 import jinja2
 from jinja2 import Environment, StrictUndefined, Template, TemplateError, nodes
 from jinja2.compiler import CodeGenerator, Frame, optimizeconst
-from jinja2.exceptions import SecurityError
+from jinja2.environment import TemplateExpression
+from jinja2.exceptions import SecurityError, TemplateSyntaxError
+from jinja2.parser import Parser
 from jinja2.sandbox import (
     MAX_RANGE,
     SandboxedEnvironment,
@@ -698,6 +700,7 @@ class Renderer:
         )
         self.env.guard_filters()
         self.env.globals["import_lines"] = _import_lines
+        self._codes: dict[tuple[str, str], types.CodeType] = {}
         self.base_context: dict[str, Any] = {
             "project": asdict(self.project),
             "package": self.project.package,
@@ -756,7 +759,7 @@ class Renderer:
             try:
                 # undefined_to_none=False: a misspelt name fails (StrictUndefined) instead of
                 # being quietly false, which would skip a file or let a refused combination by.
-                compiled = self.env.compile_expression(expression, undefined_to_none=False)
+                compiled = TemplateExpression(self._expression(expression), undefined_to_none=False)
                 return bool(compiled(**self._context(options)))
             except _TEMPLATE_FAILURES as error:
                 if isinstance(error, RenderLimitError):
@@ -779,7 +782,7 @@ class Renderer:
         where = f"{origin} ('{_shorten(text)}')" if origin else f"'{_shorten(text)}'"
         with self._limits(where):
             try:
-                template = self.env.from_string(text)
+                template = self._from_code(self._code("string", text, self.env.compile))
                 return self._collect(template.generate(self._context(options)))
             except _TEMPLATE_FAILURES as error:
                 if isinstance(error, RenderLimitError):
@@ -835,19 +838,60 @@ class Renderer:
         return rendered
 
     def _template(self, source: str, origin: str) -> Template:
-        """Compile ``source``, reusing the code object cached for identical source."""
-        key = hashlib.sha256(f"{_CACHE_SIGNATURE}\0{source}".encode()).hexdigest()
+        """Compile a template file's ``source``, reusing the code cached for identical source."""
+        # The origin is part of the key: the code names its file, which errors report.
+        code = self._code(
+            f"file {origin}",
+            source,
+            lambda text: self.env.compile(text, name=origin, filename=origin),
+        )
+        return self._from_code(code)
+
+    def _expression(self, expression: str) -> Template:
+        """Compile a manifest condition as ``compile_expression`` does, through the same cache."""
+
+        def compile_expression(source: str) -> types.CodeType:
+            parser = Parser(self.env, source, state="variable")
+            try:
+                expr = parser.parse_expression()
+                if not parser.stream.eos:
+                    msg = "chunk after expression"
+                    raise TemplateSyntaxError(msg, parser.stream.current.lineno, None, None)
+                expr.set_environment(self.env)
+            except TemplateSyntaxError:
+                self.env.handle_exception(source=source)
+            body = [nodes.Assign(nodes.Name("result", "store"), expr, lineno=1)]
+            return self.env.compile(nodes.Template(body, lineno=1))
+
+        return self._from_code(self._code("expression", expression, compile_expression))
+
+    def _from_code(self, code: types.CodeType) -> Template:
+        return self.env.template_class.from_code(self.env, code, self.env.make_globals(None))
+
+    def _code(
+        self, kind: str, source: str, compile_source: Callable[[str], types.CodeType]
+    ) -> types.CodeType:
+        """Compile ``source`` once per run, keeping the code in the cache folder for the next.
+
+        Blueprints are the same from one project to the next (only the values they are rendered
+        with differ), so their templates, strings and conditions compile to the same code.
+        """
+        memo = self._codes.get((kind, source))
+        if memo is not None:
+            return memo
+        key = hashlib.sha256(f"{_CACHE_SIGNATURE}\0{kind}\0{source}".encode()).hexdigest()
         folder = _code_cache_dir()
         cached = folder / f"{key}.code" if folder is not None else None
         code = None
         if cached is not None:
             with contextlib.suppress(OSError, ValueError, EOFError, TypeError):
                 code = marshal.loads(cached.read_bytes())  # noqa: S302  # our own cache, keyed by hash
-        if code is None:
-            code = self.env.compile(source, name=origin, filename=origin)
+        if not isinstance(code, types.CodeType):
+            code = compile_source(source)
             if cached is not None:
                 _store(cached, marshal.dumps(code))
-        return self.env.template_class.from_code(self.env, code, self.env.make_globals(None))
+        self._codes[kind, source] = code
+        return code
 
     def render_template(self, source: str, options: Mapping[str, Any], *, origin: str) -> str:
         """Render a whole template file, within the limits on size and time."""
