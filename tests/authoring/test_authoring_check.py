@@ -383,6 +383,7 @@ def test_acme_service_passes_with_tests(
     assert "acme-service+settings" not in result.stdout, "settings is required: not a pair"
 
 
+@pytest.mark.slow
 @pytest.mark.e2e
 def test_acme_service_passes_the_full_check(bp_json: JsonCli, acme: Path) -> None:
     code, document = bp_json("check", acme)

@@ -128,6 +128,7 @@ def test_the_skeleton_passes_check_with_the_tests_blueprint(
     assert row(result.stdout, "greeter")[1:5] == ["ok", "ok", "ok", "ok"]
 
 
+@pytest.mark.slow
 @pytest.mark.e2e
 def test_the_skeleton_passes_the_full_check(
     bp_cli: Callable[..., Result], row: Callable[[str, str], list[str]], tmp_path: Path

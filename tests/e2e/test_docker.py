@@ -106,8 +106,8 @@ def assert_valid_compose(path: Path) -> str:
 
     compose-spec binds the Rust crate compose_spec, a parser of the whole specification that
     refuses unknown keys and wrong types (Debian's docker-compose 1.29 predates the long
-    ``env_file`` syntax of Compose 2.24, so it cannot judge today's files); ``validate``
-    checks that the networks, volumes, configs and secrets the services name are declared.
+    ``env_file`` syntax of Compose 2.24, so it cannot judge today's files), and ``validate``
+    runs its checks of the references between services and top-level resources.
     """
     from compose_spec import PyCompose
 
@@ -296,6 +296,7 @@ def wait_for_health(url: str, process: subprocess.Popen[bytes], log: Path) -> ht
     raise AssertionError(f"no answer from {url} within {RUN_TIMEOUT}s:\n{log.read_text()}")
 
 
+@pytest.mark.slow
 @pytest.mark.timeout(2 * BUILD_TIMEOUT + 300)
 def test_the_image_builds_runs_as_non_root_and_answers_health(tools: Any, tmp_path: Path) -> None:
     if shutil.which("buildah") is None:

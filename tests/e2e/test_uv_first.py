@@ -42,6 +42,7 @@ def test_uv_sync_then_uv_run_pytest(projects: Any, tools: Any) -> None:
     assert "Success: no issues found" in proc.stdout, proc.stdout
 
 
+@pytest.mark.slow
 def test_pip_install_then_pytest(projects: Any, tools: Any) -> None:
     project = projects.generate(["settings", "websockets"])
     venv = project.path / "pip-venv"

@@ -25,6 +25,7 @@ def _owner_edit(root) -> None:
     main.chmod(0o750)
 
 
+@pytest.mark.slow
 def test_kill_9_at_every_step_of_add_loses_nothing(
     project, scaffold_child, scaffold_run, snapshot
 ) -> None:
