@@ -63,7 +63,8 @@ def test_poetry_projects_fall_back_to_requirements_txt() -> None:
     )
 
     assert edit.path == "requirements.txt"
-    assert edit.content == b"fastapi\nwebsockets>=12\njinja2>=3.1\n"
+    # the owner's file had no final newline, and it still has none
+    assert edit.content == b"fastapi\nwebsockets>=12\njinja2>=3.1"
 
 
 def test_without_either_file_the_owner_gets_a_note() -> None:
