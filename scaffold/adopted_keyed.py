@@ -33,23 +33,26 @@ def plan_keyed_files(
     tree: Mapping[str, bytes],
     previous: Memory,
 ) -> tuple[list[FileMerge], tuple[KeyedFile, ...]]:
-    """Return the merges, the owner's keyed files' taken out of ones no blueprint writes now.
+    """Return the merges, and what to remember of the owner's keyed files for next time.
 
-    And what to remember of those files for next time.
+    An owner's keyed file that no blueprint writes now loses scaffold's pieces, not the file.
     """
     recorded = {entry.path: entry for entry in previous.keyed_files}
     planned: list[FileMerge] = []
     remembered: list[KeyedFile] = []
     for merge in merges:
         entry = _owners_file(merge, recorded, base, tree)
-        scaffolds = base.get(merge.path)
+        scaffolds, ours = base.get(merge.path), merge.before
         if entry is None:
             planned.append(merge)
-        elif merge.path not in tree and scaffolds is not None and merge.before is not None:
-            planned.append(_taken_out(entry, scaffolds, merge.before))
+        elif merge.path in tree:
+            planned.append(merge)
+            remembered.append(_after(entry, merge, tree[merge.path]))
+        elif scaffolds is not None and ours is not None:
+            # Not remembered: with scaffold's pieces out, the file is all the owner's again.
+            planned.append(_taken_out(entry, scaffolds, ours))
         else:
             planned.append(merge)
-            remembered.append(_after(entry, merge, tree.get(merge.path)))
     return planned, tuple(remembered)
 
 
@@ -74,7 +77,7 @@ def _keys(path: str, content: bytes | None) -> list[str]:
     return [chunk.key for chunk in chunker(text) if chunk.key is not None]
 
 
-def _after(entry: KeyedFile, merge: FileMerge, new: bytes | None) -> KeyedFile:
+def _after(entry: KeyedFile, merge: FileMerge, new: bytes) -> KeyedFile:
     """Return what to remember: the keys of scaffold's pieces in the merged file.
 
     A key the owner had before scaffold's arrived stays theirs, even when scaffold writes the

@@ -7,7 +7,12 @@ from typing import TYPE_CHECKING
 import pytest
 
 from scaffold.adopted_edits import _with_settings
-from scaffold.dependency_edit import add_requirements, requirement_name
+from scaffold.dependency_edit import (
+    add_requirements,
+    append_lines,
+    remove_lines,
+    requirement_name,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -92,3 +97,21 @@ def test_requirement_names_are_normalised() -> None:
 )
 def test_settings_in_expressions_read_get_settings(expression: str, expected) -> None:
     assert _with_settings(expression) == expected
+
+
+@pytest.mark.parametrize(
+    "owners",
+    [
+        b"",
+        b"fastapi",
+        b"fastapi\n",
+        b"# caf\xe9, not UTF-8\r\nfastapi\r\n",  # Latin-1 bytes are not re-encoded
+        b"fastapi\r\n# last, no newline",
+    ],
+)
+def test_appended_lines_come_out_byte_for_byte(owners: bytes) -> None:
+    added = append_lines("requirements.txt", owners, WANTED).content
+    assert added is not None
+    assert added.count(b"websockets>=12") == 1
+
+    assert remove_lines(added, WANTED) == owners

@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from scaffold.adopted_memory import KeyedFile, Memory, dump_memory, load_memory
+
 if TYPE_CHECKING:
     from pathlib import Path
 
@@ -107,3 +109,12 @@ def test_variables_of_two_blueprints_go_in_turn(bigger: Path, cli) -> None:
 
     assert env.read_bytes() == owners
     assert "keyed_files" not in json.loads(memory.read_text())
+
+
+def test_the_owners_keyed_files_are_remembered_as_written() -> None:
+    memory = Memory(keyed_files=(KeyedFile(".env.example", ("B", "A"), newline=True),))
+
+    loaded = load_memory(dump_memory(memory))
+
+    assert loaded.keyed_files == (KeyedFile(".env.example", ("A", "B"), newline=True),)
+    assert b"keyed_files" not in dump_memory(Memory())  # older records keep their bytes
