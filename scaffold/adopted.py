@@ -43,6 +43,7 @@ from scaffold import __version__
 from scaffold.adopted_checks import adoption_blockers, verified_notes
 from scaffold.adopted_conftest import ConftestChange, plan_conftest, tests_folder
 from scaffold.adopted_edits import EditBuilder
+from scaffold.adopted_keyed import plan_keyed_files
 from scaffold.adopted_memory import MEMORY_PATH, Memory, dump_memory, load_memory
 from scaffold.adopted_requirements import plan_requirements
 from scaffold.cst_edit import (
@@ -480,6 +481,7 @@ def plan_adopted_change(
         if not path.startswith(f"{RECORD_DIR}/")
     ]
     module = _app_module_merge(project, adopted, rendered, previous, style)
+    merges, keyed_files = plan_keyed_files(merges, base=base, tree=tree, previous=previous)
     merges, files_kept = _keep_imported(merges, module.merge, adopted)
     requirements = plan_requirements(project, rendered, previous, keep_retired=files_kept)
     merges += [module.merge, *requirements.merges, *conftest_merges]
@@ -490,6 +492,7 @@ def plan_adopted_change(
         dev_requirements=requirements.dev_added,
         fixtures=conftest.fixtures,
         fixture_imports=conftest.imports,
+        keyed_files=keyed_files,
     )
     merges += _record_merges(project, spec, rendered, tree, memory)
     notes = [

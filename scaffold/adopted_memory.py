@@ -20,7 +20,14 @@ Format 1 (JSON, keys sorted, so the same state gives the same bytes)::
      "requirements": ["websockets>=12"],                  # lines added, as written
      "dev_requirements": ["pytest>=8"],                   # the same, where dev ones go
      "fixtures": [{"blueprint": "tests", "name": "anyio_backend", "code": "..."}],
-     "fixture_imports": [":pytest"]}                      # added to the owner's conftest
+     "fixture_imports": [":pytest"],                      # added to the owner's conftest
+     "keyed_files": [{"path": ".env.example",             # the owner's, merged by variable
+                      "keys": ["APP_DEBUG"], "newline": false}]}
+
+``keyed_files`` (only when there is one) names the owner's own keyed text files (an
+``.env.example``) that a blueprint's file was merged into: the keys of the pieces scaffold
+inserted, and whether it gave the owner's last line its final newline. ``base.zip`` holds what
+those pieces read as scaffold wrote them; ``remove`` takes out these and nothing else.
 
 An import is ``module:name`` (``:name`` for ``import name``). A project adopted before this file
 existed has none: scaffold then assumes it inserted what the recorded blueprints render now.
@@ -50,6 +57,15 @@ class Fixture:
 
 
 @dataclass(frozen=True)
+class KeyedFile:
+    """An owner's keyed text file (``.env.example``) that scaffold merged a blueprint's into."""
+
+    path: str
+    keys: tuple[str, ...] = ()  # the pieces scaffold inserted (variables), by key
+    newline: bool = False  # the owner's last line had no newline; scaffold gave it one
+
+
+@dataclass(frozen=True)
 class Memory:
     """What scaffold inserted into the owner's files (see the module docstring)."""
 
@@ -59,6 +75,7 @@ class Memory:
     dev_requirements: tuple[str, ...] = ()
     fixtures: tuple[Fixture, ...] = ()
     fixture_imports: tuple[ImportName, ...] = ()
+    keyed_files: tuple[KeyedFile, ...] = ()
 
 
 def _import(text: str) -> ImportName:
@@ -95,6 +112,9 @@ def dump_memory(memory: Memory) -> bytes:
     }
     if memory.dev_requirements:  # only then: older records keep their bytes
         data["dev_requirements"] = sorted(set(memory.dev_requirements))
+    if memory.keyed_files:  # the same
+        files = sorted(memory.keyed_files, key=lambda f: f.path)
+        data["keyed_files"] = [{**asdict(f), "keys": sorted(f.keys)} for f in files]
     return (json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode()
 
 
@@ -122,6 +142,10 @@ def load_memory(content: bytes, origin: str = MEMORY_PATH) -> Memory:
             dev_requirements=tuple(data.get("dev_requirements", ())),
             fixtures=tuple(Fixture(**f) for f in data["fixtures"]),
             fixture_imports=tuple(map(_import, data["fixture_imports"])),
+            keyed_files=tuple(
+                KeyedFile(f["path"], tuple(f["keys"]), bool(f["newline"]))
+                for f in data.get("keyed_files", ())
+            ),
         )
     except (ValueError, KeyError, TypeError, RecursionError) as error:
         msg = f"{origin} is damaged ({type(error).__name__}: {error})"

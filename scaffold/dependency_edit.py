@@ -147,11 +147,34 @@ def _edit_requirements_txt(content: bytes, wanted: list[str]) -> DependencyEdit:
 
 
 def append_lines(path: str, content: bytes, items: list[str]) -> DependencyEdit:
-    """Add one requirement line per item at the end of a requirements file, in its newlines."""
+    """Add one requirement line per item at the end of a requirements file, in its newlines.
+
+    A file whose last line has no newline keeps that shape: the newline goes before scaffold's
+    lines and their last one gets none, so that :func:`remove_lines` can give the owner's bytes
+    back without a record of how the file ended.
+    """
     newline = "\r\n" if b"\r\n" in content else "\n"
-    head = content if not content or content.endswith(b"\n") else content + newline.encode()
-    added = "".join(f"{item}{newline}" for item in items).encode("utf-8")
-    return DependencyEdit(path=path, content=head + added, added=items)
+    lines = newline.join(items).encode("utf-8")
+    if not content or content.endswith(b"\n"):
+        edited = content + lines + newline.encode()
+    else:
+        edited = content + newline.encode() + lines
+    return DependencyEdit(path=path, content=edited, added=items)
+
+
+def remove_lines(content: bytes, items: list[str]) -> bytes:
+    """Take the lines that are exactly ``items`` out of a requirements file, byte for byte.
+
+    Bytes, not text: a line scaffold did not write keeps its bytes even when it is not UTF-8.
+    When scaffold's lines were last in a file whose last line has no newline, the owner's line
+    before them gets its ending back, as :func:`append_lines` found it.
+    """
+    lines = content.splitlines(keepends=True)
+    kept = [line for line in lines if line.strip().decode("utf-8", "replace") not in items]
+    result = b"".join(kept)
+    if len(kept) < len(lines) and not content.endswith(b"\n") and result.endswith(b"\n"):
+        result = result.removesuffix(b"\r\n") if result.endswith(b"\r\n") else result[:-1]
+    return result
 
 
 # --- taking requirements out ----------------------------------------------------------------
@@ -230,8 +253,7 @@ def _remove_from_requirements_txt(content: bytes, items: list[str]) -> Dependenc
     lines = text.splitlines(keepends=True)
     present = [line.split("#")[0] for line in lines if not line.lstrip().startswith(("#", "-"))]
     notes = _kept_notes(REQUIREMENTS, items, [p for p in present if p.strip()])
-    kept = [line for line in lines if line.strip() not in items]
-    return DependencyEdit(path=REQUIREMENTS, content="".join(kept).encode("utf-8"), notes=notes)
+    return DependencyEdit(path=REQUIREMENTS, content=remove_lines(content, items), notes=notes)
 
 
 # --- Poetry ---------------------------------------------------------------------------------

@@ -34,6 +34,7 @@ from scaffold.dependency_edit import (
     DependencyEdit,
     append_lines,
     poetry_entry,
+    remove_lines,
     requirement_name,
     same_poetry_value,
 )
@@ -112,9 +113,7 @@ def remove_dev_requirements(
     for name in REQUIREMENT_FILES:
         content = read(name)
         if content is not None:
-            lines = content.decode("utf-8", errors="replace").splitlines(keepends=True)
-            kept = "".join(line for line in lines if line.strip() not in items)
-            return DependencyEdit(path=name, content=kept.encode("utf-8"))
+            return DependencyEdit(path=name, content=remove_lines(content, items))
     return DependencyEdit()
 
 

@@ -7,7 +7,12 @@ from typing import TYPE_CHECKING
 import pytest
 
 from scaffold.adopted_edits import _with_settings
-from scaffold.dependency_edit import add_requirements, requirement_name
+from scaffold.dependency_edit import (
+    add_requirements,
+    append_lines,
+    remove_lines,
+    requirement_name,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -63,7 +68,8 @@ def test_poetry_projects_fall_back_to_requirements_txt() -> None:
     )
 
     assert edit.path == "requirements.txt"
-    assert edit.content == b"fastapi\nwebsockets>=12\njinja2>=3.1\n"
+    # the owner's file had no final newline, and it still has none
+    assert edit.content == b"fastapi\nwebsockets>=12\njinja2>=3.1"
 
 
 def test_without_either_file_the_owner_gets_a_note() -> None:
@@ -91,3 +97,21 @@ def test_requirement_names_are_normalised() -> None:
 )
 def test_settings_in_expressions_read_get_settings(expression: str, expected) -> None:
     assert _with_settings(expression) == expected
+
+
+@pytest.mark.parametrize(
+    "owners",
+    [
+        b"",
+        b"fastapi",
+        b"fastapi\n",
+        b"# caf\xe9, not UTF-8\r\nfastapi\r\n",  # Latin-1 bytes are not re-encoded
+        b"fastapi\r\n# last, no newline",
+    ],
+)
+def test_appended_lines_come_out_byte_for_byte(owners: bytes) -> None:
+    added = append_lines("requirements.txt", owners, WANTED).content
+    assert added is not None
+    assert added.count(b"websockets>=12") == 1
+
+    assert remove_lines(added, WANTED) == owners

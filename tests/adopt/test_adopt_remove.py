@@ -337,3 +337,55 @@ def test_the_blank_line_above_an_owners_kept_statement_stays_its_own(
     assert result.exit_code == 0, result.output
     assert (project / "app/main.py").read_text() == OWNERS_CORS_MAIN
     assert "you changed it" not in result.stdout  # it was never scaffold's
+
+
+@pytest.mark.parametrize(
+    "owners",
+    [
+        b"fastapi[standard]>=0.115",  # no final newline
+        b"# pinned by hand\r\nfastapi[standard]>=0.115\r\nhttpx==0.27.0  # the client",  # CRLF
+        b"fastapi[standard]>=0.115\r\n\r\n",  # CRLF, a blank line last
+    ],
+)
+def test_requirements_txt_comes_back_byte_for_byte(adopted: Path, cli, owners: bytes) -> None:
+    requirements = adopted / "requirements.txt"
+    requirements.write_bytes(owners)
+    assert cli("add", "websockets", "templates", "-C", adopted).exit_code == 0
+    assert b"websockets>=12" in requirements.read_bytes()
+
+    result = cli("remove", "websockets", "templates", "-C", adopted)
+
+    assert result.exit_code == 0, result.output
+    assert requirements.read_bytes() == owners
+
+
+@pytest.mark.parametrize(
+    "owners",
+    [b"-r requirements.txt\nmypy", b"-r requirements.txt\r\n# linters\r\nmypy\r\n"],
+)
+def test_requirements_dev_txt_comes_back_byte_for_byte(adopted: Path, cli, owners: bytes) -> None:
+    dev = adopted / "requirements-dev.txt"
+    dev.write_bytes(owners)
+    assert cli("add", "tests", "-C", adopted).exit_code == 0
+    assert b"pytest>=8" in dev.read_bytes()
+
+    result = cli("remove", "tests", "-C", adopted)
+
+    assert result.exit_code == 0, result.output
+    assert dev.read_bytes() == owners
+
+
+def test_requirements_txt_without_a_final_newline_survives_adds_and_removes_in_turn(
+    adopted: Path, cli
+) -> None:
+    requirements = adopted / "requirements.txt"
+    requirements.write_bytes(b"fastapi[standard]>=0.115")
+    for command, blueprint in [("add", "websockets"), ("add", "templates")]:
+        assert cli(command, blueprint, "-C", adopted).exit_code == 0
+    assert requirements.read_bytes() == b"fastapi[standard]>=0.115\nwebsockets>=12\njinja2>=3.1"
+
+    assert cli("remove", "templates", "-C", adopted).exit_code == 0
+    assert requirements.read_bytes() == b"fastapi[standard]>=0.115\nwebsockets>=12"
+    assert cli("remove", "websockets", "-C", adopted).exit_code == 0
+
+    assert requirements.read_bytes() == b"fastapi[standard]>=0.115"
