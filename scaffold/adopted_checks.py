@@ -3,7 +3,8 @@
 :func:`adoption_blockers` names, in one message, every reason the arriving blueprints cannot
 go into the owner's app as asked (a Python or FastAPI older than they need, allowed hosts
 scaffold cannot guess); :func:`verified_notes` imports the changed app in the project's own
-environment (:mod:`scaffold.verify`).
+environment (:mod:`scaffold.verify`). :func:`refused_by_pins` runs the same version gate for
+every blueprint at once, so that ``adopt`` can say what ``add`` will refuse.
 """
 
 from __future__ import annotations
@@ -13,7 +14,11 @@ from typing import TYPE_CHECKING
 from scaffold.record import RECORD_DIR
 
 if TYPE_CHECKING:
+    from collections.abc import Collection
+    from pathlib import Path
+
     from scaffold.adopted import Rendered
+    from scaffold.catalog import Catalog
     from scaffold.compose import Selection
     from scaffold.models import ProjectSpec
     from scaffold.plan import Plan
@@ -21,14 +26,41 @@ if TYPE_CHECKING:
     from scaffold.record import Adopted
 
 
-def adoption_blockers(project: Project, spec: ProjectSpec, selection: Selection) -> list[str]:
-    """Say every reason the arriving blueprints cannot go into the owner's app as asked."""
+def pins_refusing(root: Path, arriving: Collection[str]) -> list[str]:
+    """Say each version the project's pins allow that is older than ``arriving`` need.
+
+    The one gate for ``add`` and for ``adopt``'s forecast: only the settings blueprint needs
+    pydantic 2, so it counts only when settings arrives (itself or required by another).
+    """
     from scaffold.adopted_versions import version_blockers
 
+    return version_blockers(root, settings="settings" in arriving)
+
+
+def refused_by_pins(root: Path, catalog: Catalog) -> dict[str, list[str]]:
+    """Return, for each blueprint ``add`` would refuse on the project's pins, the reasons."""
+    from scaffold.compose import brought_by
+    from scaffold.errors import BlueprintError
+
+    refused: dict[str, list[str]] = {}
+    for blueprint in catalog:
+        if blueprint.manifest.always:  # in every project already; never added
+            continue
+        try:
+            arriving = brought_by(catalog, blueprint.name)
+        except BlueprintError:  # requires a blueprint no source has: add says so itself
+            continue
+        if reasons := pins_refusing(root, arriving):
+            refused[blueprint.name] = reasons
+    return refused
+
+
+def adoption_blockers(project: Project, spec: ProjectSpec, selection: Selection) -> list[str]:
+    """Say every reason the arriving blueprints cannot go into the owner's app as asked."""
     arriving = [name for name in selection.names if name not in project.record.blueprints]
     if not [name for name in arriving if name != "base"]:
         return []
-    versions = version_blockers(project.root, settings="settings" in arriving)
+    versions = pins_refusing(project.root, arriving)
     blockers = [f"cannot add {', '.join(arriving)}: {'; '.join(versions)}"] if versions else []
     if "middleware" in arriving and "allowed_hosts" not in spec.blueprints.get("middleware", {}):
         blockers.append(
