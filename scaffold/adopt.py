@@ -17,6 +17,11 @@ their code refers to ``<package>.<module>`` and to files next to the app module.
 
 The name: ``[project].name`` of the owner's ``pyproject.toml`` when it is a valid project name,
 else the folder's name, else the package's name.
+
+The forecast: a project whose pins allow an older Python, FastAPI or pydantic than the
+blueprints need is still adopted (its code is not scaffold's to change), but every blueprint
+``add`` would refuse on those pins is named with the reason, from the same gate ``add`` runs
+(:func:`scaffold.adopted_checks.refused_by_pins`), so the owner learns it in one run.
 """
 
 from __future__ import annotations
@@ -81,6 +86,8 @@ class Adoption:
     spec: ProjectSpec
     files: dict[str, bytes]
     notes: list[str] = field(default_factory=list)
+    # blueprint -> why ``add`` would refuse it on the project's pins (Python, FastAPI, pydantic)
+    refused: dict[str, list[str]] = field(default_factory=dict)
 
 
 # --- finding the app ------------------------------------------------------------------------
@@ -282,7 +289,9 @@ def adopt_project(
     """Find the app in ``root`` and prepare the record that adopts it; nothing is written."""
     from scaffold import __version__
     from scaffold.adopted import resolve_adopted
+    from scaffold.adopted_checks import refused_by_pins
     from scaffold.adopted_memory import MEMORY_PATH, Memory, dump_memory
+    from scaffold.catalog import load_catalog
     from scaffold.record import record_files
 
     if not root.is_dir():
@@ -296,7 +305,9 @@ def adopt_project(
     assert candidate.found.name is not None  # noqa: S101  # an editable app has its name
     adopted = Adopted(candidate.path, candidate.found.name, package, package_dir)
     spec = project_spec(root, package)
-    selection, _ = resolve_adopted(spec, adopted, sources)
+    catalog = load_catalog(sources)
+    selection, _ = resolve_adopted(spec, adopted, sources, catalog)
     files = record_files(spec, selection, {}, __version__, adopted, root=root)
     files[MEMORY_PATH] = dump_memory(Memory())  # scaffold put nothing into the owner's files
-    return Adoption(root=root, adopted=adopted, spec=spec, files=files)
+    refused = refused_by_pins(root, catalog)
+    return Adoption(root=root, adopted=adopted, spec=spec, files=files, refused=refused)

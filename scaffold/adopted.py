@@ -268,14 +268,8 @@ def render_adopted(
     if tree:
         scaffolds = {k: v for k, v in frame_tree.items() if k == PYPROJECT}
         tree = _formatted(tree, scaffolds, ruff_config or {}, width)
-    on_disk = {_disk_path(path, adopted): content for path, content in tree.items()}
+    on_disk = {adopted.on_disk(path): content for path, content in tree.items()}
     return Rendered(selection, renderer, composition, on_disk, skipped)
-
-
-def _disk_path(path: str, adopted: Adopted) -> str:
-    if path.startswith(f"{adopted.package}/"):
-        return adopted.package_dir + path[len(adopted.package) :]
-    return path
 
 
 # --- the owner's app module -----------------------------------------------------------------
@@ -461,7 +455,7 @@ def plan_adopted_change(
     rendered = render_adopted(
         spec, adopted, all_sources, catalog, ruff_config=style.ruff_config, width=style.width
     )
-    blockers = adoption_blockers(project, spec, rendered.selection)
+    blockers = adoption_blockers(project, spec, rendered)
     previous = _previous(project, adopted, all_sources, catalog)
     base = project.base()
     try:

@@ -2,8 +2,11 @@
 
 :func:`adoption_blockers` names, in one message, every reason the arriving blueprints cannot
 go into the owner's app as asked (a Python or FastAPI older than they need, allowed hosts
-scaffold cannot guess); :func:`verified_notes` imports the changed app in the project's own
-environment (:mod:`scaffold.verify`).
+scaffold cannot guess, a route of theirs that a path the owner's app module already serves
+would hide, read from the source by :mod:`scaffold.edit.routes`); :func:`verified_notes`
+imports the changed app in the project's own environment (:mod:`scaffold.verify`).
+:func:`refused_by_pins` runs the same version gate for every blueprint at once, so that
+``adopt`` can say what ``add`` will refuse.
 """
 
 from __future__ import annotations
@@ -13,22 +16,53 @@ from typing import TYPE_CHECKING
 from scaffold.record import RECORD_DIR
 
 if TYPE_CHECKING:
+    from collections.abc import Collection, Iterator
+    from pathlib import Path
+
     from scaffold.adopted import Rendered
-    from scaffold.compose import Selection
+    from scaffold.catalog import Catalog
+    from scaffold.edit.routes import Served
     from scaffold.models import ProjectSpec
     from scaffold.plan import Plan
     from scaffold.project import Project
     from scaffold.record import Adopted
 
 
-def adoption_blockers(project: Project, spec: ProjectSpec, selection: Selection) -> list[str]:
-    """Say every reason the arriving blueprints cannot go into the owner's app as asked."""
+def pins_refusing(root: Path, arriving: Collection[str]) -> list[str]:
+    """Say each version the project's pins allow that is older than ``arriving`` need.
+
+    The one gate for ``add`` and for ``adopt``'s forecast: only the settings blueprint needs
+    pydantic 2, so it counts only when settings arrives (itself or required by another).
+    """
     from scaffold.adopted_versions import version_blockers
 
-    arriving = [name for name in selection.names if name not in project.record.blueprints]
+    return version_blockers(root, settings="settings" in arriving)
+
+
+def refused_by_pins(root: Path, catalog: Catalog) -> dict[str, list[str]]:
+    """Return, for each blueprint ``add`` would refuse on the project's pins, the reasons."""
+    from scaffold.compose import brought_by
+    from scaffold.errors import BlueprintError
+
+    refused: dict[str, list[str]] = {}
+    for blueprint in catalog:
+        if blueprint.manifest.always:  # in every project already; never added
+            continue
+        try:
+            arriving = brought_by(catalog, blueprint.name)
+        except BlueprintError:  # requires a blueprint no source has: add says so itself
+            continue
+        if reasons := pins_refusing(root, arriving):
+            refused[blueprint.name] = reasons
+    return refused
+
+
+def adoption_blockers(project: Project, spec: ProjectSpec, rendered: Rendered) -> list[str]:
+    """Say every reason the arriving blueprints cannot go into the owner's app as asked."""
+    arriving = [name for name in rendered.selection.names if name not in project.record.blueprints]
     if not [name for name in arriving if name != "base"]:
         return []
-    versions = version_blockers(project.root, settings="settings" in arriving)
+    versions = pins_refusing(project.root, arriving)
     blockers = [f"cannot add {', '.join(arriving)}: {'; '.join(versions)}"] if versions else []
     if "middleware" in arriving and "allowed_hosts" not in spec.blueprints.get("middleware", {}):
         blockers.append(
@@ -36,6 +70,66 @@ def adoption_blockers(project: Project, spec: ProjectSpec, selection: Selection)
             "in allowed_hosts, and scaffold does not know your app's host names: pass them, "
             """as -O 'middleware.allowed_hosts=["api.example.com"]'"""
         )
+    return blockers + route_blockers(project, rendered, arriving)
+
+
+def _blueprint_routes(
+    rendered: Rendered, adopted: Adopted, arriving: Collection[str]
+) -> Iterator[tuple[str, str, str, str]]:
+    """Yield (blueprint, file, method, path) for each route an arriving blueprint's router has."""
+    import libcst as cst
+
+    from scaffold.edit.routes import routes_of_router
+
+    for entry in rendered.composition.routers:
+        blueprint = rendered.owner("routers", entry.ref)
+        if blueprint not in arriving:
+            continue
+        module, _, name = entry.ref.partition(":")
+        stem = module.replace(".", "/")
+        for path in (adopted.on_disk(f"{stem}.py"), adopted.on_disk(f"{stem}/__init__.py")):
+            if (code := rendered.tree.get(path)) is not None:
+                for method, route in routes_of_router(cst.parse_module(code.decode()), name):
+                    yield blueprint, path, method, route
+
+
+def _clash(owners: list[Served], module: str, blueprint: str) -> str:
+    """Say how the owner's routes meet scaffold's, and what to do about it."""
+    first = [owner for owner in owners if not owner.catch_all]
+    yours = " and ".join(f"your {o.code} at {module}:{o.line}" for o in first or owners)
+    if first:
+        clash = f"would never answer: {yours} {'answer' if len(first) > 1 else 'answers'} it first"
+    else:  # scaffold's routes go before a catch-all mount: the page there would be scaffold's
+        clash = f"would take that path from {yours}, which serves it"
+    return f"{clash}; move yours to another path or leave {blueprint} out (nothing was written)"
+
+
+def route_blockers(project: Project, rendered: Rendered, arriving: Collection[str]) -> list[str]:
+    """Say each arriving route that a path the owner's app module serves would hide.
+
+    Read from the source, so that it holds without an environment to import the app in (the
+    verification after it sees more, such as routers of other modules, when there is one).
+    """
+    from scaffold.cst_edit import parse
+    from scaffold.edit.factory import find_factory
+    from scaffold.edit.routes import blocking, served_by_app
+
+    adopted = project.record.adopted
+    content = project.read(adopted.module) if adopted is not None else None
+    try:
+        text = content.decode("utf-8-sig") if content is not None else None
+    except UnicodeDecodeError:
+        text = None
+    if adopted is None or text is None:
+        return []  # no app module, or not text: the edit of it refuses, saying so
+    module = parse(text, adopted.module)
+    factory = find_factory(module, adopted.app)
+    served = served_by_app(module, factory.inner if factory else adopted.app)
+    blockers = []
+    for blueprint, path, method, route in _blueprint_routes(rendered, adopted, arriving):
+        if owners := blocking(served, method, route):
+            ours = f"scaffold's {method} {route} ({blueprint}, {path})"
+            blockers.append(f"{ours} {_clash(owners, adopted.module, blueprint)}")
     return blockers
 
 

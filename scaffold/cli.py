@@ -21,7 +21,7 @@ from scaffold.cli_blueprint import blueprint_app
 from scaffold.cli_help import reflow_commands
 
 if TYPE_CHECKING:
-    from collections.abc import Collection
+    from collections.abc import Collection, Mapping
 
     from scaffold.catalog import Catalog
     from scaffold.models import ProjectSpec
@@ -669,10 +669,33 @@ def adopt(
                 "dry_run": dry_run,
                 "adopted": asdict(adoption.adopted),
                 "files": sorted(adoption.files),
+                "refused_blueprints": [
+                    {"blueprint": name, "reasons": reasons}
+                    for name, reasons in adoption.refused.items()
+                ],
             }
             typer.echo(json.dumps(document, indent=2))
             return
         _print_adoption(adoption.adopted, adoption.spec.name, dry_run=dry_run)
+        _warn_refused(adoption.refused)
+
+
+def _warn_refused(refused: Mapping[str, list[str]]) -> None:
+    """Say on stderr, one line each, the blueprints ``add`` would refuse on the project's pins."""
+    if not refused:
+        return
+    from rich.markup import escape
+
+    from scaffold.console import err_console
+
+    console = err_console()
+    console.print(
+        "[yellow]warning:[/] scaffold add would refuse these blueprints, as the project's "
+        "pins stand (raise them to add one):",
+        soft_wrap=True,
+    )
+    for name, reasons in refused.items():
+        console.print(f"  {escape(name)}: {escape('; '.join(reasons))}", soft_wrap=True)
 
 
 def _print_adoption(adopted: Adopted, name: str, *, dry_run: bool) -> None:

@@ -86,6 +86,11 @@ def _closure(catalog: Catalog, requested: Iterable[str]) -> tuple[dict[str, Blue
     return chosen, automatic - set(requested)
 
 
+def brought_by(catalog: Catalog, name: str) -> list[str]:
+    """Return the blueprints ``add name`` brings: it, what it requires, and the ``always`` ones."""
+    return list(_closure(catalog, [name])[0])
+
+
 def _check_conflicts(chosen: Mapping[str, Blueprint]) -> None:
     for name, blueprint in chosen.items():
         for other in blueprint.manifest.conflicts:

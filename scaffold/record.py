@@ -119,6 +119,12 @@ class Adopted:
     package: str  # the import package holding the module
     package_dir: str  # the package's folder, relative to the project root
 
+    def on_disk(self, path: str) -> str:
+        """Return where a rendered path (``<package>/...``) is in the project (``src/...``)."""
+        if path.startswith(f"{self.package}/"):
+            return self.package_dir + path[len(self.package) :]
+        return path
+
     def table(self) -> list[str]:
         """Render the ``[adopted]`` table's lines."""
         return [

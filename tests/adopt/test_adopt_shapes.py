@@ -241,10 +241,27 @@ async def home():
 """
 
 
+OWNER_ROUTER = """\
+from fastapi import APIRouter
+
+router = APIRouter()
+
+
+@router.get("/", tags=["home"])
+async def home():
+    return {"home": True}
+"""
+
+
 def test_a_path_the_owner_serves_refuses_the_blueprint_naming_both(
     shaped: Callable[..., Path], cli: Callable[..., Any]
 ) -> None:
-    project = shaped({"app/main.py": OWNER_ROOT})
+    # a router of another module: the source check of the app module cannot see it, the
+    # import does (an @app.get("/") in the module itself: see test_adopt_refusals.py)
+    main = "from fastapi import FastAPI\n\nfrom .home import router\n\napp = FastAPI()\n"
+    project = shaped(
+        {"app/main.py": main + "app.include_router(router)\n", "app/home.py": OWNER_ROUTER}
+    )
 
     message = refused(cli, project, "templates")
 
@@ -261,9 +278,9 @@ def test_a_path_the_owner_serves_refuses_the_blueprint_naming_both(
 def test_docs_at_the_root_refuse_a_page_there(
     shaped: Callable[..., Path], cli: Callable[..., Any]
 ) -> None:
-    project = shaped(
-        {"app/main.py": "from fastapi import FastAPI\n\napp = FastAPI(docs_url='/')\n"}
-    )
+    # through **kwargs, which the source check does not guess at: the import sees it
+    main = "from fastapi import FastAPI\n\nDOCS = {'docs_url': '/'}\napp = FastAPI(**DOCS)\n"
+    project = shaped({"app/main.py": main})
 
     message = refused(cli, project, "templates")
 
