@@ -352,10 +352,10 @@ def test_the_blank_line_above_an_owners_kept_statement_stays_its_own(
 def test_requirements_txt_comes_back_byte_for_byte(adopted: Path, cli, owners: bytes) -> None:
     requirements = adopted / "requirements.txt"
     requirements.write_bytes(owners)
-    assert cli("add", "websockets", "templates", "-C", adopted).exit_code == 0
+    assert cli("add", "websockets", "settings", "-C", adopted).exit_code == 0
     assert b"websockets>=12" in requirements.read_bytes()
 
-    result = cli("remove", "websockets", "templates", "-C", adopted)
+    result = cli("remove", "websockets", "settings", "-C", adopted)
 
     assert result.exit_code == 0, result.output
     assert requirements.read_bytes() == owners
@@ -382,11 +382,12 @@ def test_requirements_txt_without_a_final_newline_survives_adds_and_removes_in_t
 ) -> None:
     requirements = adopted / "requirements.txt"
     requirements.write_bytes(b"fastapi[standard]>=0.115")
-    for command, blueprint in [("add", "websockets"), ("add", "templates")]:
+    for command, blueprint in [("add", "websockets"), ("add", "settings")]:
         assert cli(command, blueprint, "-C", adopted).exit_code == 0
-    assert requirements.read_bytes() == b"fastapi[standard]>=0.115\nwebsockets>=12\njinja2>=3.1"
+    expected = b"fastapi[standard]>=0.115\nwebsockets>=12\npydantic-settings>=2.3"
+    assert requirements.read_bytes() == expected
 
-    assert cli("remove", "templates", "-C", adopted).exit_code == 0
+    assert cli("remove", "settings", "-C", adopted).exit_code == 0
     assert requirements.read_bytes() == b"fastapi[standard]>=0.115\nwebsockets>=12"
     assert cli("remove", "websockets", "-C", adopted).exit_code == 0
 
