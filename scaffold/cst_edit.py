@@ -56,6 +56,7 @@ from libcst.metadata import (
 
 from scaffold.adopted_imports import add_imports, leading_lines, remove_imports
 from scaffold.edit.names import same_object_modules
+from scaffold.edit.python_nodes import dotted_name
 from scaffold.errors import ScaffoldError
 
 if TYPE_CHECKING:
@@ -191,18 +192,8 @@ def parse(text: str, origin: str) -> cst.Module:
         raise UnsafeAppError(msg, hint="upgrade libcst, or report the syntax it misses") from None
 
 
-def _dotted(node: cst.BaseExpression) -> str | None:
-    """``a.b.c`` for a chain of names, else None."""
-    if isinstance(node, cst.Name):
-        return node.value
-    if isinstance(node, cst.Attribute):
-        head = _dotted(node.value)
-        return f"{head}.{node.attr.value}" if head else None
-    return None
-
-
 def _module_name(node: cst.BaseExpression | None) -> str:
-    return (_dotted(node) or "") if node is not None else ""
+    return (dotted_name(node) or "") if node is not None else ""
 
 
 class _Imports(cst.CSTVisitor):
@@ -218,12 +209,12 @@ class _Imports(cst.CSTVisitor):
             self.callables.add("FastAPI")
             return
         for alias in node.names:
-            if _dotted(alias.name) == "FastAPI":
+            if dotted_name(alias.name) == "FastAPI":
                 self.callables.add(_bound_name(alias) or "FastAPI")
 
     def visit_Import(self, node: cst.Import) -> None:  # noqa: N802  # libcst's visitor names
         for alias in node.names:
-            dotted = _dotted(alias.name) or ""
+            dotted = dotted_name(alias.name) or ""
             if dotted.split(".")[0] != "fastapi":
                 continue
             bound = _bound_name(alias)
@@ -247,7 +238,7 @@ class _Calls(cst.CSTVisitor):
         self.found: list[cst.Call] = []
 
     def visit_Call(self, node: cst.Call) -> None:  # noqa: N802  # libcst's visitor names
-        if _dotted(node.func) in self.callables:
+        if dotted_name(node.func) in self.callables:
             self.found.append(node)
 
 
@@ -537,7 +528,7 @@ class _EventHandlers(cst.CSTVisitor):
         self.found: list[tuple[str, cst.CSTNode]] = []
 
     def visit_Attribute(self, node: cst.Attribute) -> None:  # noqa: N802  # libcst's visitor names
-        dotted = _dotted(node) or ""
+        dotted = dotted_name(node) or ""
         owner, _, attribute = dotted.rpartition(".")
         if owner == self.app and attribute in {"on_event", "add_event_handler"}:
             self.found.append((f"{dotted}(...)", node))
@@ -684,7 +675,7 @@ def _anchor(parsed: _Parsed, app: str, app_index: int) -> int:
 
 def _mounts_everything(statement: cst.CSTNode, app: str) -> bool:
     return any(
-        _dotted(call.func) == f"{app}.mount" and _mount_path(call) in {"/", ""}
+        dotted_name(call.func) == f"{app}.mount" and _mount_path(call) in {"/", ""}
         for call in _top_calls(statement)
     )
 
@@ -698,7 +689,7 @@ def _is_return(statement: cst.CSTNode) -> bool:
 def _is_main_guard(statement: cst.CSTNode) -> bool:
     if not isinstance(statement, cst.If) or not isinstance(statement.test, cst.Comparison):
         return False
-    return _dotted(statement.test.left) == "__name__"
+    return dotted_name(statement.test.left) == "__name__"
 
 
 class _Names(cst.CSTVisitor):
@@ -749,7 +740,7 @@ def _same_purpose(statement: cst.CSTNode, app: str, wanted: NewStatement) -> str
         targets = _assigned_targets(statement)
         return f"sets {wanted.func}" if wanted.func in targets else None
     for call in _top_calls(statement):
-        func = _dotted(call.func)
+        func = dotted_name(call.func)
         if wanted.kind == "middleware" and func == f"{app}.add_middleware":
             if _middleware_class(call) == wanted.key:
                 return f"adds {wanted.key}"
@@ -770,7 +761,7 @@ def _middleware_class(call: cst.Call) -> str | None:
     """Return the last name of the class in ``app.add_middleware(Class, ...)``."""
     if not call.args:
         return None
-    return (_dotted(call.args[0].value) or "").rpartition(".")[2] or None
+    return (dotted_name(call.args[0].value) or "").rpartition(".")[2] or None
 
 
 def _assigned_targets(statement: cst.CSTNode) -> set[str]:
@@ -779,9 +770,9 @@ def _assigned_targets(statement: cst.CSTNode) -> set[str]:
     targets: set[str] = set()
     for small in statement.body:
         if isinstance(small, cst.Assign):
-            targets.update(_dotted(t.target) or "" for t in small.targets)
+            targets.update(dotted_name(t.target) or "" for t in small.targets)
         elif isinstance(small, cst.AnnAssign):
-            targets.add(_dotted(small.target) or "")
+            targets.add(dotted_name(small.target) or "")
     return targets
 
 
@@ -860,11 +851,13 @@ def _imports_binding(node: cst.CSTNode, wanted: ImportName, package: str) -> boo
         if _resolve(node, package) not in same_object_modules(wanted):
             return False
         return any(
-            _dotted(a.name) == wanted.name and _bound_name(a) in (None, wanted.name)
+            dotted_name(a.name) == wanted.name and _bound_name(a) in (None, wanted.name)
             for a in node.names
         )
     if isinstance(node, cst.Import) and not wanted.module:
-        return any(_dotted(a.name) == wanted.name and _bound_name(a) is None for a in node.names)
+        return any(
+            dotted_name(a.name) == wanted.name and _bound_name(a) is None for a in node.names
+        )
     return False
 
 

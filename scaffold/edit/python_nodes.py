@@ -60,3 +60,13 @@ def without_leading_blanks(lines: Sequence[cst.EmptyLine]) -> list[cst.EmptyLine
     """Return ``lines`` from the first comment on (the blank lines above it dropped)."""
     first = next((i for i, line in enumerate(lines) if line.comment is not None), len(lines))
     return list(lines[first:])
+
+
+def dotted_name(node: cst.BaseExpression) -> str | None:
+    """``a.b.c`` for a chain of names, else None."""
+    if isinstance(node, cst.Name):
+        return node.value
+    if isinstance(node, cst.Attribute):
+        head = dotted_name(node.value)
+        return f"{head}.{node.attr.value}" if head else None
+    return None

@@ -26,6 +26,8 @@ from typing import TYPE_CHECKING
 import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
+from scaffold.edit.python_nodes import dotted_name
+
 if TYPE_CHECKING:
     from collections.abc import Collection
 
@@ -74,15 +76,6 @@ def _template_regex(path: str) -> str:
         (".*" if part.endswith(":path}") else "[^/]+") if part.startswith("{") else re.escape(part)
         for part in parts
     )
-
-
-def _dotted(node: cst.BaseExpression) -> str | None:
-    if isinstance(node, cst.Name):
-        return node.value
-    if isinstance(node, cst.Attribute):
-        head = _dotted(node.value)
-        return f"{head}.{node.attr.value}" if head else None
-    return None
 
 
 def _string(node: cst.BaseExpression | None) -> str | None:
@@ -152,7 +145,7 @@ class _Gathered(cst.CSTVisitor):
     def _bound(self, target: cst.BaseExpression, value: cst.BaseExpression | None) -> None:
         if not isinstance(target, cst.Name) or not isinstance(value, cst.Call):
             return
-        called = (_dotted(value.func) or "").rpartition(".")[2]
+        called = (dotted_name(value.func) or "").rpartition(".")[2]
         if called == "FastAPI":
             self.apps[target.value] = (value, self._line(value))
         elif called == "APIRouter":
@@ -172,7 +165,7 @@ class _Gathered(cst.CSTVisitor):
         call = node.decorator
         if not isinstance(call, cst.Call) or not isinstance(call.func, cst.Attribute):
             return
-        owner, verb = _dotted(call.func.value), call.func.attr.value
+        owner, verb = dotted_name(call.func.value), call.func.attr.value
         path = _argument(call, "path")
         text = _string(path.value) if path is not None else None
         if owner is None or text is None or verb not in _VERBS | _ANY_VERB | _SOCKETS:
@@ -182,7 +175,7 @@ class _Gathered(cst.CSTVisitor):
 
     def visit_Call(self, node: cst.Call) -> None:  # noqa: N802
         """``app.mount(path, ...)`` and ``app.include_router(router, prefix=...)``."""
-        func = _dotted(node.func) or ""
+        func = dotted_name(node.func) or ""
         owner, _, method = func.rpartition(".")
         if method == "mount" and (path := _argument(node, "path")) is not None:
             text = _string(path.value)
@@ -190,7 +183,7 @@ class _Gathered(cst.CSTVisitor):
                 code = f"{func}({json.dumps(text)}, ...)"
                 self.mounts.append(_Route(owner, text, frozenset(), self._line(node), code))
         elif method == "include_router" and (router := _argument(node, "router")) is not None:
-            name = _dotted(router.value)
+            name = dotted_name(router.value)
             if name is not None:
                 self.includes.append((owner, name, _prefix(node)))
 
