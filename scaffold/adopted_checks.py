@@ -45,6 +45,9 @@ def refused_by_pins(root: Path, catalog: Catalog) -> dict[str, list[str]]:
     from scaffold.errors import BlueprintError
 
     refused: dict[str, list[str]] = {}
+    # The gate has two answers (with settings arriving or not): read the pins once for each,
+    # not once per blueprint (a uv.lock or poetry.lock can be large).
+    answers: dict[bool, list[str]] = {}
     for blueprint in catalog:
         if blueprint.manifest.always:  # in every project already; never added
             continue
@@ -52,7 +55,10 @@ def refused_by_pins(root: Path, catalog: Catalog) -> dict[str, list[str]]:
             arriving = brought_by(catalog, blueprint.name)
         except BlueprintError:  # requires a blueprint no source has: add says so itself
             continue
-        if reasons := pins_refusing(root, arriving):
+        with_settings = "settings" in arriving
+        if with_settings not in answers:
+            answers[with_settings] = pins_refusing(root, arriving)
+        if reasons := answers[with_settings]:
             refused[blueprint.name] = reasons
     return refused
 
