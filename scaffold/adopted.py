@@ -36,7 +36,7 @@ three-way merge as in any project, so a file the owner edited is never deleted b
 from __future__ import annotations
 
 import re
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from scaffold import __version__
@@ -62,16 +62,17 @@ from scaffold.edit.layout import DEFAULT_WIDTH, lay_out, owner_width
 from scaffold.errors import ScaffoldError
 from scaffold.merge import FileMerge, Outcome, keyed_text, merge_file
 from scaffold.plan import Plan
+from scaffold.project import Project
 from scaffold.record import RECORD_DIR, record_files
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Collection
+    from pathlib import Path
 
     from scaffold.catalog import Catalog, SourceLike
     from scaffold.compose import Composition, Selection
     from scaffold.edit.names import ImportName
     from scaffold.models import ProjectSpec
-    from scaffold.project import Project
     from scaffold.record import Adopted
     from scaffold.render import Renderer
 
@@ -259,6 +260,10 @@ def render_adopted(
     composition = compose(own, renderer)
     renderer.bind(selection, composition)
     tree = render_selection(own, renderer)
+    _carry_copier_state(own, selection)
+    # copier templates' files are written as copier writes them: where it puts them, never
+    # reformatted, their tests included (a foundation template's own suite).
+    copier = {path: tree.pop(path) for path in own.copier_paths if path in tree}
     # Blueprints' tests exercise scaffold's create_app() and GET /health, which the owner's app
     # does not have; the owner's tests get fixtures instead (scaffold.adopted_conftest).
     skipped = tuple(sorted(path for path in tree if path.startswith(TESTS)))
@@ -269,7 +274,21 @@ def render_adopted(
         scaffolds = {k: v for k, v in frame_tree.items() if k == PYPROJECT}
         tree = _formatted(tree, scaffolds, ruff_config or {}, width)
     on_disk = {adopted.on_disk(path): content for path, content in tree.items()}
-    return Rendered(selection, renderer, composition, on_disk, skipped)
+    return Rendered(selection, renderer, composition, on_disk | copier, skipped)
+
+
+def _carry_copier_state(own: Selection, selection: Selection) -> None:
+    """Keep what rendering ``own`` learnt of its copier templates on the whole selection.
+
+    The record reads it there: the answers copier computed, the paths it wrote alone (so the
+    files the template's ``.gitignore`` excludes stay out of ``base.zip``).
+    """
+    selection.computed.update(own.computed)
+    selection.copier_paths.update(own.copier_paths)
+    selection.tasks_skipped.update(own.tasks_skipped)
+    selection.skip_if_exists.extend(
+        p for p in own.skip_if_exists if p not in selection.skip_if_exists
+    )
 
 
 # --- the owner's app module -----------------------------------------------------------------
@@ -385,9 +404,10 @@ def _new_files(
 ) -> dict[str, bytes]:
     """Return the blueprints' files, minus the owner's package markers; refuse the owner's."""
     tree = {}
+    foundation = _foundation_paths(rendered, adopted)
     for path, content in rendered.tree.items():
         ours = project.read(path)
-        owners = (adopted.module, PYPROJECT, REQUIREMENTS)
+        owners = () if path in foundation else (adopted.module, PYPROJECT, REQUIREMENTS)
         if path in owners or (path not in base and ours is not None and ours != content):
             if path.endswith("/__init__.py") and path not in owners:
                 continue  # the owner's package marker does the job
@@ -401,6 +421,76 @@ def _new_files(
             raise AdoptedChangeError(msg, hint="move or rename yours, or leave that blueprint out")
         tree[path] = content
     return tree
+
+
+def _foundation_paths(rendered: Rendered, adopted: Adopted) -> set[str]:
+    """Return the files the project's foundation template writes (none without one).
+
+    They are scaffold's, its app module and ``pyproject.toml`` included: merged three-way on
+    update like any blueprint's file, then edited like the owner's.
+    """
+    if adopted.foundation is None or adopted.foundation not in rendered.selection.names:
+        return set()
+    return rendered.selection.copier_paths & set(rendered.tree)
+
+
+@dataclass(frozen=True)
+class _Merged(Project):
+    """The project as it will be once its foundation's files are merged: edits start there."""
+
+    merged: dict[str, bytes | None] = field(default_factory=dict)
+
+    def read(self, relative: str) -> bytes | None:
+        if relative in self.merged:
+            return self.merged[relative]
+        return super().read(relative)
+
+
+def _merged_foundation(project: Project, merges: list[FileMerge], foundation: set[str]) -> Project:
+    """Return ``project`` read through its foundation's merged files; refuse a conflict there.
+
+    The app module, ``pyproject.toml`` and the conftest are edited after the merge, and an
+    edit of a file holding conflict markers would not parse.
+    """
+    if not foundation:
+        return project
+    conflicted = [m.path for m in merges if m.path in foundation and m.outcome == "conflict"]
+    if conflicted:
+        msg = (
+            f"the template's new version and your edits conflict in {', '.join(conflicted)}, "
+            "which scaffold must edit after merging"
+        )
+        raise AdoptedChangeError(msg, hint="make your change there smaller, or update by hand")
+    merged = {m.path: m.content for m in merges if m.path in foundation}
+    return _Merged(project.root, project.record, project.recovered, merged=merged)
+
+
+def _one_per_file(merges: list[FileMerge]) -> list[FileMerge]:
+    """Fold the merges of one file (the foundation's merge, then scaffold's edit) into one.
+
+    The last holds the content; the first read what is on disk now.
+    """
+    by_path: dict[str, list[FileMerge]] = {}
+    for merge in merges:
+        by_path.setdefault(merge.path, []).append(merge)
+    folded = []
+    for group in by_path.values():
+        first, last = group[0], group[-1]
+        if len(group) == 1:
+            folded.append(last)
+            continue
+        outcome: Outcome = "merged"
+        if any(m.outcome == "conflict" for m in group):
+            outcome = "conflict"
+        elif last.content == first.before:
+            outcome = "unchanged"
+        elif last.content is None:
+            outcome = "deleted"
+        elif first.before is None:
+            outcome = "new"
+        notes = tuple(note for m in group for note in m.notes)
+        folded.append(replace(last, before=first.before, outcome=outcome, notes=notes))
+    return folded
 
 
 def _previous(
@@ -422,10 +512,16 @@ def _previous(
 
 
 def _record_merges(
-    project: Project, spec: ProjectSpec, rendered: Rendered, tree: dict[str, bytes], memory: Memory
+    project: Project,
+    spec: ProjectSpec,
+    rendered: Rendered,
+    tree: dict[str, bytes],
+    memory: Memory,
+    *,
+    root: Path,
 ) -> list[FileMerge]:
     adopted = project.record.adopted
-    files = record_files(spec, rendered.selection, tree, __version__, adopted, root=project.root)
+    files = record_files(spec, rendered.selection, tree, __version__, adopted, root=root)
     files[MEMORY_PATH] = dump_memory(memory)
     merges = []
     for path, content in files.items():
@@ -443,10 +539,15 @@ def plan_adopted_change(
     *,
     sources: tuple[SourceLike, ...] = (),
     catalog: Catalog | None = None,
+    verify: bool = True,
+    record_root: Path | None = None,
 ) -> Plan:
     """Plan ``add``, ``remove`` or ``update`` in an adopted project; nothing is written.
 
     ``catalog``: the blueprints to use; without it, the record's sources and ``sources``.
+    ``verify``: import the changed app in the project's environment (none exists before
+    ``new --from`` writes the project). ``record_root``: where the project will be, when
+    it is planned elsewhere (folder sources are recorded relative to it).
     """
     adopted = project.record.adopted
     assert adopted is not None  # noqa: S101  # the caller checked
@@ -455,9 +556,21 @@ def plan_adopted_change(
     rendered = render_adopted(
         spec, adopted, all_sources, catalog, ruff_config=style.ruff_config, width=style.width
     )
-    blockers = adoption_blockers(project, spec, rendered)
-    previous = _previous(project, adopted, all_sources, catalog)
     base = project.base()
+    foundation = _foundation_paths(rendered, adopted)
+
+    def merged(path: str) -> FileMerge:
+        new = rendered.tree.get(path) if path in foundation else tree.get(path)
+        return merge_file(path, base.get(path), project.read(path), new, package=adopted.package)
+
+    tree: dict[str, bytes] = {}
+    founded = {path: merged(path) for path in sorted(foundation)}
+    # The foundation's files merge first; scaffold's edits of them start from that merge.
+    view = _merged_foundation(project, list(founded.values()), foundation)
+    if foundation:
+        style = _OwnersStyle(owners_ruff_config(view.read), view.read(PYPROJECT))
+    blockers = adoption_blockers(view, spec, rendered)
+    previous = _previous(project, adopted, all_sources, catalog)
     try:
         tree = _new_files(project, adopted, rendered, base)
     except AdoptedChangeError as error:
@@ -465,20 +578,18 @@ def plan_adopted_change(
     if blockers:
         msg = "; ".join(blockers)
         raise AdoptedChangeError(msg)
-    conftest, conftest_merges = _conftest(project, rendered, base, previous, style)
+    conftest, conftest_merges = _conftest(view, rendered, base, previous, style)
     tree |= conftest.tree
     merges = [
-        merge_file(
-            path, base.get(path), project.read(path), tree.get(path), package=adopted.package
-        )
+        founded.get(path) or merged(path)
         for path in sorted(set(base) | set(tree))
         if not path.startswith(f"{RECORD_DIR}/")
     ]
-    module = _app_module_merge(project, adopted, rendered, previous, style)
+    module = _app_module_merge(view, adopted, rendered, previous, style)
     merges, keyed_files = plan_keyed_files(merges, base=base, tree=tree, previous=previous)
     merges, files_kept = _keep_imported(merges, module.merge, adopted)
-    requirements = plan_requirements(project, rendered, previous, keep_retired=files_kept)
-    merges += [module.merge, *requirements.merges, *conftest_merges]
+    requirements = plan_requirements(view, rendered, previous, keep_retired=files_kept)
+    merges = _one_per_file([*merges, module.merge, *requirements.merges, *conftest_merges])
     memory = Memory(
         edits=module.edits,
         imports=module.imports,
@@ -488,7 +599,9 @@ def plan_adopted_change(
         fixture_imports=conftest.imports,
         keyed_files=keyed_files,
     )
-    merges += _record_merges(project, spec, rendered, tree, memory)
+    merges += _record_merges(
+        project, spec, rendered, tree, memory, root=record_root or project.root
+    )
     notes = [
         *module.notes,
         *requirements.notes,
@@ -497,7 +610,8 @@ def plan_adopted_change(
     ]
     notes += [note for merge in merges for note in merge.notes]
     plan = Plan(project, spec, rendered.selection, merges, notes=notes)
-    plan.notes += verified_notes(plan, adopted, rendered)
+    if verify:
+        plan.notes += verified_notes(plan, adopted, rendered)
     return plan
 
 

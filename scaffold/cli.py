@@ -151,6 +151,17 @@ def new(
         Path | None,
         typer.Option(help="YAML or TOML file with every choice, for CI.", dir_okay=False),
     ] = None,
+    from_template: Annotated[
+        str | None,
+        typer.Option(
+            "--from",
+            metavar="TEMPLATE",
+            help=(
+                "Start from a copier template (a folder or git URL, @TAG for a version): it "
+                "takes base's place and the other blueprints extend its app."
+            ),
+        ),
+    ] = None,
     source: SourceOption = None,
     trust: TrustOption = False,
     no_input: Annotated[
@@ -178,6 +189,8 @@ def new(
 
       scaffold new my-api --answers answers.yaml --json
 
+      scaffold new my-api --from gh:acme/service-template@v1.2.0 -b websockets
+
     """
     with error_boundary(as_json=as_json):
         from scaffold.answers import load_answers, merge_choices
@@ -199,14 +212,21 @@ def new(
             and _stdin_is_interactive()
         )
         _build_spec(name, raw)  # validate the name and fields before any prompt
-        catalog = _load_catalog(source, trust=trust)
+        sources = [from_template, *(source or [])] if from_template else source
+        catalog = _load_catalog(sources, trust=trust)
+        template = None
+        if from_template:
+            from scaffold.foundation import foundation_blueprint
+
+            template = foundation_blueprint(catalog, from_template).name
+            raw["blueprints"].setdefault(template, {})
         if interactive:
             from scaffold.prompts import ask_choices
 
             raw = ask_choices(catalog, raw)
         elif all_blueprints:
             raw["blueprints"] = {bp.name: raw["blueprints"].get(bp.name, {}) for bp in catalog}
-        elif not blueprint and not answers_data.get("blueprints"):
+        elif not blueprint and not answers_data.get("blueprints") and not template:
             # Options alone do not choose the project: they add their blueprint to the defaults.
             defaults = [bp.name for bp in catalog if bp.manifest.default]
             raw["blueprints"] = {bp: {} for bp in defaults} | raw["blueprints"]
@@ -220,6 +240,7 @@ def new(
             force=force,
             dry_run=dry_run,
             as_json=as_json,
+            template=template,
         )
 
 
@@ -290,6 +311,7 @@ def _generate_and_report(
     force: bool,
     dry_run: bool,
     as_json: bool,
+    template: str | None = None,
 ) -> None:
     from scaffold.console import err_console
     from scaffold.pipeline import generate
@@ -298,15 +320,25 @@ def _generate_and_report(
     # No spinner off a terminal: nothing would be drawn, and rich's live display costs imports.
     live = console is not None and console.is_terminal
     status = console.status("Generating...") if live and console else contextlib.nullcontext()
+    notes: list[str] = []
     with status:
-        generated = generate(spec, destination, catalog=catalog, force=force, dry_run=dry_run)
+        if template is None:
+            generated = generate(spec, destination, catalog=catalog, force=force, dry_run=dry_run)
+        else:
+            from scaffold.foundation import generate_from
+
+            generated, notes = generate_from(
+                spec, destination, template=template, catalog=catalog, force=force, dry_run=dry_run
+            )
     try:
         if as_json:
-            typer.echo(json.dumps(_json_report(generated), indent=2))
+            typer.echo(json.dumps(_json_report(generated) | {"notes": notes}, indent=2))
             return
         from scaffold.report import print_generated
 
         print_generated(generated)
+        for note in notes:
+            _note(note)
     except KeyboardInterrupt:
         done = "nothing was written" if not generated.written else f"{destination} was written"
         fail(f"interrupted; {done}", EXIT_INTERRUPTED, as_json=as_json)

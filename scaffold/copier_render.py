@@ -221,6 +221,24 @@ def copier_run(
         _RUN.reset(token)
 
 
+_MEMO: ContextVar[dict[str, CopierOutput] | None] = ContextVar("scaffold_copier_memo", default=None)
+
+
+@contextlib.contextmanager
+def copier_memo() -> Iterator[None]:
+    """Render each template once in this block: the same blueprint and answers, the same output.
+
+    ``new --from`` renders its template alone, to find its app, then with the other
+    blueprints; the second render must be the first (its tasks ran once, its messages showed
+    once).
+    """
+    token = _MEMO.set({})
+    try:
+        yield
+    finally:
+        _MEMO.reset(token)
+
+
 @dataclass(frozen=True)
 class CopierOutput:
     """What copier wrote, the answers it computed (as its answers file records them)."""
@@ -262,6 +280,16 @@ def _answers_for(item: Selected, context: dict[str, Any], config: dict[str, Any]
 
 def render_blueprint(item: Selected, context: dict[str, Any]) -> CopierOutput:
     """Render one selected copier blueprint with its options and the project's context."""
+    memo = _MEMO.get()
+    if memo is None:
+        return _render_blueprint(item, context)
+    key = json.dumps([str(item.blueprint.root), item.name, item.options], default=str)
+    if key not in memo:
+        memo[key] = _render_blueprint(item, context)
+    return memo[key]
+
+
+def _render_blueprint(item: Selected, context: dict[str, Any]) -> CopierOutput:
     blueprint = item.blueprint
     config_path = copier_file(blueprint.root)
     if config_path is None:  # loaded as copier, so the file was there; it went away since

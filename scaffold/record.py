@@ -118,6 +118,9 @@ class Adopted:
     app: str  # the module-level name bound to ``FastAPI(...)``
     package: str  # the import package holding the module
     package_dir: str  # the package's folder, relative to the project root
+    # the copier template the project was made from (``new --from``): its files, the app module
+    # and pyproject.toml included, are scaffold's to merge on update, not the owner's own
+    foundation: str | None = None
 
     def on_disk(self, path: str) -> str:
         """Return where a rendered path (``<package>/...``) is in the project (``src/...``)."""
@@ -133,6 +136,7 @@ class Adopted:
             f"app = {_toml_value(self.app)}",
             f"package = {_toml_value(self.package)}",
             f"package_dir = {_toml_value(self.package_dir)}",
+            *([f"foundation = {_toml_value(self.foundation)}"] if self.foundation else []),
         ]
 
 
@@ -318,6 +322,9 @@ def _parse_adopted(value: Any, origin: str) -> Adopted | None:
         package=_string(table["package"], "adopted.package"),
         package_dir=contained_path(
             _string(table["package_dir"], "adopted.package_dir"), origin=where
+        ),
+        foundation=(
+            _string(table["foundation"], "adopted.foundation") if "foundation" in table else None
         ),
     )
 

@@ -1,0 +1,183 @@
+"""``scaffold new NAME --from TEMPLATE``: a copier template as the project's foundation.
+
+A template that writes a whole project (its ``pyproject.toml``, README, app) is not a feature
+beside base's app: it takes base's place. So the template is rendered alone (by copier, as
+``copier copy`` would write it); the FastAPI app it wrote is found as ``scaffold adopt`` finds
+one; and the project is recorded as an adopted project whose *foundation* is the template. The
+other blueprints chosen are then added through the adopted engine, which edits the template's
+app module in place; ``add``, ``remove``, ``update`` (to the template's next tag), ``status``
+and ``check`` work on it as on any adopted project, the template's files being scaffold's to
+merge three-way.
+
+A template without a FastAPI app (a library template) cannot stand in for base: base's app is
+added beside it, as ``-b TEMPLATE`` does, and a note says so.
+
+Everything happens in a private folder; the destination is written once, at the end, by the
+same writer as ``new`` (nothing is written on error, Ctrl-C or ``--dry-run``).
+"""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from scaffold.errors import BlueprintError
+
+if TYPE_CHECKING:
+    from scaffold.catalog import Blueprint, Catalog
+    from scaffold.models import ProjectSpec
+    from scaffold.pipeline import Generated
+    from scaffold.record import Adopted
+
+
+def foundation_blueprint(catalog: Catalog, source: str) -> Blueprint:
+    """Return the one copier template that ``--from SOURCE`` names in ``catalog``."""
+    from scaffold.sources import parse_source
+
+    parsed = parse_source(source, base=Path.cwd())
+    recorded = parsed.spelling or parsed.location
+    found: list[Blueprint] = [
+        bp for bp in catalog if bp.source == recorded and bp.engine == "copier"
+    ]
+    if not found:
+        msg = f"--from {source}: no copier template there (a folder or repository with copier.yml)"
+        raise BlueprintError(msg, hint="give a copier template's folder or git URL, with @TAG")
+    if len(found) > 1:
+        names = ", ".join(bp.name for bp in found)
+        msg = f"--from {source} holds several templates ({names}); it must name one"
+        raise BlueprintError(msg, hint="give the folder of the one template you mean")
+    return found[0]
+
+
+def _spec_with(spec: ProjectSpec, blueprints: dict[str, dict[str, Any]]) -> ProjectSpec:
+    from scaffold.models import ProjectSpec
+
+    data = spec.model_dump(exclude={"blueprints", "automatic"})
+    automatic = {name for name in spec.automatic if name in blueprints}
+    return ProjectSpec.model_validate({**data, "blueprints": blueprints, "automatic": automatic})
+
+
+def _the_app(root: Path, template: str) -> Adopted | None:
+    """Find the app the template wrote, as ``adopt`` would; None when it wrote none."""
+    from scaffold.adopt import AdoptError, find_candidates, package_of
+    from scaffold.record import Adopted
+
+    candidates = find_candidates(root)
+    if not candidates:
+        return None
+    apps = [c for c in candidates if c.found.problem is None and c.found.name is not None]
+    if len(apps) != 1:
+        listing = ", ".join(c.describe() for c in candidates)
+        msg = (
+            f"template '{template}' writes {len(candidates)} FastAPI apps scaffold could "
+            f"extend only one of ({listing})"
+            if len(apps) > 1
+            else f"template '{template}' writes a FastAPI app scaffold cannot extend: {listing}"
+        )
+        raise AdoptError(msg, hint=f"use -b {template} to put base's app beside the template's")
+    app = apps[0]
+    package, package_dir = package_of(root, app.path)
+    assert app.found.name is not None  # noqa: S101  # filtered above
+    return Adopted(app.path, app.found.name, package, package_dir, foundation=template)
+
+
+def generate_from(
+    spec: ProjectSpec,
+    destination: Path,
+    *,
+    template: str,
+    catalog: Catalog,
+    force: bool = False,
+    dry_run: bool = False,
+) -> tuple[Generated, list[str]]:
+    """Generate ``spec`` into ``destination`` on the foundation ``template``; return the notes."""
+    from scaffold.apply import check_destination
+    from scaffold.copier_render import copier_memo, copier_run
+    from scaffold.pipeline import generate
+
+    check_destination(destination, force=force)  # fail before any work
+    with (
+        copier_run(destination=destination.absolute().name, dry_run=dry_run),
+        copier_memo(),  # the template renders once (its tasks run once), however often asked
+        tempfile.TemporaryDirectory(prefix="scaffold-from-") as work,
+    ):
+        root = Path(work) / destination.absolute().name
+        alone = _render_alone(spec, template, catalog, root)
+        adopted = _the_app(root, template)
+        if adopted is None:
+            note = (
+                f"template '{template}' writes no FastAPI app, so base's app was added beside "
+                "its files"
+            )
+            return generate(spec, destination, catalog=catalog, force=force, dry_run=dry_run), [
+                note
+            ]
+        return _on_foundation(
+            spec, destination, root, catalog, found=(adopted, alone), force=force, dry_run=dry_run
+        )
+
+
+def _render_alone(
+    spec: ProjectSpec, template: str, catalog: Catalog, root: Path
+) -> dict[str, bytes]:
+    """Render the template alone into ``root`` (a private folder); return its files."""
+    from scaffold.adopted import render_adopted
+    from scaffold.apply import _write_tree
+    from scaffold.record import Adopted
+
+    alone = _spec_with(spec, {template: dict(spec.blueprints.get(template, {}))})
+    # No app is known yet; a template is rendered by copier, which never reads the package.
+    provisional = Adopted("", "app", spec.package, spec.package)
+    rendered = render_adopted(alone, provisional, (), catalog)
+    root.mkdir(parents=True)
+    _write_tree(root, rendered.tree)
+    return rendered.tree
+
+
+def _on_foundation(
+    spec: ProjectSpec,
+    destination: Path,
+    root: Path,
+    catalog: Catalog,
+    *,
+    found: tuple[Adopted, dict[str, bytes]],
+    force: bool,
+    dry_run: bool,
+) -> tuple[Generated, list[str]]:
+    """Record the template's project as adopted, add the rest through the adopted engine.
+
+    ``found``: the template's app, and the files it wrote (already in ``root``).
+    """
+    adopted, alone = found
+    from scaffold import __version__
+    from scaffold.adopted import plan_adopted_change, resolve_adopted
+    from scaffold.adopted_memory import MEMORY_PATH, Memory, dump_memory
+    from scaffold.apply import _write_tree, write_project
+    from scaffold.pipeline import Generated
+    from scaffold.project import open_project
+    from scaffold.record import record_files
+
+    bare = _spec_with(spec, {})
+    selection, _ = resolve_adopted(bare, adopted, (), catalog)
+    record = record_files(bare, selection, {}, __version__, adopted, root=destination)
+    record[MEMORY_PATH] = dump_memory(Memory())
+    _write_tree(root, record)
+    plan = plan_adopted_change(
+        open_project(root), spec, catalog=catalog, verify=False, record_root=destination
+    )
+    files = dict(alone)
+    for merge in plan.merges:
+        if merge.content is None:
+            files.pop(merge.path, None)
+        elif merge.content != alone.get(merge.path):
+            files[merge.path] = merge.content
+    result = write_project(files, destination, force=force, dry_run=dry_run)
+    generated = Generated(
+        spec=spec,
+        selection=plan.selection,
+        destination=destination,
+        files=result.files,
+        written=result.written,
+    )
+    return generated, list(plan.notes)
