@@ -423,6 +423,26 @@ def _new_files(
     return tree
 
 
+def _left_to_template(
+    project: Project, rendered: Rendered, base: dict[str, bytes], previous: Memory
+) -> set[str]:
+    """Take out of ``rendered`` the template's files that stay as they are on disk; return them.
+
+    As in a generated project (:mod:`scaffold.evolve`): those the template's ``.gitignore``
+    excludes (a ``.env``) and its ``_skip_if_exists`` names are the owner's once they exist;
+    a template rendered again only to merge another blueprint's change, without its tasks,
+    stands for its files as last time (the base's version, and those its tasks wrote).
+    """
+    from scaffold.evolve import _owners_own, _replayed  # one rule, two engines
+
+    kept = _owners_own(project, rendered.selection, rendered.tree)
+    for path in kept:
+        del rendered.tree[path]
+    if _replayed(rendered.selection, base, rendered.tree):
+        kept |= {p for p in previous.foundation_files if p in base and p not in rendered.tree}
+    return kept
+
+
 def _foundation_paths(rendered: Rendered, adopted: Adopted) -> set[str]:
     """Return the files the project's foundation template writes (none without one).
 
@@ -557,9 +577,13 @@ def plan_adopted_change(
         spec, adopted, all_sources, catalog, ruff_config=style.ruff_config, width=style.width
     )
     base = project.base()
+    previous = _previous(project, adopted, all_sources, catalog)
+    kept = _left_to_template(project, rendered, base, previous)
     foundation = _foundation_paths(rendered, adopted)
 
     def merged(path: str) -> FileMerge:
+        if path in kept:
+            return FileMerge(path, project.read(path), "kept", project.read(path))
         new = rendered.tree.get(path) if path in foundation else tree.get(path)
         return merge_file(path, base.get(path), project.read(path), new, package=adopted.package)
 
@@ -570,7 +594,6 @@ def plan_adopted_change(
     if foundation:
         style = _OwnersStyle(owners_ruff_config(view.read), view.read(PYPROJECT))
     blockers = adoption_blockers(view, spec, rendered)
-    previous = _previous(project, adopted, all_sources, catalog)
     try:
         tree = _new_files(project, adopted, rendered, base)
     except AdoptedChangeError as error:
@@ -582,11 +605,14 @@ def plan_adopted_change(
     tree |= conftest.tree
     merges = [
         founded.get(path) or merged(path)
-        for path in sorted(set(base) | set(tree))
+        for path in sorted(set(base) | set(tree) | kept)
         if not path.startswith(f"{RECORD_DIR}/")
     ]
     module = _app_module_merge(view, adopted, rendered, previous, style)
-    merges, keyed_files = plan_keyed_files(merges, base=base, tree=tree, previous=previous)
+    # The template's own keyed files (.gitignore) are scaffold's whole, merged as they are.
+    owners = [m for m in merges if m.path not in foundation]
+    merges, keyed_files = plan_keyed_files(owners, base=base, tree=tree, previous=previous)
+    merges += founded.values()
     merges, files_kept = _keep_imported(merges, module.merge, adopted)
     requirements = plan_requirements(view, rendered, previous, keep_retired=files_kept)
     merges = _one_per_file([*merges, module.merge, *requirements.merges, *conftest_merges])
@@ -598,6 +624,7 @@ def plan_adopted_change(
         fixtures=conftest.fixtures,
         fixture_imports=conftest.imports,
         keyed_files=keyed_files,
+        foundation_files=tuple(sorted(foundation | (kept & set(previous.foundation_files)))),
     )
     merges += _record_merges(
         project, spec, rendered, tree, memory, root=record_root or project.root

@@ -76,6 +76,9 @@ class Memory:
     fixtures: tuple[Fixture, ...] = ()
     fixture_imports: tuple[ImportName, ...] = ()
     keyed_files: tuple[KeyedFile, ...] = ()
+    # the files the project's foundation template wrote, its tasks' included: rendered again
+    # without its tasks (another blueprint's add), those it did not write again stay
+    foundation_files: tuple[str, ...] = ()
 
 
 def _import(text: str) -> ImportName:
@@ -115,6 +118,8 @@ def dump_memory(memory: Memory) -> bytes:
     if memory.keyed_files:  # the same
         files = sorted(memory.keyed_files, key=lambda f: f.path)
         data["keyed_files"] = [{**asdict(f), "keys": sorted(f.keys)} for f in files]
+    if memory.foundation_files:  # the same
+        data["foundation_files"] = sorted(set(memory.foundation_files))
     return (json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode()
 
 
@@ -146,6 +151,7 @@ def load_memory(content: bytes, origin: str = MEMORY_PATH) -> Memory:
                 KeyedFile(f["path"], tuple(f["keys"]), bool(f["newline"]))
                 for f in data.get("keyed_files", ())
             ),
+            foundation_files=tuple(str(p) for p in data.get("foundation_files", ())),
         )
     except (ValueError, KeyError, TypeError, RecursionError) as error:
         msg = f"{origin} is damaged ({type(error).__name__}: {error})"

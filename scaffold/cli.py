@@ -555,7 +555,15 @@ def remove(
         for name in blueprints:
             catalog.get(name)  # a misspelt name gets "did you mean"
         absent = [name for name in blueprints if name not in project.record.blueprints]
-        with copier_run(destination=project.root.resolve().name, dry_run=dry_run):
+        adopted = project.record.adopted
+        if adopted is not None and adopted.foundation in blueprints:
+            from scaffold.errors import SpecError
+
+            msg = f"'{adopted.foundation}' is the template this project was made from; it stays"
+            raise SpecError(msg, hint="remove the other blueprints, or the project itself")
+        with copier_run(
+            destination=project.root.resolve().name, dry_run=dry_run, moving=frozenset()
+        ):  # the templates that stay render again without running their tasks
             plan = plan_change(project, spec_without(project, blueprints), catalog=catalog)
         check_removable(plan, blueprints)
         if absent:

@@ -79,7 +79,8 @@ def _release_template(repo: object) -> None:
     write("{{ _copier_conf.answers_file }}.jinja", ANSWERS)
     write("pyproject.toml.jinja", PYPROJECT.replace("{deps}", '"fastapi>=0.115"'))
     write("README.md.jinja", "# {{ project_name }}\n\nThe team's service.\n")
-    write(".gitignore", ".venv/\n__pycache__/\n")
+    write(".gitignore", ".venv/\n__pycache__/\n.env\n")
+    write(".env.jinja", "SECRET=changeme\n")  # the owner's once written: never merged again
     write("service/__init__.py", "")
     write("service/main.py.jinja", MAIN_V1)
     repo.release("v1.0.0")  # type: ignore[attr-defined]
@@ -159,10 +160,12 @@ def test_a_template_with_an_app_is_the_foundation_through_new_add_update(
     with (project / "service" / "main.py").open("a") as owner:
         owner.write(OWNER_ROUTE)
     commit(project, "the owner's route")
+    (project / ".env").write_text("SECRET=mine\n")
 
     added = cli("add", "websockets", "-C", project)
 
     assert added.exit_code == 0, added.output
+    assert (project / ".env").read_text() == "SECRET=mine\n"
     commit(project, "websockets")
     outdated = cli("check", "-C", project)
     assert outdated.exit_code == 1, outdated.output
@@ -179,9 +182,13 @@ def test_a_template_with_an_app_is_the_foundation_through_new_add_update(
     ]
     assert "httpx>=0.27" in dependencies  # the template's new version
     assert any(d.startswith("websockets") for d in dependencies)  # scaffold's
+    assert (project / ".env").read_text() == "SECRET=mine\n"
     commit(project, "updated")
     clean = cli("check", "-C", project)
     assert clean.exit_code == 0, clean.output
+    kept = cli("remove", "team-service", "-C", project)
+    assert kept.exit_code == 2
+    assert "the template this project was made from" in kept.stderr
     lint = subprocess.run(
         [sys.executable, "-m", "ruff", "check", "--no-cache", "service"],
         cwd=project, capture_output=True, text=True, check=False,

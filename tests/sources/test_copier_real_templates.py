@@ -176,3 +176,52 @@ def test_a_real_template_lives_through_new_add_check_update_check(
     commit(project, "updated")
     clean = cli("check", "-C", project)
     assert clean.exit_code == 0, clean.output
+
+
+@pytest.mark.timeout(300)
+def test_full_stack_template_is_the_foundation_with_new_from(
+    tmp_path: Path, cli: Callable[..., Result], commit: Callable[[Path, str], None]
+) -> None:
+    """``--from``: the template's own app (backend/app/main.py) is extended, no base app."""
+    template = next(t for t in TEMPLATES if t.name == "full-stack-fastapi-template")
+    repo = _release(template, tmp_path)
+
+    made = cli(
+        "new", "svc", "--from", f"git+{repo}@{template.older}", "-b", "static",
+        "--trust", "--no-input", "-o", tmp_path / "scaffold",
+    )  # fmt: skip
+
+    assert made.exit_code == 0, made.output
+    project = tmp_path / "scaffold" / "svc"
+    _plain_copier(template, repo, tmp_path / "plain" / "svc")
+    plain, ours = _files(tmp_path / "plain" / "svc"), _files(project)
+    app_module = "backend/app/main.py"
+    assert set(ours) - set(plain) == {"backend/app/static/css/app.css"}  # no base app beside
+    for path, (kind, content) in plain.items():
+        if path == app_module:  # the template's lines, and the static mount added among them
+            assert set(content.decode().splitlines()) <= set(ours[path][1].decode().splitlines())
+            assert '"/static"' in ours[path][1].decode()
+        else:
+            assert ours[path] == (kind, content), path
+    _git("init", "-q", "-b", "main", cwd=project)
+    commit(project, "generated")
+    env = (project / ".env").read_bytes()  # its .gitignore excludes it: the owner's from now on
+
+    added = cli("add", "websockets", "-C", project)  # no --trust: the template's tasks do not run
+
+    assert added.exit_code == 0, added.output
+    assert "include_router(websockets.router)" in (project / app_module).read_text()
+    commit(project, "websockets")
+    outdated = cli("check", "-C", project)
+    assert outdated.exit_code == 1
+    assert f"{template.older} -> {template.newer} available" in outdated.output
+    updated = cli("update", "--trust", "-C", project)
+    assert updated.exit_code == 0, updated.output
+    assert _recorded(project, template.name)["ref"] == template.newer
+    assert (project / ".env").read_bytes() == env
+    main = (project / app_module).read_text()
+    assert '"/static"' in main
+    assert "include_router(websockets.router)" in main
+    commit(project, "updated")
+    clean = cli("check", "-C", project)
+    assert clean.exit_code == 0, clean.output
