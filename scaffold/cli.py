@@ -345,9 +345,12 @@ def _generate_and_report(
 
 
 def _json_report(generated: Generated) -> dict[str, Any]:
+    adopted = generated.adopted
     return {
         "name": generated.spec.name,
-        "package": generated.spec.package,
+        "package": adopted.package if adopted else generated.spec.package,
+        "app": f"{adopted.module}:{adopted.app}" if adopted else None,
+        "foundation": adopted.foundation if adopted else None,
         "path": str(generated.destination.resolve()),
         "dry_run": not generated.written,
         "blueprints": [

@@ -179,5 +179,6 @@ def _on_foundation(
         destination=destination,
         files=result.files,
         written=result.written,
+        adopted=adopted,
     )
     return generated, list(plan.notes)

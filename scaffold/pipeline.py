@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 
     from scaffold.catalog import Catalog, SourceLike
     from scaffold.models import ProjectSpec
+    from scaffold.record import Adopted
 
 
 @dataclass(frozen=True)
@@ -32,6 +33,7 @@ class Generated:
     destination: Path
     files: dict[str, bytes]
     written: bool
+    adopted: Adopted | None = None  # new --from: the template's app, which stands for base's
 
 
 def build_tree(
