@@ -68,7 +68,10 @@ def _the_app(root: Path, template: str) -> Adopted | None:
         return None
     apps = [c for c in candidates if c.found.problem is None and c.found.name is not None]
     if len(apps) != 1:
-        listing = ", ".join(c.describe() for c in candidates)
+        listing = "; ".join(
+            f"{c.describe()}: {c.found.problem}" if c.found.problem else c.describe()
+            for c in candidates
+        )
         msg = (
             f"template '{template}' writes {len(candidates)} FastAPI apps scaffold could "
             f"extend only one of ({listing})"
