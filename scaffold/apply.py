@@ -95,8 +95,12 @@ def check_force_targets(destination: Path, paths: list[str]) -> None:
                 raise DestinationError(msg, hint="nothing was written; move the file away")
 
 
-def _read_tree(root: Path, paths: list[str]) -> dict[str, bytes]:
-    return {relative: (root / relative).read_bytes() for relative in paths}
+def _read_tree(root: Path, tree: dict[str, bytes]) -> dict[str, bytes]:
+    """Read the staged files back; a link stays its target (it may name a folder)."""
+    return {
+        relative: content if is_link(content) else (root / relative).read_bytes()
+        for relative, content in sorted(tree.items())
+    }
 
 
 @contextlib.contextmanager
@@ -204,7 +208,7 @@ def write_project(
         _write_tree(staging, tree)
         if formatter is not None:
             formatter(staging)
-        final = _read_tree(staging, sorted(tree))
+        final = _read_tree(staging, tree)
         if extra is not None:
             added = extra(final)
             _write_tree(staging, added)

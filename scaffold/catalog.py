@@ -83,7 +83,8 @@ def load_blueprint(
     manifest_path = folder / MANIFEST
     copier_yml = copier_file(folder)
     if copier_yml is not None and not manifest_path.is_file():
-        from scaffold.copier_render import manifest_data, read_copier_config
+        from scaffold.copier_config import read_copier_config
+        from scaffold.copier_render import manifest_data
 
         config = read_copier_config(copier_yml)
         data = manifest_data(config, name=name or folder.name, version=version)
@@ -98,7 +99,8 @@ def load_blueprint(
         msg = f"{manifest_path} is not valid TOML: {error}"
         raise BlueprintError(msg) from None
     if copier_yml is not None and "options" not in data:  # copier's questions are the options
-        from scaffold.copier_render import manifest_data, read_copier_config
+        from scaffold.copier_config import read_copier_config
+        from scaffold.copier_render import manifest_data
 
         questions = manifest_data(read_copier_config(copier_yml), name="x", version=None)
         data = {**data, "options": questions["options"]}

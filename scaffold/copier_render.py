@@ -28,6 +28,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from scaffold.copier_config import read_copier_config
 from scaffold.copier_worker import EXIT_UNSAFE
 from scaffold.errors import BlueprintError, SpecError, TrustError
 
@@ -55,26 +56,6 @@ def copier_file(folder: Path) -> Path | None:
         if (folder / name).is_file():
             return folder / name
     return None
-
-
-def read_copier_config(path: Path) -> dict[str, Any]:
-    """Parse copier.yml safely: YAML tags (``!!python/...``) are refused, not constructed."""
-    import yaml
-
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as error:
-        first = str(error).splitlines()[0]
-        msg = f"{path} cannot be read safely: {first}"
-        raise BlueprintError(
-            msg, hint="copier.yml may not use YAML tags or !include here"
-        ) from None
-    if data is None:
-        return {}
-    if not isinstance(data, dict):
-        msg = f"{path} must be a mapping of questions and settings"
-        raise BlueprintError(msg)
-    return data
 
 
 def blueprint_name_for(text: str) -> str:
@@ -153,11 +134,14 @@ def manifest_data(config: dict[str, Any], *, name: str, version: str | None) -> 
     with the other answers, and the answer it computed is recorded from its answers file.
     """
     delimiters = _delimiters(config)
+    secret = config.get("_secret_questions") or []  # copier's other way to say secret: true
     options = {}
     for key in question_names(config):
         question = config[key]
         spec = question if isinstance(question, dict) else {"default": question}
         options[key] = _option(spec, delimiters)
+        if isinstance(secret, list) and key in secret:
+            options[key]["secret"] = True
     message = config.get("_message_before_copy")
     summary = str(message).strip().splitlines()[0] if message else f"copier template {name}"
     return {"name": name, "summary": summary, "version": version or "0", "options": options}

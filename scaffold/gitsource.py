@@ -5,6 +5,10 @@ checked out once per commit into ``~/.cache/scaffold/git/`` (``SCAFFOLD_CACHE_DI
 is immutable (a commit's files never change), so a cached one is reused without asking the
 remote: commands other than ``update`` and ``check`` work offline once the recorded commit has
 been fetched. Versions are tags spelt ``1.2.0`` or ``v1.2.0``; other tags are ignored.
+
+A checkout holds the repository's submodules at the commits it records, as copier's own clone
+does (``git submodule update --init --recursive``), over git's network transports only (and
+local paths when the source itself is local); no ``.git`` is left in it.
 """
 
 from __future__ import annotations
@@ -30,6 +34,12 @@ _HEX = re.compile(r"^[0-9a-f]{7,40}$")
 _GIT_TIMEOUT = 120.0
 # Never let a URL pick a transport that runs commands (ext::) or reads arbitrary files oddly.
 _SAFE_GIT = ("-c", "protocol.ext.allow=never", "-c", "protocol.fd.allow=never")
+# A template's .gitmodules is the template author's text: its URLs may use git's known-safe
+# network transports only (no ext::, fd::, no remote helpers such as foo::), and a local path
+# or file:// only when the source itself is on this machine: a remote template must not pull
+# a repository off the user's disk into the project.
+_NETWORK = ("http", "https", "ssh", "git")
+_SCP_LIKE = re.compile(r"^[\w.-]+@[\w.-]+:")
 
 
 class GitSourceError(BlueprintError):
@@ -58,7 +68,10 @@ def version_key(version: str) -> tuple[int, ...]:
     return tuple(int(part) for part in version.split("."))
 
 
-def _git(*args: str, cwd: Path | None = None) -> str:
+def _git(
+    *args: str, cwd: Path | None = None, config: tuple[str, ...] = (), first_error: bool = False
+) -> str:
+    """Run ``git [config] args``; on failure, one line: git's last line (or its first 'fatal:')."""
     git = shutil.which("git")
     if git is None:
         msg = "git is not installed, and a blueprint source is a git repository"
@@ -66,7 +79,7 @@ def _git(*args: str, cwd: Path | None = None) -> str:
     env = {**os.environ, "GIT_TERMINAL_PROMPT": "0", "GIT_ASKPASS": "true"}
     try:
         done = subprocess.run(
-            [git, *_SAFE_GIT, *args],
+            [git, *_SAFE_GIT, *config, *args],
             cwd=cwd,
             capture_output=True,
             text=True,
@@ -78,7 +91,9 @@ def _git(*args: str, cwd: Path | None = None) -> str:
         msg = f"git {args[0]} took longer than {_GIT_TIMEOUT:.0f} s"
         raise GitSourceError(msg, hint="check the network and the source's URL") from None
     if done.returncode != 0:
-        reason = (done.stderr.strip().splitlines() or ["failed"])[-1]
+        lines = done.stderr.strip().splitlines() or ["failed"]
+        fatal = [line for line in lines if line.startswith("fatal:")]
+        reason = fatal[0] if first_error and fatal else lines[-1]
         msg = f"git {args[0]} failed: {reason}"
         raise GitSourceError(msg, hint="check the source's URL and that you can reach it")
     return done.stdout
@@ -177,14 +192,14 @@ def checkout(url: str, ref: str | None, *, commit: str | None = None) -> Checkou
     """
     if commit is not None and ref is not None:
         cached = _slot(url) / commit
-        if cached.is_dir():
+        if _cached(cached):
             return Checkout(url, ref, version_of_tag(ref), commit, cached)
         # The recorded commit, not whatever the tag names today: a moved tag must not change
         # a project behind its owner's back ('check' reports it; 'update' moves on purpose).
         fetched = _fetch(url, commit, version_of_tag(ref))
         return Checkout(url, ref, version_of_tag(ref), fetched.commit, fetched.path)
     ref, version, resolved = _resolve(url, ref)
-    if resolved is not None and (_slot(url) / resolved).is_dir():
+    if resolved is not None and _cached(_slot(url) / resolved):
         return Checkout(url, ref, version, resolved, _slot(url) / resolved)
     return _fetch(url, ref, version)
 
@@ -207,11 +222,67 @@ def _fetch(url: str, ref: str, version: str | None) -> Checkout:
                 msg, hint="run 'git ls-remote --tags' on it to see its tags"
             ) from None
         _git("-c", "advice.detachedHead=false", "checkout", "--quiet", commit, cwd=repo)
+        submodules = (repo / ".gitmodules").is_file()
+        if submodules:
+            _submodules(url, repo)
         # The checkout is a plain folder from now on: no .git for copier or anyone to follow.
-        shutil.rmtree(repo / ".git")
+        _drop_git(repo)
         target = slot / commit
+        if target.exists() and not _cached(target):  # cached before submodules were fetched
+            target.rename(work / "stale")
+        if submodules:
+            _with_submodules(target).touch()
         if not target.exists():
             repo.rename(target)  # atomic: a half-written checkout is never seen as cached
         return Checkout(url, ref, version or version_of_tag(ref), commit, target)
     finally:
         shutil.rmtree(work, ignore_errors=True)
+
+
+def _is_local(url: str) -> bool:
+    """Say whether the source is on this machine (a path or a file:// URL)."""
+    return url.lower().startswith("file://") or not ("://" in url or _SCP_LIKE.match(url))
+
+
+def _submodules(url: str, repo: Path) -> None:
+    """Check out the submodules at the commits the template records, as copier's clone does."""
+    allowed = (*_NETWORK, "file") if _is_local(url) else _NETWORK
+    policy = ["-c", "protocol.allow=never"]
+    for transport in allowed:
+        policy += ["-c", f"protocol.{transport}.allow=always"]
+    command = ("submodule", "update", "--init", "--recursive", "--checkout")
+    try:
+        _git(*command, cwd=repo, config=tuple(policy), first_error=True)
+    except GitSourceError as error:
+        reason = error.message.removeprefix("git submodule failed: ")
+        msg = f"the submodules of {url} cannot be fetched: {reason}"
+        hint = "a submodule's URL must be reachable, over http(s), ssh or git" + (
+            ", or a path on this machine" if _is_local(url) else ""
+        )
+        raise GitSourceError(msg, hint=hint) from None
+
+
+def _drop_git(repo: Path) -> None:
+    """Remove the repository's .git folder and each submodule's .git file."""
+    shutil.rmtree(repo / ".git")
+    for marker in repo.rglob(".git"):  # links are not followed: only the checkout's own
+        if marker.is_dir() and not marker.is_symlink():
+            shutil.rmtree(marker)
+        else:
+            marker.unlink()
+
+
+def _with_submodules(checkout: Path) -> Path:
+    """Return the mark, beside a cached checkout, that says its submodules were checked out."""
+    return checkout.with_name(f"{checkout.name}.submodules")
+
+
+def _cached(checkout: Path) -> bool:
+    """Say whether ``checkout`` is a complete cached checkout.
+
+    One with a ``.gitmodules`` but no mark beside it was cached before scaffold checked out
+    submodules: its submodule folders are empty, so it is fetched again.
+    """
+    if not checkout.is_dir():
+        return False
+    return not (checkout / ".gitmodules").is_file() or _with_submodules(checkout).is_file()

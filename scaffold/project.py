@@ -42,13 +42,14 @@ class Project:
         that took it for absent would destroy it. A link that stays inside the project is the
         link itself (its target), never what it points to.
         """
-        from scaffold.untrusted import read_project_file
+        from scaffold.filekind import Link
+        from scaffold.untrusted import inside, read_project_file
 
-        content = read_project_file(self.root, relative)  # refuses links leaving the project
         path = self.root / relative
+        if path.is_symlink() and path.is_dir() and inside(self.root, path):
+            return Link(str(path.readlink()).encode("utf-8"))  # a link to a folder inside
+        content = read_project_file(self.root, relative)  # refuses links leaving the project
         if path.is_symlink():
-            from scaffold.filekind import Link
-
             return Link(str(path.readlink()).encode("utf-8"))
         return content
 

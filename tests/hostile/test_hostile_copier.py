@@ -90,3 +90,48 @@ def test_copier_yml_yaml_tags_are_not_constructed(source, refused, tmp_path) -> 
     refused("evil", "cannot be read safely")
 
     assert not witness.exists()
+
+
+@pytest.mark.parametrize(
+    ("include", "fragment"),
+    [
+        ("../outside.yml", "climbs out of the template folder"),
+        ("../*.yml", "climbs out of the template folder"),
+        ("shared/../../outside.yml", "climbs out of the template folder"),
+        ("/tmp/*.yml", "not a relative path inside the template"),
+    ],
+)
+def test_an_include_leaving_the_template_is_refused(
+    source, refused, tmp_path, include: str, fragment: str
+) -> None:
+    _template(source, "evil", f"name:\n  default: x\n---\n!include {include}\n", {})
+    (source.root / "outside.yml").write_text("stolen:\n  default: x\n")  # beside the template
+
+    refused("evil", fragment)
+
+
+def test_an_include_through_a_link_leaving_the_template_is_refused(
+    source, refused, tmp_path
+) -> None:
+    secret = tmp_path / "secret.yml"
+    secret.write_text("stolen:\n  default: the owner's secret\n")
+    folder = _template(source, "evil", "---\n!include shared/*.yml\n", {"shared/ok.yml": "a: 1\n"})
+    (folder / "shared" / "z.yml").symlink_to(secret)
+
+    refused("evil", "a link outside the template folder")
+
+
+def test_an_include_cycle_is_refused(source, refused) -> None:
+    _template(source, "evil", "!include loop/a.yml\n", {"loop/a.yml": "!include loop/*.yml\n"})
+
+    refused("evil", "include cycle")
+
+
+def test_yaml_tags_in_an_included_file_are_not_constructed(source, refused, tmp_path) -> None:
+    witness = tmp_path / "pwned"
+    tagged = f"x: !!python/object/apply:os.system ['touch {witness}']\n"
+    _template(source, "evil", "!include more.yml\n", {"more.yml": tagged})
+
+    refused("evil", "cannot be read safely")
+
+    assert not witness.exists()

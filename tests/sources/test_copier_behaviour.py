@@ -192,6 +192,54 @@ def test_a_link_leaving_the_project_is_refused(
     assert "outside the project" in error_line(refused)
 
 
+def test_links_that_stay_inside_the_project_are_kept_as_links(
+    cli: Callable[..., Result], tmp_path: Path
+) -> None:
+    files = {"tool/run.py": "print()\n", "docs/guide.md": "x\n"}
+    folder = _template(tmp_path / "bp", "linked", "_preserve_symlinks: true\n", files)
+    (folder / "docs" / "run.py").symlink_to("../tool/run.py")  # a sibling folder's file
+    (folder / "manual").symlink_to("docs")  # a folder
+    (folder / "tool" / "deep").mkdir()
+    (folder / "tool" / "deep" / "up").symlink_to("../../docs/guide.md")
+
+    made = _new(cli, tmp_path / "bp", tmp_path / "out", "linked")
+
+    assert made.exit_code == 0, made.output
+    project = tmp_path / "out" / "svc"
+    assert (project / "docs" / "run.py").readlink().as_posix() == "../tool/run.py"
+    assert (project / "manual").readlink().as_posix() == "docs"
+    assert (project / "manual" / "guide.md").read_text() == "x\n"
+    assert (project / "tool" / "deep" / "up").read_text() == "x\n"
+    checked = cli("check", "-C", project, "--source", tmp_path / "bp")  # reads the links back
+    assert checked.exit_code == 0, checked.output
+    added = cli("add", "settings", "-C", project, "--source", tmp_path / "bp")
+    assert added.exit_code == 0, added.output
+    assert (project / "manual").readlink().as_posix() == "docs"
+
+
+@pytest.mark.parametrize(
+    ("link", "target"),
+    [("docs/out", "../../outside.txt"), ("abs", "/etc/hostname"), ("docs/dir", "../..")],
+)
+def test_a_link_leaving_the_project_from_any_folder_is_refused(
+    cli: Callable[..., Result],
+    error_line: Callable[[Result], str],
+    tmp_path: Path,
+    link: str,
+    target: str,
+) -> None:
+    files = {"docs/a.txt": "a\n"}
+    folder = _template(tmp_path / "bp", "leaky", "_preserve_symlinks: true\n", files)
+    (tmp_path / "bp" / "outside.txt").write_text("not the project's\n")
+    (folder / link).symlink_to(target)
+
+    refused = _new(cli, tmp_path / "bp", tmp_path / "out", "leaky")
+
+    assert refused.exit_code == 2
+    assert "outside the project" in error_line(refused)
+    assert not (tmp_path / "out" / "svc").exists()
+
+
 def test_shared_files_merge_with_base_by_line_and_key(
     cli: Callable[..., Result], tmp_path: Path
 ) -> None:
