@@ -57,19 +57,22 @@ app = FastAPI(title="{{ project_name }}")
 def items() -> list[str]:
     return ["a"]
 """
-MAIN_V2 = MAIN_V1 + '''
+MAIN_V2 = (
+    MAIN_V1
+    + '''
 
 @app.get("/version")
 def version() -> dict[str, str]:
     """Added by the template's release 1.1.0."""
     return {"version": "1.1.0"}
 '''
-OWNER_ROUTE = '''
+)
+OWNER_ROUTE = """
 
 @app.get("/mine")
 def mine() -> dict[str, str]:
     return {"owner": "yes"}
-'''
+"""
 
 
 def _release_template(repo: object) -> None:
@@ -108,7 +111,7 @@ def _served(project: Path) -> Iterator[str]:
     try:
         for _ in range(200):
             with contextlib.suppress(OSError):
-                urllib.request.urlopen(f"{url}/items", timeout=1).close()  # noqa: S310
+                urllib.request.urlopen(f"{url}/items", timeout=1).close()
                 break
             assert server.poll() is None, server.stderr.read().decode() if server.stderr else ""
             time.sleep(0.05)
@@ -119,8 +122,22 @@ def _served(project: Path) -> Iterator[str]:
 
 
 def _get(url: str) -> tuple[int, bytes]:
-    with urllib.request.urlopen(url, timeout=5) as response:  # noqa: S310
+    with urllib.request.urlopen(url, timeout=5) as response:
         return response.status, response.read()
+
+
+def _is_the_template_extended(project: Path, plain: Path) -> None:
+    """copier's files as copier writes them, its app with scaffold's mount, no base app."""
+    for name in ("README.md", ".gitignore", "service/__init__.py"):
+        assert (project / name).read_bytes() == (plain / name).read_bytes(), name
+    assert not (project / "svc").exists()  # no base app beside the template's
+    main = (project / "service" / "main.py").read_text()
+    assert set((plain / "service" / "main.py").read_text().splitlines()) <= set(main.splitlines())
+    assert 'app.mount(\n    "/static"' in main or 'app.mount("/static"' in main
+    record = tomllib.loads((project / ".scaffold" / "project.toml").read_text())
+    assert record["adopted"]["foundation"] == "team-service"
+    assert record["adopted"]["module"] == "service/main.py"
+    assert record["blueprints"]["team-service"]["ref"] == "v1.0.0"
 
 
 def test_a_template_with_an_app_is_the_foundation_through_new_add_update(
@@ -145,16 +162,7 @@ def test_a_template_with_an_app_is_the_foundation_through_new_add_update(
          "-d", "project_name=svc", str(repo.path), str(plain)],  # type: ignore[attr-defined]
         check=True, capture_output=True,
     )  # fmt: skip
-    for name in ("README.md", ".gitignore", "service/__init__.py"):
-        assert (project / name).read_bytes() == (plain / name).read_bytes(), name
-    assert not (project / "svc").exists()  # no base app beside the template's
-    main = (project / "service" / "main.py").read_text()
-    assert set((plain / "service" / "main.py").read_text().splitlines()) <= set(main.splitlines())
-    assert 'app.mount(\n    "/static"' in main or 'app.mount("/static"' in main
-    record = tomllib.loads((project / ".scaffold" / "project.toml").read_text())
-    assert record["adopted"]["foundation"] == "team-service"
-    assert record["adopted"]["module"] == "service/main.py"
-    assert record["blueprints"]["team-service"]["ref"] == "v1.0.0"
+    _is_the_template_extended(project, plain)
     run_git("init", "-q", "-b", "main", cwd=project)
     commit(project, "generated")
     with (project / "service" / "main.py").open("a") as owner:
@@ -195,6 +203,11 @@ def test_a_template_with_an_app_is_the_foundation_through_new_add_update(
     )  # fmt: skip
     assert lint.returncode == 0, lint.stdout
 
+    _serves_all_routes(project)
+
+
+def _serves_all_routes(project: Path) -> None:
+    """The template's, the owner's and scaffold's routes answer under uvicorn."""
     from websockets.sync.client import connect
 
     with _served(project) as url:
