@@ -626,8 +626,10 @@ def plan_adopted_change(
         keyed_files=keyed_files,
         foundation_files=tuple(sorted(foundation | (kept & set(previous.foundation_files)))),
     )
+    # The record's base keeps the files the template's tasks wrote, as they were last time.
+    recorded = tree | {p: base[p] for p in kept & set(memory.foundation_files) if p in base}
     merges += _record_merges(
-        project, spec, rendered, tree, memory, root=record_root or project.root
+        project, spec, rendered, recorded, memory, root=record_root or project.root
     )
     notes = [
         *module.notes,

@@ -247,3 +247,39 @@ def test_from_a_folder_that_is_no_template_is_refused_and_writes_nothing(
     assert made.exit_code == 2
     assert "no copier template there" in error_line(made)
     assert not (tmp_path / "out").exists()
+
+
+def test_the_files_its_tasks_wrote_stay_when_another_blueprint_arrives(
+    cli: Callable[..., Result],
+    make_repo: Callable[[str], object],
+    commit: Callable[[Path, str], None],
+    run_git: Callable[..., str],
+    tmp_path: Path,
+) -> None:
+    repo = make_repo("tasked")
+    write = repo.write  # type: ignore[attr-defined]
+    write("copier.yml", '_tasks:\n  - "echo made by a task > TASKFILE.txt"\n')
+    write("pyproject.toml", PYPROJECT.replace("{deps}", '"fastapi>=0.115"'))
+    write("service/__init__.py", "")
+    write("service/main.py", "from fastapi import FastAPI\n\napp = FastAPI()\n")
+    repo.release("v1.0.0")  # type: ignore[attr-defined]
+    write("README.md", "# Tasked\n")
+    repo.release("v1.1.0")  # type: ignore[attr-defined]
+    made = cli("new", "svc", "--from", f"git+{repo.path}@v1.0.0", "--trust",  # type: ignore[attr-defined]
+               "--no-input", "-o", tmp_path)  # fmt: skip
+    assert made.exit_code == 0, made.output
+    project = tmp_path / "svc"
+    assert (project / "TASKFILE.txt").read_text() == "made by a task\n"
+    run_git("init", "-q", "-b", "main", cwd=project)
+    commit(project, "generated")
+
+    added = cli("add", "websockets", "-C", project)  # the template renders again, no task runs
+
+    assert added.exit_code == 0, added.output
+    assert (project / "TASKFILE.txt").read_text() == "made by a task\n"
+    commit(project, "websockets")
+    updated = cli("update", "--trust", "-C", project)  # now its tasks run again
+    assert updated.exit_code == 0, updated.output
+    assert (project / "TASKFILE.txt").read_text() == "made by a task\n"
+    assert (project / "README.md").read_text() == "# Tasked\n"
+    assert "include_router(websockets.router)" in (project / "service/main.py").read_text()
