@@ -33,7 +33,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from scaffold.errors import BlueprintError
+from scaffold.errors import BlueprintError, TrustError
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -102,16 +102,14 @@ def pending_migrations(project: Project, selection: Selection) -> list[Migration
         config_path = copier_file(blueprint.root)
         if config_path is None:
             continue
-        if _may_run(read_copier_config(config_path).get("_migrations"), old, new):
-            found.append(
-                Migration(
-                    name=item.name,
-                    template=blueprint.root,
-                    data=selection.copier_data.get(item.name, {}),
-                    old=str(recorded.ref),
-                    new=str(blueprint.ref),
-                )
-            )
+        if not _may_run(read_copier_config(config_path).get("_migrations"), old, new):
+            continue
+        if not blueprint.trusted:  # rendering refused it already; never run untrusted code
+            msg = f"blueprint '{item.name}' from {blueprint.source} runs code (migrations)"
+            raise TrustError(msg, hint="review it, then pass --trust")
+        data = selection.copier_data.get(item.name, {})
+        versions = (str(recorded.ref), str(blueprint.ref))
+        found.append(Migration(item.name, blueprint.root, data, *versions))
     return found
 
 

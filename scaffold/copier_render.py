@@ -167,8 +167,9 @@ def unsafe_features(config: dict[str, Any], *, run_tasks: bool = True) -> list[s
     """List what in copier.yml runs code when copying; copier refuses these unless trusted.
 
     Tasks do not run at all when ``run_tasks`` is false (a dry run). Migrations are refused
-    without trust whenever the template has them: scaffold's update does not run them yet, and
-    a trusted source is one whose owner reviewed them.
+    without trust whenever the template has them, even where none would run now (copier asks
+    only then): a trusted source is one whose owner reviewed them, before an update runs them
+    (:mod:`scaffold.copier_migrate`).
     """
     features = []
     if config.get("_tasks") and run_tasks:

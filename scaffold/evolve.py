@@ -43,7 +43,15 @@ def plan_change(
     if project.record.adopted is not None:  # the owner's app module stands in for main.py
         from scaffold.adopted import plan_adopted_change
 
-        return plan_adopted_change(project, spec, sources=sources, catalog=catalog)
+        plan = plan_adopted_change(project, spec, sources=sources, catalog=catalog)
+        if plan.selection.copier_data:
+            from scaffold.copier_migrate import describe, pending_migrations
+
+            migrations = pending_migrations(project, plan.selection)
+            if migrations:  # not yet: the adopted engine merges without a staging copy
+                note = f"the migrations of {describe(migrations)} were not run (adopted project)"
+                plan.notes.append(note)
+        return plan
     selection, new_tree = render_project(spec, sources=project.sources() + sources, catalog=catalog)
     base = project.base()
     replayed = _replayed(selection, base, new_tree)
