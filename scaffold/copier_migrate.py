@@ -151,9 +151,17 @@ def _ignored(folder: str, names: list[str]) -> set[str]:
     return ignored_in_copy(folder, names)
 
 
+def _copy_regular(source: str, target: str) -> None:
+    """Copy a regular file; a FIFO, socket or device stays behind (opening one could block)."""
+    import stat
+
+    if stat.S_ISREG(os.lstat(source).st_mode):
+        shutil.copy2(source, target)
+
+
 def _copy_project(root: Path, staging: Path) -> None:
     try:
-        shutil.copytree(root, staging, ignore=_ignored, symlinks=True)
+        shutil.copytree(root, staging, ignore=_ignored, symlinks=True, copy_function=_copy_regular)
     except (shutil.Error, OSError) as error:
         msg = f"cannot copy the project to run its migrations: {error}"
         raise BlueprintError(msg, hint="nothing was written; check the project's files") from None
@@ -177,9 +185,20 @@ def _same(left: Path, right: Path) -> bool:
     if left.is_symlink() or right.is_symlink():
         both = left.is_symlink() and right.is_symlink()
         return both and left.readlink() == right.readlink()
-    if not (left.is_file() and right.is_file()):
-        return left.exists() == right.exists() and not left.exists()
-    return filecmp.cmp(left, right, shallow=False)
+    if any(path.exists() and not _regular(path) for path in (left, right)):
+        return True  # a FIFO, socket or device: never copied, never scaffold's to change
+    if _regular(left) != _regular(right):
+        return False  # made or deleted
+    return not _regular(left) or filecmp.cmp(left, right, shallow=False)
+
+
+def _regular(path: Path) -> bool:
+    import stat
+
+    try:
+        return stat.S_ISREG(path.lstat().st_mode)
+    except OSError:
+        return False
 
 
 def _changed(root: Path, staging: Path) -> set[str]:

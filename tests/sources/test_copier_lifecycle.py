@@ -8,6 +8,7 @@ does, and never replaces the owner's; ``_copier_conf.dst_path`` is the project's
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import tomllib
@@ -270,3 +271,17 @@ def test_dst_path_is_the_projects_folder_on_add(
 
     assert added.exit_code == 0, added.output
     assert (moved / "dst.txt").read_text() == "renamed-svc\n"
+
+
+def test_migrations_leave_a_fifo_in_the_project_alone(
+    cli: Callable[..., Result], make_repo: Callable[[str], object], tmp_path: Path
+) -> None:
+    repo = _migrating_template(make_repo)
+    project = _scaffold_project(cli, repo, tmp_path)
+    os.mkfifo(project / "pipe")  # opening it to copy would block: it is neither copied nor read
+
+    updated = cli("update", "-C", project, "--trust", "--allow-dirty")
+
+    assert updated.exit_code == 0, updated.output
+    assert (project / "pipe").is_fifo()
+    assert (project / "seen-after-the-merge.txt").exists()
