@@ -55,14 +55,14 @@ def _write_tree(root: Path, tree: dict[str, bytes]) -> None:
         for relative, content in tree.items():
             target = root / relative
             target.parent.mkdir(parents=True, exist_ok=True)
-            _write_file(target, content)
+            write_file(target, content)
     except OSError as error:  # a full disk, a quota, a file size limit
         msg = f"cannot write the project: {error.strerror or error}"
         raise DestinationError(msg, hint="nothing was written; free some space and retry") from None
 
 
-def _write_file(target: Path, content: bytes) -> None:
-    """Write one file, a link (checked to stay inside when rendered) or an executable script."""
+def write_file(target: Path, content: bytes) -> None:
+    """Write one new file, a link (checked to stay inside when rendered) or an executable script."""
     if is_link(content):
         target.symlink_to(content.decode("utf-8"))
         return
@@ -173,6 +173,17 @@ def _commit(staging: Path, destination: Path, paths: list[str], *, force: bool) 
     write_journaled(destination, dict(staged), 0o666 & ~_current_umask())
 
 
+def _keep_repository(staging: Path, destination: Path) -> None:
+    """After ``--force`` into a folder with files: move a staged ``.git`` in, if it has none.
+
+    (A committed rename took the staged ``.git`` with the rest: nothing is left to move.)
+    """
+    staged = staging / ".git"
+    if staged.is_dir() and not (destination / ".git").exists():
+        with contextlib.suppress(OSError):
+            staged.rename(destination / ".git")
+
+
 def _make_staging(parent: Path) -> Path:
     try:
         return Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=parent))
@@ -189,11 +200,14 @@ def write_project(
     extra: Callable[[dict[str, bytes]], dict[str, bytes]] | None = None,
     force: bool = False,
     dry_run: bool = False,
+    repository: Path | None = None,
 ) -> WriteResult:
     """Stage, format and (unless ``dry_run``) move ``tree`` into ``destination``.
 
     ``formatter`` runs over the staging folder; ``extra`` gets the staged (formatted) files and
-    returns more to stage beside them (the record of what was generated).
+    returns more to stage beside them (the record of what was generated). ``repository``: a
+    ``.git`` folder (a copier template's tasks made it) moved in with the project, unless the
+    destination has one already.
     """
     check_destination(destination, force=force)
     if force and not dry_run:
@@ -218,9 +232,12 @@ def write_project(
             from scaffold.journal import fault_point
 
             fault_point("project staged")
+            if repository is not None and not (destination / ".git").exists():
+                shutil.move(str(repository), str(staging / ".git"))
             with _sigint_held(reraise=False):
                 _commit(staging, destination, paths, force=force)
                 committed = True
+                _keep_repository(staging, destination)
         return WriteResult(destination=destination, files=final, written=not dry_run)
     finally:
         if staging is not None:

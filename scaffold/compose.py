@@ -56,6 +56,8 @@ class Selection:
     tasks_skipped: set[str] = field(default_factory=set)
     # _skip_if_exists patterns of the copier blueprints: files the owner has are left alone
     skip_if_exists: list[str] = field(default_factory=list)
+    # what each copier blueprint was given as data (its _migrations render with the same)
+    copier_data: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     @property
     def names(self) -> list[str]:

@@ -151,8 +151,9 @@ def unsafe_features(config: dict[str, Any], *, run_tasks: bool = True) -> list[s
     """List what in copier.yml runs code when copying; copier refuses these unless trusted.
 
     Tasks do not run at all when ``run_tasks`` is false (a dry run). Migrations are refused
-    without trust whenever the template has them: scaffold's update does not run them yet, and
-    a trusted source is one whose owner reviewed them.
+    without trust whenever the template has them, even where none would run now (copier asks
+    only then): a trusted source is one whose owner reviewed them, before an update runs them
+    (:mod:`scaffold.copier_migrate`).
     """
     features = []
     if config.get("_tasks") and run_tasks:
@@ -174,10 +175,20 @@ class CopierRun:
     # the blueprints this command adds or updates (None: every one, as 'new' does); the others
     # are rendered again only to merge, without their tasks: their code does not run
     moving: frozenset[str] | None = None
+    # 'new' into a folder without a repository of its own: where a '.git' a template's tasks
+    # made (git init) is kept until the project is written with it, as copier leaves it
+    repository_holder: Path | None = None
 
     def runs_tasks_of(self, name: str) -> bool:
         """Say whether the tasks of blueprint ``name`` run in this command."""
         return self.run_tasks and (self.moving is None or name in self.moving)
+
+    def repository(self) -> Path | None:
+        """Return the ``.git`` a template's tasks made, when this run keeps one."""
+        if self.repository_holder is None:
+            return None
+        kept = self.repository_holder / ".git"
+        return kept if kept.is_dir() else None
 
 
 _RUN: ContextVar[CopierRun | None] = ContextVar("scaffold_copier_run", default=None)
@@ -190,19 +201,32 @@ def current_run() -> CopierRun:
 
 @contextlib.contextmanager
 def copier_run(
-    *, destination: str, dry_run: bool, moving: frozenset[str] | None = None
-) -> Iterator[None]:
-    """Run copier renders in this block for ``destination``; a dry run never runs tasks."""
-    run = CopierRun(
-        destination=destination or "project",
-        run_tasks=not dry_run,
-        moving=moving,
-    )
-    token = _RUN.set(run)
-    try:
-        yield
-    finally:
-        _RUN.reset(token)
+    *,
+    destination: str,
+    dry_run: bool,
+    moving: frozenset[str] | None = None,
+    keep_repository: bool = False,
+) -> Iterator[CopierRun]:
+    """Run copier renders in this block for ``destination``; a dry run never runs tasks.
+
+    ``keep_repository`` ('new' into a folder that has no ``.git``): a repository a template's
+    tasks create is kept for the writer (:meth:`CopierRun.repository`) until the block ends.
+    """
+    with contextlib.ExitStack() as stack:
+        holder = None
+        if keep_repository and not dry_run:
+            holder = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="scaffold-git-")))
+        run = CopierRun(
+            destination=destination or "project",
+            run_tasks=not dry_run,
+            moving=moving,
+            repository_holder=holder,
+        )
+        token = _RUN.set(run)
+        try:
+            yield run
+        finally:
+            _RUN.reset(token)
 
 
 _MEMO: ContextVar[dict[str, CopierOutput] | None] = ContextVar("scaffold_copier_memo", default=None)
@@ -232,6 +256,7 @@ class CopierOutput:
     messages: dict[str, str]
     replayed: bool  # rendered only to merge others' change, its tasks left out
     skip_if_exists: tuple[str, ...]  # _skip_if_exists: the owner's once they exist
+    data: dict[str, Any]  # what copier was given (its migrations render with the same)
 
 
 def _answers_for(item: Selected, context: dict[str, Any], config: dict[str, Any]) -> dict[str, Any]:
@@ -289,9 +314,10 @@ def _render_blueprint(item: Selected, context: dict[str, Any]) -> CopierOutput:
         msg = f"blueprint '{item.name}' from {blueprint.source} runs code ({', '.join(features)})"
         hint = "review it, then pass --trust or list its source under 'trusted' in your config"
         raise TrustError(msg, hint=hint)
+    data = _answers_for(item, context, config)
     output = render_copier(
         blueprint.root,
-        _answers_for(item, context, config),
+        data,
         trusted=blueprint.trusted,
         origin=item.name,
         run=replace(run, run_tasks=tasks),
@@ -308,6 +334,7 @@ def _render_blueprint(item: Selected, context: dict[str, Any]) -> CopierOutput:
         messages=output.messages,
         replayed=run.moving is not None and item.name not in run.moving,
         skip_if_exists=tuple(str(p) for p in skip) if isinstance(skip, list) else (),
+        data=data,
     )
 
 
@@ -428,11 +455,27 @@ def render_copier(
             raise BlueprintError(msg, hint="the template loops or expands without bound") from None
         _raise_for(done, origin)
         outcome = json.loads(done.stdout.strip().splitlines()[-1])
+        _keep_repository(destination, run)
         return _Rendered(
             files=_read_tree(destination, origin, links=preserve_symlinks),
             answers_file=str(outcome.get("answers_file") or ".copier-answers.yml"),
             messages=dict(outcome.get("messages") or {}),
         )
+
+
+def _keep_repository(destination: Path, run: CopierRun) -> None:
+    """Keep the ``.git`` a task made ('git init'), when this run writes a new project with it.
+
+    Only a real folder, and only the first template's: a second template's tasks ran in a
+    folder of their own, so their repository cannot be the project's.
+    """
+    made = destination / ".git"
+    holder = run.repository_holder
+    if holder is None or made.is_symlink() or not made.is_dir() or run.repository() is not None:
+        return
+    import shutil
+
+    shutil.move(str(made), str(holder / ".git"))
 
 
 _REQUIRED = re.compile(r'Question "([^"]+)" is required')
@@ -476,7 +519,7 @@ def _read_tree(destination: Path, origin: str, *, links: bool) -> dict[str, byte
     for path in sorted(destination.rglob("*")):
         relative = path.relative_to(destination).as_posix()
         if relative == ".git" or relative.startswith(".git/"):
-            continue  # a task's 'git init': the project's repository is the owner's own
+            continue  # a task's 'git init': never a file; 'new' keeps it (_keep_repository)
         if path.is_symlink():
             if not links:
                 msg = f"blueprint '{origin}' renders a symbolic link {relative}"

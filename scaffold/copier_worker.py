@@ -2,7 +2,9 @@
 
 It reads one JSON request on stdin, calls copier's ``run_copy`` into the request's destination,
 and prints one JSON document on stdout: where the answers file landed and the rendered
-``_message_before_copy`` / ``_message_after_copy``. Exit codes: 0 done, 3 the template runs
+``_message_before_copy`` / ``_message_after_copy``. A request with ``"mode": "migrate"`` runs
+one stage of the template's ``_migrations`` in its destination instead, as copier's update runs
+them (:mod:`scaffold.copier_migrate`). Exit codes: 0 done, 3 the template runs
 code and was not trusted, 1 any other failure (one line on stderr, ``Type: first line``).
 Running copier here keeps its imports off scaffold's own path and lets the parent bound it with
 a deadline; the memory cap is set here, before copier loads.
@@ -59,6 +61,48 @@ def _run(request: dict[str, Any]) -> dict[str, Any]:
     return {"answers_file": answers_file, "messages": _messages(worker)}
 
 
+def _migrate(request: dict[str, Any]) -> dict[str, Any]:
+    """Run one stage (``before``/``after``) of the new template's ``_migrations`` in ``dst``.
+
+    copier's own code selects and runs them (``Template.migration_tasks``, then the worker's
+    ``_execute_tasks``): the same order (as declared), conditions (``when``, by default the
+    ``after`` stage), rendering and environment (``$STAGE``, ``$VERSION_FROM``, ...). The checkout
+    scaffold renders is a plain folder, which copier gives no version: the versions it reads
+    from git are given here, as ``git describe`` names a tag (``v1.2.0``) and as PEP 440.
+    """
+    from types import SimpleNamespace
+
+    from copier._main import Worker, _operation
+    from copier._types import Phase
+    from packaging.version import Version
+
+    with Worker(
+        src_path=request["src"],
+        dst_path=request["dst"],
+        data=request["data"],
+        defaults=True,
+        quiet=True,
+        unsafe=True,
+        overwrite=True,
+    ) as worker:
+        template = worker.template
+        # cached properties: what copier would have read from the template's git repository
+        template.__dict__["commit"] = request["to"]
+        template.__dict__["version"] = Version(request["to"])
+        old = SimpleNamespace(commit=request["from"], version=Version(request["from"]))
+        token = _operation.set("update")
+        try:
+            if request["stage"] == "after":  # copier renders 'before' with no answers yet
+                with Phase.use(Phase.PROMPT):
+                    worker._ask()
+            tasks = template.migration_tasks(request["stage"], old)  # type: ignore[arg-type]
+            with Phase.use(Phase.MIGRATE):
+                worker._execute_tasks(tasks)
+        finally:
+            _operation.reset(token)
+    return {"tasks": len(tasks)}
+
+
 def main() -> int:
     """Run copier once, as the child process; see the module docstring for the protocol."""
     _limit_memory()
@@ -66,7 +110,7 @@ def main() -> int:
     from copier.errors import UnsafeTemplateError
 
     try:
-        outcome = _run(request)
+        outcome = _migrate(request) if request.get("mode") == "migrate" else _run(request)
     except UnsafeTemplateError as error:
         print(str(error).splitlines()[0], file=sys.stderr)
         return EXIT_UNSAFE

@@ -19,6 +19,8 @@ from scaffold.plan import Plan
 from scaffold.record import RECORD_DIR, record_files
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from scaffold.catalog import Catalog, SourceLike
     from scaffold.compose import Selection
     from scaffold.models import ProjectSpec
@@ -41,20 +43,36 @@ def plan_change(
     if project.record.adopted is not None:  # the owner's app module stands in for main.py
         from scaffold.adopted import plan_adopted_change
 
-        return plan_adopted_change(project, spec, sources=sources, catalog=catalog)
+        plan = plan_adopted_change(project, spec, sources=sources, catalog=catalog)
+        if plan.selection.copier_data:
+            from scaffold.copier_migrate import describe, pending_migrations
+
+            migrations = pending_migrations(project, plan.selection)
+            if migrations:  # not yet: the adopted engine merges without a staging copy
+                note = f"the migrations of {describe(migrations)} were not run (adopted project)"
+                plan.notes.append(note)
+        return plan
     selection, new_tree = render_project(spec, sources=project.sources() + sources, catalog=catalog)
     base = project.base()
     replayed = _replayed(selection, base, new_tree)
-    owners_own = _owners_own(project, selection, new_tree)
-    merges = [
-        FileMerge(path, project.read(path), "kept", project.read(path))
-        if path in owners_own or (path in base and path not in new_tree and replayed)
-        else merge_file(
-            path, base.get(path), project.read(path), new_tree.get(path), package=spec.package
-        )
-        for path in sorted(set(base) | set(new_tree))
-        if not path.startswith(f"{RECORD_DIR}/")
-    ]
+
+    def merge(ours: Project) -> list[FileMerge]:
+        """Merge base and new into ``ours``: the project, or its copy the migrations changed."""
+        owners_own = _owners_own(ours, selection, new_tree)
+        return [
+            FileMerge(path, ours.read(path), "kept", ours.read(path))
+            if path in owners_own or (path in base and path not in new_tree and replayed)
+            else merge_file(
+                path, base.get(path), ours.read(path), new_tree.get(path), package=spec.package
+            )
+            for path in sorted(set(base) | set(new_tree))
+            if not path.startswith(f"{RECORD_DIR}/")
+        ]
+
+    notes: list[str] = []
+    merges = _migrated(project, selection, merge, notes) if selection.copier_data else None
+    if merges is None:
+        merges = merge(project)
     if replayed:  # what the record gets: the template's files as its tasks left them
         new_tree = {**new_tree, **{p: base[p] for p in base if p not in new_tree}}
     for path, content in record_files(
@@ -64,8 +82,32 @@ def plan_change(
         merges.append(
             FileMerge(path, content, "unchanged" if before == content else "replaced", before)
         )
-    notes = [note for merge in merges for note in merge.notes]
+    notes += [note for merge in merges for note in merge.notes]
     return Plan(project=project, spec=spec, selection=selection, merges=merges, notes=notes)
+
+
+def _migrated(
+    project: Project,
+    selection: Selection,
+    merge: Callable[[Project], list[FileMerge]],
+    notes: list[str],
+) -> list[FileMerge] | None:
+    """Merge around the ``_migrations`` of the copier blueprints that move, when any may run.
+
+    They run in a staging copy of the project (:mod:`scaffold.copier_migrate` says why), never
+    in a dry run. None when there are none to run.
+    """
+    from scaffold.copier_migrate import describe, migrate_and_merge, pending_migrations
+    from scaffold.copier_render import current_run
+
+    migrations = pending_migrations(project, selection)
+    if not migrations:
+        return None
+    if not current_run().run_tasks:
+        notes.append(f"dry run: the migrations of {describe(migrations)} were not run")
+        return None
+    notes.append(f"ran the migrations of {describe(migrations)}")
+    return migrate_and_merge(project, migrations, merge)
 
 
 def _replayed(selection: Selection, base: dict[str, bytes], new_tree: dict[str, bytes]) -> bool:

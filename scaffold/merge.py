@@ -24,7 +24,10 @@ from typing import Literal
 
 from scaffold.edit.lines import merge_text
 
-Outcome = Literal["unchanged", "new", "replaced", "merged", "conflict", "deleted", "kept"]
+# "migrated": a copier template's _migrations changed the file (scaffold.copier_migrate)
+Outcome = Literal[
+    "unchanged", "new", "replaced", "merged", "conflict", "deleted", "kept", "migrated"
+]
 
 
 @dataclass(frozen=True)

@@ -74,10 +74,17 @@ def generate(
     check_destination(destination, force=force)  # fail before any work
     from scaffold.copier_render import copier_run
 
-    with copier_run(destination=destination.absolute().name, dry_run=dry_run):
+    # a repository a template's tasks make (git init) is the project's, as copier leaves it,
+    # unless the destination has one of its own
+    keep = not (destination / ".git").exists()
+    with copier_run(
+        destination=destination.absolute().name, dry_run=dry_run, keep_repository=keep
+    ) as run:
         selection, tree = render_project(spec, sources=sources, catalog=catalog)
-    files = tree | record_files(spec, selection, tree, __version__, root=destination)
-    result = write_project(files, destination, force=force, dry_run=dry_run)
+        files = tree | record_files(spec, selection, tree, __version__, root=destination)
+        result = write_project(
+            files, destination, force=force, dry_run=dry_run, repository=run.repository()
+        )
     return Generated(
         spec=spec,
         selection=selection,

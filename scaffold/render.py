@@ -1098,6 +1098,7 @@ def _add_copier_output(
     output = render_blueprint(item, renderer.base_context)
     selection.computed[item.name] = output.answers
     selection.skip_if_exists.extend(output.skip_if_exists)
+    selection.copier_data[item.name] = output.data
     if output.replayed:
         selection.tasks_skipped.add(item.name)
     for target, content in output.files.items():

@@ -106,6 +106,7 @@ _OUTCOME_STYLE = {
     "deleted": "magenta",
     "kept": "dim",
     "unchanged": "dim",
+    "migrated": "yellow",
 }
 
 

@@ -107,7 +107,8 @@ def find_interpreter(root: Path) -> Interpreter | None:
     return None
 
 
-def _ignored(folder: str, names: list[str]) -> set[str]:
+def ignored_in_copy(folder: str, names: list[str]) -> set[str]:
+    """Name what a copy of the project leaves out: VCS, virtual environments, caches."""
     here = Path(folder)
     return {
         name
@@ -119,7 +120,7 @@ def _ignored(folder: str, names: list[str]) -> set[str]:
 
 def _stage(root: Path, changes: Mapping[str, bytes | None], into: Path) -> None:
     """Copy the project into ``into`` and put the plan's files in place there."""
-    shutil.copytree(root, into, ignore=_ignored, symlinks=True)
+    shutil.copytree(root, into, ignore=ignored_in_copy, symlinks=True)
     for relative, content in changes.items():
         target = into / relative
         if content is None:
