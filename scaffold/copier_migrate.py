@@ -88,7 +88,8 @@ def pending_migrations(project: Project, selection: Selection) -> list[Migration
     git, so a folder source has none and never migrates (copier runs none either). A version
     that goes back is refused later, and runs nothing here.
     """
-    from scaffold.copier_render import copier_file, read_copier_config
+    from scaffold.copier_config import read_copier_config
+    from scaffold.copier_render import copier_file
 
     found = []
     for item in selection.items:
