@@ -284,6 +284,7 @@ def _carry_copier_state(own: Selection, selection: Selection) -> None:
     files the template's ``.gitignore`` excludes stay out of ``base.zip``).
     """
     selection.computed.update(own.computed)
+    selection.copier_data.update(own.copier_data)
     selection.copier_paths.update(own.copier_paths)
     selection.tasks_skipped.update(own.tasks_skipped)
     selection.skip_if_exists.extend(

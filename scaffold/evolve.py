@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 
     from scaffold.catalog import Catalog, SourceLike
     from scaffold.compose import Selection
+    from scaffold.merge import Outcome
     from scaffold.models import ProjectSpec
     from scaffold.project import Project
     from scaffold.sources import Source
@@ -45,12 +46,7 @@ def plan_change(
 
         plan = plan_adopted_change(project, spec, sources=sources, catalog=catalog)
         if plan.selection.copier_data:
-            from scaffold.copier_migrate import describe, pending_migrations
-
-            migrations = pending_migrations(project, plan.selection)
-            if migrations:  # not yet: the adopted engine merges without a staging copy
-                note = f"the migrations of {describe(migrations)} were not run (adopted project)"
-                plan.notes.append(note)
+            return _adopted_migrated(plan, sources=sources, catalog=catalog)
         return plan
     selection, new_tree = render_project(spec, sources=project.sources() + sources, catalog=catalog)
     base = project.base()
@@ -84,6 +80,45 @@ def plan_change(
         )
     notes += [note for merge in merges for note in merge.notes]
     return Plan(project=project, spec=spec, selection=selection, merges=merges, notes=notes)
+
+
+def _adopted_migrated(
+    plan: Plan, *, sources: tuple[SourceLike, ...], catalog: Catalog | None
+) -> Plan:
+    """Plan an adopted project's change again around the migrations of its moving templates.
+
+    A project made ``--from`` a template is adopted: its template's ``_migrations`` run as in
+    a generated project (:func:`_migrated`), the adopted engine's plan as the merge. The plan
+    without them was verified already (the app imports); the migrations' own changes are the
+    template's, run with ``--trust``.
+    """
+    from dataclasses import replace
+
+    from scaffold.adopted import plan_adopted_change
+    from scaffold.copier_render import copier_memo
+
+    project = plan.project
+    inner: list[Plan] = []
+
+    def merge(ours: Project) -> list[FileMerge]:
+        replanned = plan_adopted_change(
+            ours, plan.spec, sources=sources, catalog=catalog, verify=False,
+            record_root=project.root,
+        )  # fmt: skip
+        inner.append(replanned)
+        return [m for m in replanned.merges if not m.path.startswith(f"{RECORD_DIR}/")]
+
+    notes: list[str] = []
+    with copier_memo():  # the templates render as they did for ``plan``, once more at most
+        merges = _migrated(project, plan.selection, merge, notes)
+    if merges is None:
+        return replace(plan, notes=[*plan.notes, *notes])
+    for merge_ in inner[-1].merges:
+        if merge_.path.startswith(f"{RECORD_DIR}/"):
+            before = project.read(merge_.path)
+            outcome: Outcome = "unchanged" if before == merge_.content else "replaced"
+            merges.append(replace(merge_, before=before, outcome=outcome))
+    return Plan(project, plan.spec, inner[-1].selection, merges, notes=[*plan.notes, *notes])
 
 
 def _migrated(

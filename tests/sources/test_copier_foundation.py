@@ -249,7 +249,7 @@ def test_from_a_folder_that_is_no_template_is_refused_and_writes_nothing(
     assert not (tmp_path / "out").exists()
 
 
-def test_the_files_its_tasks_wrote_stay_when_another_blueprint_arrives(
+def test_its_task_files_stay_when_another_blueprint_arrives_and_migrations_run_on_update(
     cli: Callable[..., Result],
     make_repo: Callable[[str], object],
     commit: Callable[[Path, str], None],
@@ -264,6 +264,12 @@ def test_the_files_its_tasks_wrote_stay_when_another_blueprint_arrives(
     write("service/main.py", "from fastapi import FastAPI\n\napp = FastAPI()\n")
     repo.release("v1.0.0")  # type: ignore[attr-defined]
     write("README.md", "# Tasked\n")
+    write(
+        "copier.yml",
+        '_tasks:\n  - "echo made by a task > TASKFILE.txt"\n'
+        "_migrations:\n  - version: v1.1.0\n"
+        '    command: "echo $VERSION_FROM $VERSION_TO $STAGE >> MIGRATED.txt"\n',
+    )
     repo.release("v1.1.0")  # type: ignore[attr-defined]
     made = cli("new", "svc", "--from", f"git+{repo.path}@v1.0.0", "--trust",  # type: ignore[attr-defined]
                "--no-input", "-o", tmp_path)  # fmt: skip
@@ -278,8 +284,10 @@ def test_the_files_its_tasks_wrote_stay_when_another_blueprint_arrives(
     assert added.exit_code == 0, added.output
     assert (project / "TASKFILE.txt").read_text() == "made by a task\n"
     commit(project, "websockets")
-    updated = cli("update", "--trust", "-C", project)  # now its tasks run again
+    updated = cli("update", "--trust", "-C", project)  # now its tasks and migrations run
     assert updated.exit_code == 0, updated.output
+    # copier's default stage for a migration is "after": it ran once, with the versions
+    assert (project / "MIGRATED.txt").read_text() == "v1.0.0 v1.1.0 after\n"
     assert (project / "TASKFILE.txt").read_text() == "made by a task\n"
     assert (project / "README.md").read_text() == "# Tasked\n"
     assert "include_router(websockets.router)" in (project / "service/main.py").read_text()
