@@ -23,11 +23,8 @@ no ``.git`` (``git mv`` fails there; ``mv`` works), nor the virtual environment.
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
-import subprocess
-import sys
 import tempfile
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -42,7 +39,6 @@ if TYPE_CHECKING:
     from scaffold.merge import FileMerge
     from scaffold.project import Project
 
-_DEFAULT_TIMEOUT = 60.0
 
 
 @dataclass(frozen=True)
@@ -262,21 +258,14 @@ def _run_stage(migration: Migration, stage: str, staging: Path) -> None:
         "from": migration.old,
         "to": migration.new,
     }
-    timeout = float(os.environ.get("SCAFFOLD_RENDER_TIMEOUT") or _DEFAULT_TIMEOUT)
+    from scaffold.copier_render import WorkerTimeoutError, run_worker
+
     # git must not find a repository above the copy (a project inside a larger work tree)
     env = {**os.environ, "GIT_CEILING_DIRECTORIES": str(staging.parent)}
     try:
-        done = subprocess.run(
-            [sys.executable, "-m", "scaffold.copier_worker"],
-            input=json.dumps(request, default=str),
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-            check=False,
-            env=env,
-        )
-    except subprocess.TimeoutExpired:
-        took = f"its {stage} migrations did not finish within {timeout:.0f} s"
+        done = run_worker(request, env=env)
+    except WorkerTimeoutError as error:
+        took = f"its {stage} migrations did not finish within {error.seconds:.0f} s"
         msg = f"blueprint '{migration.name}': {took}"
         raise BlueprintError(msg, hint="nothing was written") from None
     if done.returncode != 0:

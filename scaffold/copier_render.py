@@ -418,6 +418,34 @@ class _Rendered:
     messages: dict[str, str]
 
 
+class WorkerTimeoutError(Exception):
+    """copier's worker did not finish within the deadline (``SCAFFOLD_RENDER_TIMEOUT``)."""
+
+    def __init__(self, seconds: float) -> None:
+        """Remember the deadline, for the message."""
+        super().__init__(f"no answer within {seconds:.0f} s")
+        self.seconds = seconds
+
+
+def run_worker(
+    request: dict[str, Any], *, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """Run copier once in its child process (:mod:`scaffold.copier_worker`), bounded in time."""
+    timeout = float(os.environ.get("SCAFFOLD_RENDER_TIMEOUT") or _DEFAULT_TIMEOUT)
+    try:
+        return subprocess.run(
+            [sys.executable, "-m", "scaffold.copier_worker"],
+            input=json.dumps(request, default=str),
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+            env=env,
+        )
+    except subprocess.TimeoutExpired:
+        raise WorkerTimeoutError(timeout) from None
+
+
 def render_copier(
     folder: Path,
     answers: dict[str, Any],
@@ -440,18 +468,10 @@ def render_copier(
             "unsafe": trusted,
             "run_tasks": run.run_tasks,
         }
-        timeout = float(os.environ.get("SCAFFOLD_RENDER_TIMEOUT") or _DEFAULT_TIMEOUT)
         try:
-            done = subprocess.run(
-                [sys.executable, "-m", "scaffold.copier_worker"],
-                input=json.dumps(request, default=str),
-                capture_output=True,
-                text=True,
-                timeout=timeout,
-                check=False,
-            )
-        except subprocess.TimeoutExpired:
-            msg = f"blueprint '{origin}': copier did not finish within {timeout:.0f} s"
+            done = run_worker(request)
+        except WorkerTimeoutError as error:
+            msg = f"blueprint '{origin}': copier did not finish within {error.seconds:.0f} s"
             raise BlueprintError(msg, hint="the template loops or expands without bound") from None
         _raise_for(done, origin)
         outcome = json.loads(done.stdout.strip().splitlines()[-1])
