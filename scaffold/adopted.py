@@ -36,8 +36,8 @@ three-way merge as in any project, so a file the owner edited is never deleted b
 from __future__ import annotations
 
 import re
-from dataclasses import asdict, dataclass, replace
-from typing import TYPE_CHECKING
+from dataclasses import asdict, dataclass, field, replace
+from typing import TYPE_CHECKING, TypeVar
 
 from scaffold import __version__
 from scaffold.adopted_checks import adoption_blockers, verified_notes
@@ -45,6 +45,16 @@ from scaffold.adopted_conftest import ConftestChange, plan_conftest, tests_folde
 from scaffold.adopted_edits import EditBuilder
 from scaffold.adopted_keyed import plan_keyed_files
 from scaffold.adopted_memory import MEMORY_PATH, Memory, dump_memory, load_memory
+from scaffold.adopted_names import (
+    Taken,
+    alias_taken,
+    choose_names,
+    rename_composition,
+    rename_imports,
+    rename_paths,
+    rename_ref,
+    same_as_owners,
+)
 from scaffold.adopted_requirements import plan_requirements
 from scaffold.cst_edit import (
     AppEdits,
@@ -63,6 +73,7 @@ from scaffold.errors import ScaffoldError
 from scaffold.merge import FileMerge, Outcome, keyed_text, merge_file
 from scaffold.plan import Plan
 from scaffold.record import RECORD_DIR, record_files
+from scaffold.uv_lock import stale_lock_notes
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Collection
@@ -92,6 +103,8 @@ class Rendered:
     composition: Composition
     tree: dict[str, bytes]  # formatted, at the paths on disk
     skipped_tests: tuple[str, ...] = ()  # the blueprints' test files, not written
+    # blueprint modules written under another name, the owner having theirs (adopted_names)
+    modules: dict[str, str] = field(default_factory=dict)
 
     def owner(self, kind: str, key: str) -> str:
         """Return the blueprint whose contribution of ``kind`` renders to ``key``."""
@@ -104,10 +117,13 @@ class Rendered:
         }
         for item in self.selection.items:
             for entry in getattr(item.blueprint.manifest.contribute, kind):
-                raw = getattr(entry, field_of[kind])
-                if self.renderer.render_string(raw, item.options) == key:
+                raw = self.renderer.render_string(getattr(entry, field_of[kind]), item.options)
+                if (rename_ref(raw, self.modules) if kind in _REFS else raw) == key:
                     return item.name
         return "?"
+
+
+_REFS = ("middleware", "routers")  # the kinds whose key is a ``module:name`` reference
 
 
 # --- rendering ------------------------------------------------------------------------------
@@ -245,11 +261,14 @@ def render_adopted(
     *,
     ruff_config: dict[str, bytes] | None = None,
     width: int = DEFAULT_WIDTH,
+    taken: Taken | None = None,
 ) -> Rendered:
     """Render and format the blueprints' own files for an adopted project.
 
     ``ruff_config``: the owner's ruff configuration files, which format the files (else the
     configuration scaffold's own ``pyproject.toml`` gives, at ``width``: the owner's).
+    ``taken``: the owner's files, against which a module a blueprint writes whole goes under
+    another name when the owner has one of that name (:mod:`scaffold.adopted_names`).
     """
     from scaffold.compose import compose
     from scaffold.render import render_selection
@@ -264,12 +283,24 @@ def render_adopted(
     skipped = tuple(sorted(path for path in tree if path.startswith(TESTS)))
     tree = {path: content for path, content in tree.items() if not path.startswith(TESTS)}
     frame_tree = render_selection(frame, renderer)
-    tree |= _sub_package_inits(frame_tree, tree, adopted.package)
-    if tree:
-        scaffolds = {k: v for k, v in frame_tree.items() if k == PYPROJECT}
-        tree = _formatted(tree, scaffolds, ruff_config or {}, width)
-    on_disk = {adopted.on_disk(path): content for path, content in tree.items()}
-    return Rendered(selection, renderer, composition, on_disk, skipped)
+    scaffolds = {k: v for k, v in frame_tree.items() if k == PYPROJECT}
+
+    def finished(modules: dict[str, str]) -> dict[str, bytes]:
+        """Return the files under their names, with base's package markers, formatted."""
+        files = rename_paths(rename_imports(tree, modules), modules, adopted.package)
+        frame_files = rename_paths(frame_tree, modules, adopted.package)
+        files |= _sub_package_inits(frame_files, files, adopted.package)
+        files = _formatted(files, scaffolds, ruff_config or {}, width) if files else files
+        return {adopted.on_disk(path): content for path, content in files.items()}
+
+    modules = choose_names(tree, adopted, taken) if taken is not None else {}
+    on_disk = finished(modules)
+    if taken is not None and (same := same_as_owners(on_disk, modules, adopted, taken)):
+        # the owner's module is what scaffold writes (one it left them): it is scaffold's again
+        modules = {old: new for old, new in modules.items() if old not in same}
+        on_disk = finished(modules)
+    rename_composition(composition, modules)
+    return Rendered(selection, renderer, composition, on_disk, skipped, modules)
 
 
 # --- the owner's app module -----------------------------------------------------------------
@@ -353,7 +384,7 @@ def _app_module_merge(
         msg = f"{adopted.module}, the module of the adopted app, is missing"
         raise UnsafeAppError(msg, hint="restore it, or fix [adopted] in .scaffold/project.toml")
     text, bom = _decode(before, adopted.module)
-    edits = EditBuilder(rendered, adopted).edits()
+    edits = alias_taken(EditBuilder(rendered, adopted).edits(), text, adopted, previous.imports)
     where = {"origin": adopted.module, "app": adopted.app, "package": adopted.package}
     revised = revise_app(text, **where, revision=_revision(previous, edits))
     result = edit_app(
@@ -382,25 +413,30 @@ def _app_module_merge(
 
 def _new_files(
     project: Project, adopted: Adopted, rendered: Rendered, base: dict[str, bytes]
-) -> dict[str, bytes]:
-    """Return the blueprints' files, minus the owner's package markers; refuse the owner's."""
+) -> tuple[dict[str, bytes], list[str]]:
+    """Return the blueprints' files (less the owner's package markers), and what they refuse.
+
+    Refused: an owner's file a blueprint writes too, other than a module of the package (which
+    went under another name, :mod:`scaffold.adopted_names`) or a keyed text file.
+    """
     tree = {}
+    refused = []
+    owners = (adopted.module, PYPROJECT, REQUIREMENTS)
     for path, content in rendered.tree.items():
         ours = project.read(path)
-        owners = (adopted.module, PYPROJECT, REQUIREMENTS)
         if path in owners or (path not in base and ours is not None and ours != content):
             if path.endswith("/__init__.py") and path not in owners:
                 continue  # the owner's package marker does the job
             if path not in owners and keyed_text(path):
                 tree[path] = content  # the owner's .env.example: merged by variable
                 continue
-            msg = (
+            refused.append(
                 f"{path} already exists and is not scaffold's, but a blueprint you chose "
-                f"writes its own {path}"
+                f"writes its own {path} (move or rename yours, or leave that blueprint out)"
             )
-            raise AdoptedChangeError(msg, hint="move or rename yours, or leave that blueprint out")
+            continue
         tree[path] = content
-    return tree
+    return tree, refused
 
 
 def _previous(
@@ -452,20 +488,34 @@ def plan_adopted_change(
     assert adopted is not None  # noqa: S101  # the caller checked
     all_sources = project.sources() + sources
     style = _OwnersStyle(owners_ruff_config(project.read), project.read(PYPROJECT))
+    base = project.base()
+    recorded = project.read(MEMORY_PATH)
+    taken = Taken(project.read, base, load_memory(recorded).modules if recorded else {})
     rendered = render_adopted(
-        spec, adopted, all_sources, catalog, ruff_config=style.ruff_config, width=style.width
+        spec,
+        adopted,
+        all_sources,
+        catalog,
+        ruff_config=style.ruff_config,
+        width=style.width,
+        taken=taken,
     )
     blockers = adoption_blockers(project, spec, rendered)
     previous = _previous(project, adopted, all_sources, catalog)
-    base = project.base()
-    try:
-        tree = _new_files(project, adopted, rendered, base)
-    except AdoptedChangeError as error:
-        blockers.append(str(error))
-    if blockers:
+    tree, refused = _new_files(project, adopted, rendered, base)
+    blockers += refused
+    # The edits of the owner's conftest and app module may refuse too: every blocker is said
+    # in one message, so that one run tells the owner all there is to change.
+    refusals: list[UnsafeAppError] = []
+    conftest_change = _refusing(refusals, _conftest, project, rendered, base, previous, style)
+    module = _refusing(refusals, _app_module_merge, project, adopted, rendered, previous, style)
+    if len(refusals) == 1 and not blockers:
+        raise refusals[0]  # alone: as it was raised, with its hint
+    blockers += [str(error) for error in refusals]
+    if blockers or conftest_change is None or module is None:
         msg = "; ".join(blockers)
         raise AdoptedChangeError(msg)
-    conftest, conftest_merges = _conftest(project, rendered, base, previous, style)
+    conftest, conftest_merges = conftest_change
     tree |= conftest.tree
     merges = [
         merge_file(
@@ -474,7 +524,6 @@ def plan_adopted_change(
         for path in sorted(set(base) | set(tree))
         if not path.startswith(f"{RECORD_DIR}/")
     ]
-    module = _app_module_merge(project, adopted, rendered, previous, style)
     merges, keyed_files = plan_keyed_files(merges, base=base, tree=tree, previous=previous)
     merges, files_kept = _keep_imported(merges, module.merge, adopted)
     requirements = plan_requirements(project, rendered, previous, keep_retired=files_kept)
@@ -487,6 +536,7 @@ def plan_adopted_change(
         fixtures=conftest.fixtures,
         fixture_imports=conftest.imports,
         keyed_files=keyed_files,
+        modules=rendered.modules,
     )
     merges += _record_merges(project, spec, rendered, tree, memory)
     notes = [
@@ -496,9 +546,22 @@ def plan_adopted_change(
         *_tests_notes(project, rendered, conftest.path),
     ]
     notes += [note for merge in merges for note in merge.notes]
+    notes += stale_lock_notes(project, merges)
     plan = Plan(project, spec, rendered.selection, merges, notes=notes)
     plan.notes += verified_notes(plan, adopted, rendered)
     return plan
+
+
+_T = TypeVar("_T")
+
+
+def _refusing(refusals: list[UnsafeAppError], plan: Callable[..., _T], *args: object) -> _T | None:
+    """Return what ``plan`` returns, or None when it refuses (the refusal joins ``refusals``)."""
+    try:
+        return plan(*args)
+    except UnsafeAppError as error:
+        refusals.append(error)
+        return None
 
 
 def _keep_imported(
