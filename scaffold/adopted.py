@@ -8,12 +8,14 @@ scaffold's base blueprint generates. So, for ``add`` and ``update``:
   nothing but the ``__init__.py`` of a sub-package another blueprint writes into (and their
   ``pyproject.toml``, only as ruff's configuration while the tree is formatted);
 * the other blueprints' files are new files, three-way merged as usual (base: what scaffold
-  wrote last time, from ``base.zip``); a path that already holds a file of the owner's is
-  refused rather than overwritten or filled with conflict markers;
+  wrote last time, from ``base.zip``); a module of the package whose name the owner has goes
+  under another name (:mod:`scaffold.adopted_names`), any other path that already holds a
+  file of the owner's is refused rather than overwritten or filled with conflict markers;
 * the contributions base's ``main.py`` would hold become syntax-aware edits of the owner's
   module (:mod:`scaffold.cst_edit`): middleware (added innermost first, since Starlette wraps
   the app in the last one added, so the stack order of the blueprints holds), mounts, routers,
-  ``FastAPI(...)`` keywords such as ``lifespan``. Settings are read through
+  ``FastAPI(...)`` keywords such as ``lifespan``; a name the module binds to something else
+  is imported under an alias (:func:`scaffold.adopted_names.alias_taken`). Settings are read through
   ``get_settings()`` (a cached function): a middleware argument written ``settings.x`` in a
   manifest becomes ``get_settings().x``, so no module-level ``settings`` name is added next to
   the owner's; and, like scaffold's ``create_app()``, the app keeps them on

@@ -141,7 +141,8 @@ def _modules(data: Any) -> dict[str, str]:
             isinstance(name, str) and name and all(p.isidentifier() for p in name.split("."))
             for name in (old, new)
         )
-        if not valid or old.rpartition(".")[0] != new.rpartition(".")[0]:
+        same_package = old.rpartition(".")[0] == new.rpartition(".")[0]
+        if not valid or not same_package or not new.rpartition(".")[2].startswith("scaffold_"):
             msg = f"bad module name {old!r} -> {new!r}"
             raise ValueError(msg)
     return modules

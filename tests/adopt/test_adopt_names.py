@@ -416,3 +416,17 @@ def test_a_module_scaffold_left_the_owner_is_taken_back(owns_config: Path, cli) 
     assert (owns_config / "app/middleware.py").read_bytes() == kept
     memory = json.loads((owns_config / ".scaffold/adopted.json").read_text())
     assert memory["modules"] == {"app.config": "app.scaffold_config"}
+
+
+def test_a_recorded_module_name_outside_the_convention_is_refused(
+    owns_config: Path, cli, error_of
+) -> None:
+    assert cli("add", "settings", "-C", owns_config).exit_code == 0
+    memory = owns_config / ".scaffold/adopted.json"
+    data = json.loads(memory.read_text())
+    data["modules"] = {"app.config": "app.__init__"}  # would write config.py over the marker
+    memory.write_text(json.dumps(data))
+
+    message = error_of(cli("update", "-C", owns_config, "--allow-dirty"))
+
+    assert message.startswith(".scaffold/adopted.json is damaged (ValueError: bad module name")
