@@ -8,12 +8,14 @@ scaffold's base blueprint generates. So, for ``add`` and ``update``:
   nothing but the ``__init__.py`` of a sub-package another blueprint writes into (and their
   ``pyproject.toml``, only as ruff's configuration while the tree is formatted);
 * the other blueprints' files are new files, three-way merged as usual (base: what scaffold
-  wrote last time, from ``base.zip``); a path that already holds a file of the owner's is
-  refused rather than overwritten or filled with conflict markers;
+  wrote last time, from ``base.zip``); a module of the package whose name the owner has goes
+  under another name (:mod:`scaffold.adopted_names`), any other path that already holds a
+  file of the owner's is refused rather than overwritten or filled with conflict markers;
 * the contributions base's ``main.py`` would hold become syntax-aware edits of the owner's
   module (:mod:`scaffold.cst_edit`): middleware (added innermost first, since Starlette wraps
   the app in the last one added, so the stack order of the blueprints holds), mounts, routers,
-  ``FastAPI(...)`` keywords such as ``lifespan``. Settings are read through
+  ``FastAPI(...)`` keywords such as ``lifespan``; a name the module binds to something else
+  is imported under an alias (:func:`scaffold.adopted_names.alias_taken`). Settings are read through
   ``get_settings()`` (a cached function): a middleware argument written ``settings.x`` in a
   manifest becomes ``get_settings().x``, so no module-level ``settings`` name is added next to
   the owner's; and, like scaffold's ``create_app()``, the app keeps them on
@@ -37,7 +39,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import asdict, dataclass, field, replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from scaffold import __version__
 from scaffold.adopted_checks import adoption_blockers, verified_notes
@@ -45,6 +47,16 @@ from scaffold.adopted_conftest import ConftestChange, plan_conftest, tests_folde
 from scaffold.adopted_edits import EditBuilder
 from scaffold.adopted_keyed import plan_keyed_files
 from scaffold.adopted_memory import MEMORY_PATH, Memory, dump_memory, load_memory
+from scaffold.adopted_names import (
+    Taken,
+    alias_taken,
+    choose_names,
+    rename_composition,
+    rename_imports,
+    rename_paths,
+    rename_ref,
+    same_as_owners,
+)
 from scaffold.adopted_requirements import plan_requirements
 from scaffold.cst_edit import (
     AppEdits,
@@ -64,6 +76,7 @@ from scaffold.merge import FileMerge, Outcome, keyed_text, merge_file
 from scaffold.plan import Plan
 from scaffold.project import Project
 from scaffold.record import RECORD_DIR, record_files
+from scaffold.uv_lock import stale_lock_notes
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Collection
@@ -93,6 +106,8 @@ class Rendered:
     composition: Composition
     tree: dict[str, bytes]  # formatted, at the paths on disk
     skipped_tests: tuple[str, ...] = ()  # the blueprints' test files, not written
+    # blueprint modules written under another name, the owner having theirs (adopted_names)
+    modules: dict[str, str] = field(default_factory=dict)
 
     def owner(self, kind: str, key: str) -> str:
         """Return the blueprint whose contribution of ``kind`` renders to ``key``."""
@@ -105,10 +120,13 @@ class Rendered:
         }
         for item in self.selection.items:
             for entry in getattr(item.blueprint.manifest.contribute, kind):
-                raw = getattr(entry, field_of[kind])
-                if self.renderer.render_string(raw, item.options) == key:
+                raw = self.renderer.render_string(getattr(entry, field_of[kind]), item.options)
+                if (rename_ref(raw, self.modules) if kind in _REFS else raw) == key:
                     return item.name
         return "?"
+
+
+_REFS = ("middleware", "routers")  # the kinds whose key is a ``module:name`` reference
 
 
 # --- rendering ------------------------------------------------------------------------------
@@ -246,11 +264,14 @@ def render_adopted(
     *,
     ruff_config: dict[str, bytes] | None = None,
     width: int = DEFAULT_WIDTH,
+    taken: Taken | None = None,
 ) -> Rendered:
     """Render and format the blueprints' own files for an adopted project.
 
     ``ruff_config``: the owner's ruff configuration files, which format the files (else the
     configuration scaffold's own ``pyproject.toml`` gives, at ``width``: the owner's).
+    ``taken``: the owner's files, against which a module a blueprint writes whole goes under
+    another name when the owner has one of that name (:mod:`scaffold.adopted_names`).
     """
     from scaffold.compose import compose
     from scaffold.render import render_selection
@@ -269,12 +290,24 @@ def render_adopted(
     skipped = tuple(sorted(path for path in tree if path.startswith(TESTS)))
     tree = {path: content for path, content in tree.items() if not path.startswith(TESTS)}
     frame_tree = render_selection(frame, renderer)
-    tree |= _sub_package_inits(frame_tree, tree, adopted.package)
-    if tree:
-        scaffolds = {k: v for k, v in frame_tree.items() if k == PYPROJECT}
-        tree = _formatted(tree, scaffolds, ruff_config or {}, width)
-    on_disk = {adopted.on_disk(path): content for path, content in tree.items()}
-    return Rendered(selection, renderer, composition, on_disk | copier, skipped)
+    scaffolds = {k: v for k, v in frame_tree.items() if k == PYPROJECT}
+
+    def finished(modules: dict[str, str]) -> dict[str, bytes]:
+        """Return the files under their names, with base's package markers, formatted."""
+        files = rename_paths(rename_imports(tree, modules), modules, adopted.package)
+        frame_files = rename_paths(frame_tree, modules, adopted.package)
+        files |= _sub_package_inits(frame_files, files, adopted.package)
+        files = _formatted(files, scaffolds, ruff_config or {}, width) if files else files
+        return {adopted.on_disk(path): content for path, content in files.items()}
+
+    modules = choose_names(tree, adopted, taken) if taken is not None else {}
+    on_disk = finished(modules)
+    if taken is not None and (same := same_as_owners(on_disk, modules, adopted, taken)):
+        # the owner's module is what scaffold writes (one it left them): it is scaffold's again
+        modules = {old: new for old, new in modules.items() if old not in same}
+        on_disk = finished(modules)
+    rename_composition(composition, modules)
+    return Rendered(selection, renderer, composition, on_disk | copier, skipped, modules)
 
 
 def _carry_copier_state(own: Selection, selection: Selection) -> None:
@@ -373,7 +406,7 @@ def _app_module_merge(
         msg = f"{adopted.module}, the module of the adopted app, is missing"
         raise UnsafeAppError(msg, hint="restore it, or fix [adopted] in .scaffold/project.toml")
     text, bom = _decode(before, adopted.module)
-    edits = EditBuilder(rendered, adopted).edits()
+    edits = alias_taken(EditBuilder(rendered, adopted).edits(), text, adopted, previous.imports)
     where = {"origin": adopted.module, "app": adopted.app, "package": adopted.package}
     revised = revise_app(text, **where, revision=_revision(previous, edits))
     result = edit_app(
@@ -402,9 +435,14 @@ def _app_module_merge(
 
 def _new_files(
     project: Project, adopted: Adopted, rendered: Rendered, base: dict[str, bytes]
-) -> dict[str, bytes]:
-    """Return the blueprints' files, minus the owner's package markers; refuse the owner's."""
+) -> tuple[dict[str, bytes], list[str]]:
+    """Return the blueprints' files (less the owner's package markers), and what they refuse.
+
+    Refused: an owner's file a blueprint writes too, other than a module of the package (which
+    went under another name, :mod:`scaffold.adopted_names`) or a keyed text file.
+    """
     tree = {}
+    refused = []
     foundation = _foundation_paths(rendered, adopted)
     for path, content in rendered.tree.items():
         ours = project.read(path)
@@ -415,13 +453,13 @@ def _new_files(
             if path not in owners and keyed_text(path):
                 tree[path] = content  # the owner's .env.example: merged by variable
                 continue
-            msg = (
+            refused.append(
                 f"{path} already exists and is not scaffold's, but a blueprint you chose "
-                f"writes its own {path}"
+                f"writes its own {path} (move or rename yours, or leave that blueprint out)"
             )
-            raise AdoptedChangeError(msg, hint="move or rename yours, or leave that blueprint out")
+            continue
         tree[path] = content
-    return tree
+    return tree, refused
 
 
 def _left_to_template(
@@ -574,10 +612,18 @@ def plan_adopted_change(
     assert adopted is not None  # noqa: S101  # the caller checked
     all_sources = project.sources() + sources
     style = _OwnersStyle(owners_ruff_config(project.read), project.read(PYPROJECT))
-    rendered = render_adopted(
-        spec, adopted, all_sources, catalog, ruff_config=style.ruff_config, width=style.width
-    )
     base = project.base()
+    recorded = project.read(MEMORY_PATH)
+    taken = Taken(project.read, base, load_memory(recorded).modules if recorded else {})
+    rendered = render_adopted(
+        spec,
+        adopted,
+        all_sources,
+        catalog,
+        ruff_config=style.ruff_config,
+        width=style.width,
+        taken=taken,
+    )
     previous = _previous(project, adopted, all_sources, catalog)
     kept = _left_to_template(project, rendered, base, previous)
     foundation = _foundation_paths(rendered, adopted)
@@ -595,21 +641,26 @@ def plan_adopted_change(
     if foundation:
         style = _OwnersStyle(owners_ruff_config(view.read), view.read(PYPROJECT))
     blockers = adoption_blockers(view, spec, rendered)
-    try:
-        tree = _new_files(project, adopted, rendered, base)
-    except AdoptedChangeError as error:
-        blockers.append(str(error))
-    if blockers:
+    tree, refused = _new_files(project, adopted, rendered, base)
+    blockers += refused
+    # The edits of the owner's conftest and app module may refuse too: every blocker is said
+    # in one message, so that one run tells the owner all there is to change.
+    refusals: list[UnsafeAppError] = []
+    conftest_change = _refusing(refusals, _conftest, view, rendered, base, previous, style)
+    module = _refusing(refusals, _app_module_merge, view, adopted, rendered, previous, style)
+    if len(refusals) == 1 and not blockers:
+        raise refusals[0]  # alone: as it was raised, with its hint
+    blockers += [str(error) for error in refusals]
+    if blockers or conftest_change is None or module is None:
         msg = "; ".join(blockers)
         raise AdoptedChangeError(msg)
-    conftest, conftest_merges = _conftest(view, rendered, base, previous, style)
+    conftest, conftest_merges = conftest_change
     tree |= conftest.tree
     merges = [
         founded.get(path) or merged(path)
         for path in sorted(set(base) | set(tree) | kept)
         if not path.startswith(f"{RECORD_DIR}/")
     ]
-    module = _app_module_merge(view, adopted, rendered, previous, style)
     # The template's own keyed files (.gitignore) are scaffold's whole, merged as they are.
     owners = [m for m in merges if m.path not in foundation]
     merges, keyed_files = plan_keyed_files(owners, base=base, tree=tree, previous=previous)
@@ -626,11 +677,12 @@ def plan_adopted_change(
         fixture_imports=conftest.imports,
         keyed_files=keyed_files,
         foundation_files=tuple(sorted(foundation | (kept & set(previous.foundation_files)))),
+        modules=rendered.modules,
     )
     # The record's base keeps the files the template's tasks wrote, as they were last time.
-    recorded = tree | {p: base[p] for p in kept & set(memory.foundation_files) if p in base}
+    generated = tree | {p: base[p] for p in kept & set(memory.foundation_files) if p in base}
     merges += _record_merges(
-        project, spec, rendered, recorded, memory, root=record_root or project.root
+        project, spec, rendered, generated, memory, root=record_root or project.root
     )
     notes = [
         *module.notes,
@@ -639,10 +691,23 @@ def plan_adopted_change(
         *_tests_notes(project, rendered, conftest.path),
     ]
     notes += [note for merge in merges for note in merge.notes]
+    notes += stale_lock_notes(project, merges)
     plan = Plan(project, spec, rendered.selection, merges, notes=notes)
     if verify:
         plan.notes += verified_notes(plan, adopted, rendered)
     return plan
+
+
+_T = TypeVar("_T")
+
+
+def _refusing(refusals: list[UnsafeAppError], plan: Callable[..., _T], *args: object) -> _T | None:
+    """Return what ``plan`` returns, or None when it refuses (the refusal joins ``refusals``)."""
+    try:
+        return plan(*args)
+    except UnsafeAppError as error:
+        refusals.append(error)
+        return None
 
 
 def _keep_imported(

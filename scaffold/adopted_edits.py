@@ -14,6 +14,7 @@ import re
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
+from scaffold.adopted_names import rename_module
 from scaffold.cst_edit import AppEdits, AppKeyword, NewStatement
 from scaffold.edit.names import ImportName
 
@@ -57,7 +58,8 @@ class EditBuilder:
         """Build for the rendered blueprints and the owner's app."""
         self.rendered = rendered
         self.app = adopted.app
-        self.settings_import = ImportName(f"{adopted.package}.config", "get_settings")
+        config = rename_module(f"{adopted.package}.config", rendered.modules)
+        self.settings_import = ImportName(config, "get_settings")
 
     def _expression(self, value: str, imports: list[ImportName]) -> str:
         text, used = _with_settings(value)

@@ -72,7 +72,8 @@ def member_key(name: str) -> tuple[int, str, str]:
 
 
 def _item_key(item: ImportName) -> tuple[bool, str, tuple[int, str, str]]:
-    return (bool(item.module), (item.module or item.name).lower(), member_key(item.name))
+    key = (item.module or item.name).lower() + (" as" if item.alias else "")  # as _line reads
+    return (bool(item.module), key, member_key(item.name))
 
 
 def import_block(imports: Iterable[ImportName], package: str, newline: str = "\n") -> str:
@@ -181,7 +182,7 @@ def add_imports(
 
 def _merge(body: list[cst.BaseStatement], item: ImportName, package: str, limit: int) -> bool:
     """Add the name to an existing ``from <same module> import ...``; say whether it did."""
-    if not item.module:
+    if not item.module or item.alias:  # ruff keeps "from a import b as c" on its own line
         return False
     for index, statement in enumerate(body[:limit]):
         node = _single_from(statement)
@@ -202,14 +203,14 @@ def _with_name(node: cst.ImportFrom, name: str) -> cst.ImportFrom:
     if keys == sorted(keys):
         position = next((i for i, key in enumerate(keys) if key > member_key(name)), len(names))
     alias = cst.ImportAlias(name=cst.Name(name))
-    separator = _separator(node, names)
+    separator = _plain(_separator(node, names))
     if position < len(names):
-        comma = names[position - 1].comma if position else separator
+        comma = _plain(names[position - 1].comma) if position else separator
         names.insert(position, alias.with_changes(comma=comma))
         return node.with_changes(names=names)
     last = names[-1]
-    names[-1] = last.with_changes(comma=separator)
-    names.append(alias.with_changes(comma=last.comma))  # a trailing comma stays trailing
+    names[-1] = last.with_changes(comma=_with_comment(separator, last.comma))
+    names.append(alias.with_changes(comma=_plain(last.comma)))  # a trailing comma stays
     return node.with_changes(names=names)
 
 
@@ -217,9 +218,38 @@ def _separator(node: cst.ImportFrom, names: list[cst.ImportAlias]) -> cst.Comma 
     """Return the comma (and line break) between two names, in the statement's layout."""
     if len(names) > 1:
         return names[-2].comma
-    if node.lpar is not None and isinstance(names[0].comma, cst.Comma):  # one name per line
-        return cst.Comma(whitespace_after=node.lpar.whitespace_after)
+    if node.lpar is not None and isinstance(
+        node.lpar.whitespace_after, cst.ParenthesizedWhitespace
+    ):
+        return cst.Comma(whitespace_after=node.lpar.whitespace_after)  # one name per line
     return cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))
+
+
+def _plain(comma: cst.Comma | cst.MaybeSentinel) -> cst.Comma | cst.MaybeSentinel:
+    """Return the comma without the owner's comment after it (about their own name)."""
+    if isinstance(comma, cst.Comma) and isinstance(
+        comma.whitespace_after, cst.ParenthesizedWhitespace
+    ):
+        after = comma.whitespace_after.with_changes(first_line=cst.TrailingWhitespace())
+        return comma.with_changes(whitespace_after=after)
+    return comma
+
+
+def _with_comment(
+    comma: cst.Comma | cst.MaybeSentinel, own: cst.Comma | cst.MaybeSentinel
+) -> cst.Comma | cst.MaybeSentinel:
+    """``comma``, with the comment that followed ``own`` (a name's comment stays with it)."""
+    if (
+        isinstance(comma, cst.Comma)
+        and isinstance(comma.whitespace_after, cst.ParenthesizedWhitespace)
+        and isinstance(own, cst.Comma)
+        and isinstance(own.whitespace_after, cst.ParenthesizedWhitespace)
+    ):
+        first = own.whitespace_after.first_line
+        return comma.with_changes(
+            whitespace_after=comma.whitespace_after.with_changes(first_line=first)
+        )
+    return comma
 
 
 def _insert(
@@ -288,7 +318,7 @@ def remove_imports(
     """Return ``body`` without the names of ``imports`` that ``unused`` says nothing reads."""
     body = list(body)
     for item in imports:
-        if not unused(item.name):
+        if not unused(item.bound):
             continue
         for index, statement in enumerate(body):
             position = _binding(statement, item, package)
@@ -318,9 +348,15 @@ def _binding(statement: cst.BaseStatement, item: ImportName, package: str) -> in
         return None
     assert not isinstance(node.names, cst.ImportStar)  # noqa: S101  # refused above
     for position, alias in enumerate(node.names):
-        if _dotted(alias.name) == item.name and alias.asname is None:
+        if _dotted(alias.name) == item.name and _asname(alias) == item.alias:
             return position
     return None
+
+
+def _asname(alias: cst.ImportAlias) -> str:
+    if alias.asname is None or not isinstance(alias.asname.name, cst.Name):
+        return ""
+    return alias.asname.name.value
 
 
 def _drop_name(body: list[cst.BaseStatement], index: int, position: int, package: str) -> None:
@@ -333,7 +369,7 @@ def _drop_name(body: list[cst.BaseStatement], index: int, position: int, package
     if len(names) > 1:
         removed = names.pop(position)
         if position == len(names):  # it was the last: the one before takes its comma back
-            names[-1] = names[-1].with_changes(comma=removed.comma)
+            names[-1] = names[-1].with_changes(comma=_with_comment(removed.comma, names[-1].comma))
         body[index] = statement.with_changes(body=[node.with_changes(names=names)])
         return
     _drop_line(body, index, package)

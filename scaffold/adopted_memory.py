@@ -22,15 +22,21 @@ Format 1 (JSON, keys sorted, so the same state gives the same bytes)::
      "fixtures": [{"blueprint": "tests", "name": "anyio_backend", "code": "..."}],
      "fixture_imports": [":pytest"],                      # added to the owner's conftest
      "keyed_files": [{"path": ".env.example",             # the owner's, merged by variable
-                      "keys": ["APP_DEBUG"], "newline": false}]}
+                      "keys": ["APP_DEBUG"], "newline": false}],
+     "modules": {"app.config": "app.scaffold_config"}}    # written under another name
 
 ``keyed_files`` (only when there is one) names the owner's own keyed text files (an
 ``.env.example``) that a blueprint's file was merged into: the keys of the pieces scaffold
 inserted, and whether it gave the owner's last line its final newline. ``base.zip`` holds what
 those pieces read as scaffold wrote them; ``remove`` takes out these and nothing else.
+``modules`` (only when there is one) names the blueprint modules scaffold wrote under another
+name because the owner had one of theirs there (:mod:`scaffold.adopted_names`); later commands
+keep those names while the blueprint is there.
 
-An import is ``module:name`` (``:name`` for ``import name``). A project adopted before this file
-existed has none: scaffold then assumes it inserted what the recorded blueprints render now.
+An import is ``module:name`` (``:name`` for ``import name``), with `` as alias`` when scaffold
+imported it under another name (the owner's module binds ``name`` to something else). A
+project adopted before this file existed has none: scaffold then assumes it inserted what the
+recorded blueprints render now.
 """
 
 from __future__ import annotations
@@ -79,26 +85,33 @@ class Memory:
     # the files the project's foundation template wrote, its tasks' included: rendered again
     # without its tasks (another blueprint's add), those it did not write again stay
     foundation_files: tuple[str, ...] = ()
+    # blueprint modules written under another name: {"app.config": "app.scaffold_config"}
+    modules: dict[str, str] = field(default_factory=dict)
 
 
 def _import(text: str) -> ImportName:
     module, _, name = text.partition(":")
-    return ImportName(module, name)
+    name, _, alias = name.partition(" as ")
+    return ImportName(module, name, alias)
+
+
+def _import_text(item: ImportName) -> str:
+    return f"{item.module}:{item.name}" + (f" as {item.alias}" if item.alias else "")
 
 
 def _imports_text(imports: tuple[ImportName, ...]) -> list[str]:
-    return sorted({f"{item.module}:{item.name}" for item in imports})
+    return sorted({_import_text(item) for item in imports})
 
 
 def _statement_data(statement: NewStatement) -> dict[str, Any]:
     data = asdict(statement)
-    data["imports"] = [f"{i.module}:{i.name}" for i in statement.imports]
+    data["imports"] = [_import_text(i) for i in statement.imports]
     return data
 
 
 def _keyword_data(keyword: AppKeyword) -> dict[str, Any]:
     data = asdict(keyword)
-    data["imports"] = [f"{i.module}:{i.name}" for i in keyword.imports]
+    data["imports"] = [_import_text(i) for i in keyword.imports]
     return data
 
 
@@ -120,7 +133,24 @@ def dump_memory(memory: Memory) -> bytes:
         data["keyed_files"] = [{**asdict(f), "keys": sorted(f.keys)} for f in files]
     if memory.foundation_files:  # the same
         data["foundation_files"] = sorted(set(memory.foundation_files))
+    if memory.modules:  # the same
+        data["modules"] = dict(sorted(memory.modules.items()))
     return (json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode()
+
+
+def _modules(data: Any) -> dict[str, str]:
+    """Read the recorded module names; refuse anything but dotted names in one package."""
+    modules = dict(data)
+    for old, new in modules.items():
+        valid = all(
+            isinstance(name, str) and name and all(p.isidentifier() for p in name.split("."))
+            for name in (old, new)
+        )
+        same_package = old.rpartition(".")[0] == new.rpartition(".")[0]
+        if not valid or not same_package or not new.rpartition(".")[2].startswith("scaffold_"):
+            msg = f"bad module name {old!r} -> {new!r}"
+            raise ValueError(msg)
+    return modules
 
 
 def load_memory(content: bytes, origin: str = MEMORY_PATH) -> Memory:
@@ -152,6 +182,7 @@ def load_memory(content: bytes, origin: str = MEMORY_PATH) -> Memory:
                 for f in data.get("keyed_files", ())
             ),
             foundation_files=tuple(str(p) for p in data.get("foundation_files", ())),
+            modules=_modules(data.get("modules", {})),
         )
     except (ValueError, KeyError, TypeError, RecursionError) as error:
         msg = f"{origin} is damaged ({type(error).__name__}: {error})"

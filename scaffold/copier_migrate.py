@@ -40,7 +40,6 @@ if TYPE_CHECKING:
     from scaffold.project import Project
 
 
-
 @dataclass(frozen=True)
 class Migration:
     """One copier blueprint moving from one tag to another, with migrations that may run."""

@@ -845,18 +845,19 @@ def _resolve(node: cst.ImportFrom, package: str) -> str:
     return ".".join([*parts, module] if module else parts)
 
 
-def _imports_binding(node: cst.CSTNode, wanted: ImportName, package: str) -> bool:
-    """Whether the import statement ``node`` binds ``wanted.name`` to ``wanted``'s object."""
+def imports_binding(node: cst.CSTNode, wanted: ImportName, package: str) -> bool:
+    """Whether the import statement ``node`` binds ``wanted.bound`` to ``wanted``'s object."""
+    names = (wanted.alias,) if wanted.alias else (None, wanted.name)
     if isinstance(node, cst.ImportFrom) and not isinstance(node.names, cst.ImportStar):
         if _resolve(node, package) not in same_object_modules(wanted):
             return False
         return any(
-            dotted_name(a.name) == wanted.name and _bound_name(a) in (None, wanted.name)
-            for a in node.names
+            dotted_name(a.name) == wanted.name and _bound_name(a) in names for a in node.names
         )
     if isinstance(node, cst.Import) and not wanted.module:
         return any(
-            dotted_name(a.name) == wanted.name and _bound_name(a) is None for a in node.names
+            dotted_name(a.name) == wanted.name and _bound_name(a) == (wanted.alias or None)
+            for a in node.names
         )
     return False
 
@@ -867,15 +868,15 @@ def _missing_imports(
     """Return the imports to add; refuse a name the module binds to something else."""
     missing: list[ImportName] = []
     for item in dict.fromkeys(wanted):
-        assignments = list(parsed.scope.assignments[item.name])
+        assignments = list(parsed.scope.assignments[item.bound])
         nodes = [getattr(a, "node", None) for a in assignments]
-        if any(n is not None and _imports_binding(n, item, package) for n in nodes):
+        if any(n is not None and imports_binding(n, item, package) for n in nodes):
             continue
         if assignments:
             node = next((n for n in nodes if n is not None and n in parsed.positions), None)
             where = f" (line {parsed.line(node)})" if node is not None else ""
             msg = (
-                f"{origin} already uses the name '{item.name}'{where}, which scaffold needs "
+                f"{origin} already uses the name '{item.bound}'{where}, which scaffold needs "
                 f"for '{item}'"
             )
             raise UnsafeAppError(msg, hint="rename yours, then run again")

@@ -17,6 +17,7 @@ from scaffold.merge import FileMerge, merge_file
 from scaffold.pipeline import render_project
 from scaffold.plan import Plan
 from scaffold.record import RECORD_DIR, record_files
+from scaffold.uv_lock import stale_lock_notes
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -79,6 +80,7 @@ def plan_change(
             FileMerge(path, content, "unchanged" if before == content else "replaced", before)
         )
     notes += [note for merge in merges for note in merge.notes]
+    notes += stale_lock_notes(project, merges)
     return Plan(project=project, spec=spec, selection=selection, merges=merges, notes=notes)
 
 

@@ -11,14 +11,28 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class ImportName:
-    """``from module import name``, or ``import name`` when ``module`` is empty."""
+    """``from module import name``, or ``import name`` when ``module`` is empty.
+
+    ``alias``: imported ``as alias``, when the owner's module binds ``name`` to something else.
+    """
 
     module: str
     name: str
+    alias: str = ""
+
+    @property
+    def bound(self) -> str:
+        """The name the import binds in the module."""
+        return self.alias or self.name
 
     def __str__(self) -> str:
         """Render the import statement."""
-        return f"from {self.module} import {self.name}" if self.module else f"import {self.name}"
+        alias = f" as {self.alias}" if self.alias else ""
+        return (
+            f"from {self.module} import {self.name}{alias}"
+            if self.module
+            else (f"import {self.name}{alias}")
+        )
 
 
 # FastAPI re-exports these objects of Starlette's under its own modules: an owner's import from

@@ -226,7 +226,7 @@ def _refused(project: Path, cli, snapshot, error_of, *blueprints: str) -> str:
     return message
 
 
-def test_a_name_the_owner_uses_is_not_shadowed(adopted: Path, cli, snapshot, error_of) -> None:
+def test_a_name_the_owner_uses_is_not_shadowed(adopted: Path, cli, python_in) -> None:
     main = adopted / "app/main.py"
     main.write_text(
         main.read_text().replace(
@@ -235,27 +235,44 @@ def test_a_name_the_owner_uses_is_not_shadowed(adopted: Path, cli, snapshot, err
         )
     )
 
-    message = _refused(adopted, cli, snapshot, error_of, "websockets")
+    result = cli("add", "websockets", "-C", adopted)
 
-    assert message == (
-        "app/main.py already uses the name 'websockets' (line 6), which scaffold needs for "
-        "'from app import websockets' (rename yours, then run again)"
+    # scaffold's module comes under an alias; the owner's websockets is still their users
+    assert result.exit_code == 0, result.output
+    edited = main.read_text()
+    assert "from app import websockets as scaffold_websockets\n" in edited
+    assert "app.include_router(scaffold_websockets.router)\n" in edited
+    python_in(
+        adopted,
+        """
+        from fastapi.testclient import TestClient
+
+        from app import main
+
+        assert main.websockets.__name__ == "app.routers.users"
+        with TestClient(main.app) as client:
+            assert client.get("/users/me", params={"token": "jessica"}).status_code == 200
+            with client.websocket_connect("/ws?token=jessica") as socket:
+                socket.send_text("x")
+                assert "x" in socket.receive_text()
+        """,
     )
 
 
 def test_a_file_of_the_owner_is_not_overwritten(
     adopted: Path, cli, snapshot, error_of, files
 ) -> None:
-    files(adopted, {"app/config.py": "SETTING = 1\n"})
+    files(adopted, {"compose.yaml": "services: {}\n"})
 
-    message = _refused(adopted, cli, snapshot, error_of, "middleware")
+    message = _refused(adopted, cli, snapshot, error_of, "middleware", "docker")
 
     # every blocker at once: the hosts scaffold cannot guess, and the file it cannot write
+    # (a module of the package would go under another name: tests/adopt/test_adopt_names.py)
     hosts, _, message = message.partition("; ")
     assert hosts.startswith("the middleware blueprint's HostCheckMiddleware answers 400")
     assert message == (
-        "app/config.py already exists and is not scaffold's, but a blueprint you chose writes its "
-        "own app/config.py (move or rename yours, or leave that blueprint out)"
+        "compose.yaml already exists and is not scaffold's, but a blueprint you chose writes its "
+        "own compose.yaml (move or rename yours, or leave that blueprint out)"
     )
 
 

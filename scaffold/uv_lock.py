@@ -1,0 +1,54 @@
+"""Say when a change leaves the project's ``uv.lock`` behind its ``pyproject.toml``.
+
+``add``, ``remove`` and ``update`` change the dependencies a project declares; a ``uv.lock``
+next to them then no longer matches, and ``uv sync --locked`` (CI's usual call) fails. scaffold
+does not run ``uv lock`` itself: it needs the package index (scaffold works offline), it would
+write a file outside the change it shows, and it resolves versions the owner should review.
+Like Rails' and Angular's generators, it says what to run instead.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    from scaffold.merge import FileMerge
+    from scaffold.project import Project
+
+UV_LOCK = "uv.lock"
+PYPROJECT = "pyproject.toml"
+STALE_NOTE = (
+    "uv.lock is out of date: this changes the dependencies in pyproject.toml; "
+    "run `uv lock` (or `uv sync`) and commit uv.lock"
+)
+
+
+def _locked_inputs(content: bytes | None) -> Any:
+    """Return what ``uv lock`` reads from ``pyproject.toml`` (None: unreadable or absent)."""
+    if content is None:
+        return None
+    try:
+        data = tomllib.loads(content.decode("utf-8-sig"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError):
+        return None
+    project = data.get("project", {})
+    keys = ("dependencies", "optional-dependencies", "requires-python")
+    return (
+        {key: project.get(key) for key in keys} if isinstance(project, dict) else project,
+        data.get("dependency-groups"),
+        data.get("tool", {}).get("uv") if isinstance(data.get("tool"), dict) else None,
+    )
+
+
+def stale_lock_notes(project: Project, merges: Iterable[FileMerge]) -> list[str]:
+    """Say that ``uv.lock`` needs ``uv lock`` when the change edits what it locks."""
+    if project.read(UV_LOCK) is None:
+        return []
+    for merge in merges:
+        changed = merge.path == PYPROJECT and merge.changes_disk
+        if changed and _locked_inputs(merge.before) != _locked_inputs(merge.content):
+            return [STALE_NOTE]
+    return []
