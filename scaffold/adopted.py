@@ -230,7 +230,33 @@ def owners_ruff_config(read: Callable[[str], bytes | None]) -> dict[str, bytes]:
 def _formatted(
     tree: dict[str, bytes], own: dict[str, bytes], owners: dict[str, bytes], width: int
 ) -> dict[str, bytes]:
-    """Format with the owner's ruff configuration, so their lint passes; else scaffold's."""
+    """Format with the owner's ruff configuration, so their lint passes; else scaffold's.
+
+    Prose ruff does not wrap (comments, docstrings, string literals) is fitted to the owner's
+    width (:mod:`scaffold.edit.fit`), and formatted again; a line nothing can fit is marked
+    for E501 when the owner's lint selects it.
+    """
+    from scaffold.edit.fit import fit_to_width, mark_long_lines, selects_long_lines
+
+    formatted = _format_once(tree, own, owners, width)
+    fitted = {
+        path: fit_to_width(content.decode("utf-8"), width).encode("utf-8")
+        for path, content in formatted.items()
+        if path.endswith(".py")
+    }
+    changed = {path: content for path, content in fitted.items() if content != formatted[path]}
+    if changed:
+        formatted |= _format_once(changed, own, owners, width)
+    if selects_long_lines(owners):
+        for path in [p for p in formatted if p.endswith(".py")]:
+            marked = mark_long_lines(formatted[path].decode("utf-8"), width).encode("utf-8")
+            formatted[path] = type(formatted[path])(marked)
+    return formatted
+
+
+def _format_once(
+    tree: dict[str, bytes], own: dict[str, bytes], owners: dict[str, bytes], width: int
+) -> dict[str, bytes]:
     from scaffold.errors import FormatError
     from scaffold.format import format_tree
 

@@ -31,6 +31,12 @@ CONFIGURATIONS = [
         [],
         id="ruff-80-single-quotes",
     ),
+    pytest.param(  # every line of every file scaffold writes, prose included, fits 79
+        '[tool.ruff]\nline-length = 79\n\n[tool.ruff.lint]\nextend-select = ["E501", "I"]\n',
+        79,
+        [],
+        id="ruff-79-selects-E501",
+    ),
     pytest.param(
         "[tool.black]\nline-length = 79\n",
         79,
@@ -79,8 +85,8 @@ def test_added_blueprints_pass_the_owners_ruff_and_come_out_again(
     assert max(len(line) for line in main.splitlines()) <= width, main
     lint = _ruff(project, "check", *options)  # the owner's rules, over every file
     assert lint.returncode == 0, lint.stdout
-    # Line length and import order too, in the module scaffold edited: the new modules'
-    # long string literals are wider than 88 columns (see the CHANGELOG).
+    # Line length and import order too, in the module scaffold edited, whatever the owner
+    # selects (the new modules are held to E501 where the owner's lint selects it).
     lint = _ruff(project, "check", "--extend-select", "E501,I", *options, path="app/main.py")
     assert lint.returncode == 0, lint.stdout
     layout = _ruff(project, "format", "--check", "--diff", *options)
