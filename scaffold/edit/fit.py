@@ -136,7 +136,7 @@ def _fit_comments(lines: list[str], width: int) -> list[str]:
         if room < _MIN_ROOM or match["text"].startswith(("!", "noqa", "type:")):
             fitted.append(line)
             continue
-        parts = textwrap.wrap(match["text"], room, break_long_words=False)
+        parts = textwrap.wrap(match["text"], room, break_long_words=False, break_on_hyphens=False)
         fitted += [f"{indent}# {part}\n" for part in parts[:-1]]
         fitted.append(f"{indent}# {parts[-1]}{newline}")
     return fitted
@@ -168,12 +168,16 @@ def _fit_docstring(lines: list[str], width: int) -> list[str]:
             out += [lead + paragraph[0], *paragraph[1:]] if lead else paragraph
             continue
         words = " ".join(part.strip() for part in paragraph)
-        wrapped = textwrap.wrap(words, room, initial_indent=lead, break_long_words=False)
+        wrapped = textwrap.wrap(
+            words, room, initial_indent=lead, break_long_words=False, break_on_hyphens=False
+        )
         out += wrapped
     if len(out) == 1 and len(out[0]) + len(_QUOTES) > room:
         # One line with its closing quotes too long: ruff would join a lone closing line
         # back, so the text itself takes two lines.
-        out = textwrap.wrap(out[0], room - len(_QUOTES), break_long_words=False)
+        out = textwrap.wrap(
+            out[0], room - len(_QUOTES), break_long_words=False, break_on_hyphens=False
+        )
     closing_alone = inner.endswith("\n") or len(out) > 1
     body = [f"{indent}{line}" if line else "" for line in out]
     if closing_alone:
