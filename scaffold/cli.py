@@ -224,6 +224,8 @@ def new(
             from scaffold.prompts import ask_choices
 
             raw = ask_choices(catalog, raw)
+            if template:  # the foundation is not one of the choices
+                raw["blueprints"].setdefault(template, {})
         elif all_blueprints:
             raw["blueprints"] = {bp.name: raw["blueprints"].get(bp.name, {}) for bp in catalog}
         elif not blueprint and not answers_data.get("blueprints") and not template:
