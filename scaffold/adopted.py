@@ -45,6 +45,13 @@ from scaffold import __version__
 from scaffold.adopted_checks import adoption_blockers, verified_notes
 from scaffold.adopted_conftest import ConftestChange, plan_conftest, tests_folder
 from scaffold.adopted_edits import EditBuilder
+from scaffold.adopted_foundation import (
+    carry_copier_state,
+    foundation_paths,
+    left_to_template,
+    merged_foundation,
+    one_per_file,
+)
 from scaffold.adopted_keyed import plan_keyed_files
 from scaffold.adopted_memory import MEMORY_PATH, Memory, dump_memory, load_memory
 from scaffold.adopted_names import (
@@ -74,7 +81,6 @@ from scaffold.edit.layout import DEFAULT_WIDTH, lay_out, owner_width
 from scaffold.errors import ScaffoldError
 from scaffold.merge import FileMerge, Outcome, keyed_text, merge_file
 from scaffold.plan import Plan
-from scaffold.project import Project
 from scaffold.record import RECORD_DIR, record_files
 from scaffold.uv_lock import stale_lock_notes
 
@@ -86,6 +92,7 @@ if TYPE_CHECKING:
     from scaffold.compose import Composition, Selection
     from scaffold.edit.names import ImportName
     from scaffold.models import ProjectSpec
+    from scaffold.project import Project
     from scaffold.record import Adopted
     from scaffold.render import Renderer
 
@@ -307,7 +314,7 @@ def render_adopted(
     composition = compose(own, renderer)
     renderer.bind(selection, composition)
     tree = render_selection(own, renderer)
-    _carry_copier_state(own, selection)
+    carry_copier_state(own, selection)
     # copier templates' files are written as copier writes them: where it puts them, never
     # reformatted, their tests included (a foundation template's own suite).
     copier = {path: tree.pop(path) for path in own.copier_paths if path in tree}
@@ -334,21 +341,6 @@ def render_adopted(
         on_disk = finished(modules)
     rename_composition(composition, modules)
     return Rendered(selection, renderer, composition, on_disk | copier, skipped, modules)
-
-
-def _carry_copier_state(own: Selection, selection: Selection) -> None:
-    """Keep what rendering ``own`` learnt of its copier templates on the whole selection.
-
-    The record reads it there: the answers copier computed, the paths it wrote alone (so the
-    files the template's ``.gitignore`` excludes stay out of ``base.zip``).
-    """
-    selection.computed.update(own.computed)
-    selection.copier_data.update(own.copier_data)
-    selection.copier_paths.update(own.copier_paths)
-    selection.tasks_skipped.update(own.tasks_skipped)
-    selection.skip_if_exists.extend(
-        p for p in own.skip_if_exists if p not in selection.skip_if_exists
-    )
 
 
 # --- the owner's app module -----------------------------------------------------------------
@@ -469,7 +461,7 @@ def _new_files(
     """
     tree = {}
     refused = []
-    foundation = _foundation_paths(rendered, adopted)
+    foundation = foundation_paths(rendered, adopted)
     for path, content in rendered.tree.items():
         ours = project.read(path)
         owners = () if path in foundation else (adopted.module, PYPROJECT, REQUIREMENTS)
@@ -486,96 +478,6 @@ def _new_files(
             continue
         tree[path] = content
     return tree, refused
-
-
-def _left_to_template(
-    project: Project, rendered: Rendered, base: dict[str, bytes], previous: Memory
-) -> set[str]:
-    """Take out of ``rendered`` the template's files that stay as they are on disk; return them.
-
-    As in a generated project (:mod:`scaffold.evolve`): those the template's ``.gitignore``
-    excludes (a ``.env``) and its ``_skip_if_exists`` names are the owner's once they exist;
-    a template rendered again only to merge another blueprint's change, without its tasks,
-    stands for its files as last time (the base's version, and those its tasks wrote).
-    """
-    from scaffold.evolve import _owners_own, _replayed  # one rule, two engines
-
-    kept = _owners_own(project, rendered.selection, rendered.tree)
-    for path in kept:
-        del rendered.tree[path]
-    if _replayed(rendered.selection, base, rendered.tree):
-        kept |= {p for p in previous.foundation_files if p in base and p not in rendered.tree}
-    return kept
-
-
-def _foundation_paths(rendered: Rendered, adopted: Adopted) -> set[str]:
-    """Return the files the project's foundation template writes (none without one).
-
-    They are scaffold's, its app module and ``pyproject.toml`` included: merged three-way on
-    update like any blueprint's file, then edited like the owner's.
-    """
-    if adopted.foundation is None or adopted.foundation not in rendered.selection.names:
-        return set()
-    return rendered.selection.copier_paths & set(rendered.tree)
-
-
-@dataclass(frozen=True)
-class _Merged(Project):
-    """The project as it will be once its foundation's files are merged: edits start there."""
-
-    merged: dict[str, bytes | None] = field(default_factory=dict)
-
-    def read(self, relative: str) -> bytes | None:
-        if relative in self.merged:
-            return self.merged[relative]
-        return super().read(relative)
-
-
-def _merged_foundation(project: Project, merges: list[FileMerge], foundation: set[str]) -> Project:
-    """Return ``project`` read through its foundation's merged files; refuse a conflict there.
-
-    The app module, ``pyproject.toml`` and the conftest are edited after the merge, and an
-    edit of a file holding conflict markers would not parse.
-    """
-    if not foundation:
-        return project
-    conflicted = [m.path for m in merges if m.path in foundation and m.outcome == "conflict"]
-    if conflicted:
-        msg = (
-            f"the template's new version and your edits conflict in {', '.join(conflicted)}, "
-            "which scaffold must edit after merging"
-        )
-        raise AdoptedChangeError(msg, hint="make your change there smaller, or update by hand")
-    merged = {m.path: m.content for m in merges if m.path in foundation}
-    return _Merged(project.root, project.record, project.recovered, merged=merged)
-
-
-def _one_per_file(merges: list[FileMerge]) -> list[FileMerge]:
-    """Fold the merges of one file (the foundation's merge, then scaffold's edit) into one.
-
-    The last holds the content; the first read what is on disk now.
-    """
-    by_path: dict[str, list[FileMerge]] = {}
-    for merge in merges:
-        by_path.setdefault(merge.path, []).append(merge)
-    folded = []
-    for group in by_path.values():
-        first, last = group[0], group[-1]
-        if len(group) == 1:
-            folded.append(last)
-            continue
-        outcome: Outcome = "merged"
-        if any(m.outcome == "conflict" for m in group):
-            outcome = "conflict"
-        elif last.content == first.before:
-            outcome = "unchanged"
-        elif last.content is None:
-            outcome = "deleted"
-        elif first.before is None:
-            outcome = "new"
-        notes = tuple(note for m in group for note in m.notes)
-        folded.append(replace(last, before=first.before, outcome=outcome, notes=notes))
-    return folded
 
 
 def _previous(
@@ -651,8 +553,8 @@ def plan_adopted_change(
         taken=taken,
     )
     previous = _previous(project, adopted, all_sources, catalog)
-    kept = _left_to_template(project, rendered, base, previous)
-    foundation = _foundation_paths(rendered, adopted)
+    kept = left_to_template(project, rendered, base, previous)
+    foundation = foundation_paths(rendered, adopted)
 
     def merged(path: str) -> FileMerge:
         if path in kept:
@@ -663,7 +565,7 @@ def plan_adopted_change(
     tree: dict[str, bytes] = {}
     founded = {path: merged(path) for path in sorted(foundation)}
     # The foundation's files merge first; scaffold's edits of them start from that merge.
-    view = _merged_foundation(project, list(founded.values()), foundation)
+    view = merged_foundation(project, list(founded.values()), foundation)
     if foundation:
         style = _OwnersStyle(owners_ruff_config(view.read), view.read(PYPROJECT))
     blockers = adoption_blockers(view, spec, rendered)
@@ -693,7 +595,7 @@ def plan_adopted_change(
     merges += founded.values()
     merges, files_kept = _keep_imported(merges, module.merge, adopted)
     requirements = plan_requirements(view, rendered, previous, keep_retired=files_kept)
-    merges = _one_per_file([*merges, module.merge, *requirements.merges, *conftest_merges])
+    merges = one_per_file([*merges, module.merge, *requirements.merges, *conftest_merges])
     memory = Memory(
         edits=module.edits,
         imports=module.imports,
