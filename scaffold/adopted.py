@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import asdict, dataclass, replace
+from pathlib import PurePosixPath
 from typing import TYPE_CHECKING
 
 from scaffold import __version__
@@ -194,6 +195,28 @@ def _sub_package_inits(
         ):
             inits[path] = content
     return inits
+
+
+def owners_folder(read: Callable[[str], bytes | None], adopted: Adopted) -> str:
+    """Return the folder of the owner's project files, relative to the root ("" for it).
+
+    The nearest folder above the app's source root with a ``pyproject.toml`` or a
+    ``requirements.txt``: a repository that keeps its FastAPI project in ``backend/`` (beside a
+    frontend, under a root ``pyproject.toml`` that only holds a uv workspace or tools) has its
+    requirements, its ruff configuration and its dev group there.
+    """
+    for folder in adopted.project_folders():
+        place = in_folder(read, folder)
+        if place(PYPROJECT) is not None or place("requirements.txt") is not None:
+            return folder
+    return ""
+
+
+def in_folder(read: Callable[[str], bytes | None], folder: str) -> Callable[[str], bytes | None]:
+    """Return ``read`` for paths relative to ``folder`` (itself for the root, ``""``)."""
+    if not folder:
+        return read
+    return lambda path: read(f"{folder}/{path}")
 
 
 def owners_ruff_config(read: Callable[[str], bytes | None]) -> dict[str, bytes]:
@@ -399,8 +422,31 @@ def _new_files(
                 f"writes its own {path}"
             )
             raise AdoptedChangeError(msg, hint="move or rename yours, or leave that blueprint out")
+        if path not in base and (shadowed := _shadowed(project, path)):
+            msg = (
+                f"a blueprint you chose writes {path}, which would take the place of your "
+                f"{shadowed}: {_SAME_ROLE[PurePosixPath(path).name][0]} reads {path} first"
+            )
+            raise AdoptedChangeError(msg, hint="leave that blueprint out, or rename yours")
         tree[path] = content
     return tree
+
+
+# A file a tool finds under several names, the first it finds winning: the tool, then the
+# other names. A blueprint's file of that role beside the owner's would silently replace it.
+_SAME_ROLE = {
+    "compose.yaml": ("Docker Compose", "compose.yml", "docker-compose.yaml", "docker-compose.yml"),
+}
+
+
+def _shadowed(project: Project, path: str) -> str | None:
+    """Return the owner's file, beside ``path``, that ``path`` would take the place of."""
+    folder, name = PurePosixPath(path).parent, PurePosixPath(path).name
+    for other in _SAME_ROLE.get(name, ())[1:]:
+        relative = (folder / other).as_posix()
+        if project.read(relative) is not None:
+            return relative
+    return None
 
 
 def _previous(
@@ -451,7 +497,9 @@ def plan_adopted_change(
     adopted = project.record.adopted
     assert adopted is not None  # noqa: S101  # the caller checked
     all_sources = project.sources() + sources
-    style = _OwnersStyle(owners_ruff_config(project.read), project.read(PYPROJECT))
+    folder = owners_folder(project.read, adopted)
+    read = in_folder(project.read, folder)
+    style = _OwnersStyle(owners_ruff_config(read), read(PYPROJECT))
     rendered = render_adopted(
         spec, adopted, all_sources, catalog, ruff_config=style.ruff_config, width=style.width
     )
@@ -477,7 +525,9 @@ def plan_adopted_change(
     module = _app_module_merge(project, adopted, rendered, previous, style)
     merges, keyed_files = plan_keyed_files(merges, base=base, tree=tree, previous=previous)
     merges, files_kept = _keep_imported(merges, module.merge, adopted)
-    requirements = plan_requirements(project, rendered, previous, keep_retired=files_kept)
+    requirements = plan_requirements(
+        project, rendered, previous, keep_retired=files_kept, folder=folder
+    )
     merges += [module.merge, *requirements.merges, *conftest_merges]
     memory = Memory(
         edits=module.edits,
@@ -537,7 +587,6 @@ def _keep_imported(
 def _imported_files(code: bytes, adopted: Adopted) -> dict[str, int]:
     """Return the files of the adopted package the module's imports name, with their lines."""
     import ast
-    from pathlib import PurePosixPath
 
     try:
         tree = ast.parse(code)
