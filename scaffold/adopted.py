@@ -66,7 +66,7 @@ from scaffold.plan import Plan
 from scaffold.record import RECORD_DIR, record_files
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Collection
+    from collections.abc import Callable, Collection, Mapping
 
     from scaffold.catalog import Catalog, SourceLike
     from scaffold.compose import Composition, Selection
@@ -524,7 +524,7 @@ def plan_adopted_change(
     ]
     module = _app_module_merge(project, adopted, rendered, previous, style)
     merges, keyed_files = plan_keyed_files(merges, base=base, tree=tree, previous=previous)
-    merges, files_kept = _keep_imported(merges, module.merge, adopted)
+    merges, files_kept = _keep_imported(merges, module.merge, adopted, project)
     requirements = plan_requirements(
         project, rendered, previous, keep_retired=files_kept, folder=folder
     )
@@ -552,14 +552,16 @@ def plan_adopted_change(
 
 
 def _keep_imported(
-    merges: list[FileMerge], module: FileMerge, adopted: Adopted
+    merges: list[FileMerge], module: FileMerge, adopted: Adopted, project: Project
 ) -> tuple[list[FileMerge], bool]:
     """Keep the files of scaffold's that the app module will still import, saying so.
 
     A statement the owner changed stays, and so do its imports; and the owner may import a
     blueprint's module themselves. Deleting that module with its blueprint would break the
     app on import, so it stays, as the owner's now (it leaves the record), and so does what
-    it imports in turn.
+    it imports in turn. Not a package marker of scaffold's that defines nothing in a folder
+    the owner keeps files in (``from app.routes import views``, where ``app/routes`` had no
+    ``__init__.py`` before a blueprint wrote one): the import works without it, as before.
     """
     deleted = {m.path: m for m in merges if m.outcome == "deleted" and m.path.endswith(".py")}
     if not deleted or module.content is None:
@@ -572,6 +574,8 @@ def _keep_imported(
             merge = deleted.get(path)
             if merge is None or path in kept or merge.before is None:
                 continue
+            if _bare_marker(path, merge.before) and _folder_keeps_files(project, path, deleted):
+                continue
             kept[path] = (
                 f"kept {path}: {reader} still imports it (line {line}), so it stays and is "
                 "yours now"
@@ -582,6 +586,36 @@ def _keep_imported(
         for m in merges
     ]
     return merges, bool(kept)
+
+
+def _bare_marker(path: str, content: bytes) -> bool:
+    """Whether ``path`` is an ``__init__.py`` holding nothing but a docstring or comments."""
+    import ast
+
+    if PurePosixPath(path).name != "__init__.py":
+        return False
+    try:
+        body = ast.parse(content).body
+    except (SyntaxError, ValueError):
+        return False
+    docstring = (
+        body[:1] and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant)
+    )
+    return not body or (len(body) == 1 and bool(docstring))
+
+
+def _folder_keeps_files(project: Project, path: str, deleted: Mapping[str, FileMerge]) -> bool:
+    """Whether the folder of ``path`` keeps a Python file the change does not delete."""
+    folder = PurePosixPath(path).parent
+    try:
+        entries = list((project.root / folder).iterdir())
+    except OSError:
+        return False
+    return any(
+        entry.suffix == ".py" or (entry.is_dir() and entry.name != "__pycache__")
+        for entry in entries
+        if (folder / entry.name).as_posix() not in deleted and entry.name != "__init__.py"
+    )
 
 
 def _imported_files(code: bytes, adopted: Adopted) -> dict[str, int]:

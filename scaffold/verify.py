@@ -68,6 +68,7 @@ class Expected:
 
     routers: tuple[str, ...] = ()  # "package.module:router"
     mounts: tuple[str, ...] = ()  # mounted paths
+    requirements: tuple[str, ...] = ()  # the requirements the changed app has
 
 
 @dataclass
@@ -200,6 +201,7 @@ def _probe(
         "app": adopted.app,
         "routers": list(expected.routers),
         "mounts": list(expected.mounts),
+        "requirements": list(expected.requirements),
     }
     script = Path(__file__).with_name("verify_probe.py").read_text(encoding="utf-8")
     environment = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
@@ -275,13 +277,13 @@ def verify_change(
         staged = _stage(root, changes, Path(temporary) / "staged")
         answer = _probe(interpreter, staged, adopted, expected, folder)
         if "error" in answer:
-            _refuse_or_note(
+            before = _refuse_or_note(
                 root, answer, adopted, interpreter, temporary=Path(temporary), folder=folder
             )
             return Verified(
                 notes=[
                     f"the app did not import with {interpreter.described} before this change "
-                    f"either ({answer['error']}), so scaffold could not verify it"
+                    f"either ({before}), so scaffold could not verify it"
                 ]
             )
     owners = blueprints or {}
@@ -308,12 +310,23 @@ def _refuse_or_note(
     *,
     temporary: Path,
     folder: str,
-) -> None:
-    """Raise for a staged app that fails where the unchanged one imports; else return."""
+) -> str:
+    """Raise for a staged app that fails where the unchanged one imports; else say why not."""
     unchanged = _stage(root, {}, temporary / "unchanged")
     before = _probe(interpreter, unchanged, adopted, Expected(), folder)
     if "error" in before:
-        return  # broken before scaffold touched it: say so, do not block
+        return str(before["error"])  # broken before scaffold touched it: say so, do not block
+    uninstalled = answer.get("uninstalled")
+    if isinstance(uninstalled, list) and uninstalled:
+        listed = ", ".join(str(item) for item in uninstalled)
+        msg = (
+            f"after this change the app in {adopted.module} no longer imports with "
+            f"{interpreter.described} ({answer['error']}), which lacks requirements the "
+            f"change needs: {listed}; nothing was written"
+        )
+        command = " ".join(f"'{item}'" for item in uninstalled)
+        hint = f"install them there (pip install {command}), then run the command again"
+        raise VerifyError(msg, hint=hint)
     msg = (
         f"after this change the app in {adopted.module} no longer imports with "
         f"{interpreter.described}: {answer['error']}; nothing was written"
