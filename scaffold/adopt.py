@@ -207,6 +207,12 @@ def _by_reference(root: Path, reference: str) -> Candidate:
         return _editable(candidates[0])  # the one app there, in a form scaffold says it refuses
     found = ", ".join(c.describe() for c in candidates) or "none"
     msg = f"{relative} has no FastAPI app named '{name}' (FastAPI apps there: {found})"
+    if not candidates:  # built elsewhere (a factory of another module): say why that one is not
+        elsewhere = [c for c in find_candidates(root) if c.found.problem is not None]
+        if len(elsewhere) == 1:
+            msg += (
+                f"; the one in {elsewhere[0].path} cannot be adopted: {elsewhere[0].found.problem}"
+            )
     raise AdoptError(msg)
 
 

@@ -39,6 +39,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import asdict, dataclass, field, replace
+from pathlib import PurePosixPath
 from typing import TYPE_CHECKING, TypeVar
 
 from scaffold import __version__
@@ -85,7 +86,7 @@ from scaffold.record import RECORD_DIR, record_files
 from scaffold.uv_lock import stale_lock_notes
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Collection
+    from collections.abc import Callable, Collection, Mapping
     from pathlib import Path
 
     from scaffold.catalog import Catalog, SourceLike
@@ -220,6 +221,28 @@ def _sub_package_inits(
         ):
             inits[path] = content
     return inits
+
+
+def owners_folder(read: Callable[[str], bytes | None], adopted: Adopted) -> str:
+    """Return the folder of the owner's project files, relative to the root ("" for it).
+
+    The nearest folder above the app's source root with a ``pyproject.toml`` or a
+    ``requirements.txt``: a repository that keeps its FastAPI project in ``backend/`` (beside a
+    frontend, under a root ``pyproject.toml`` that only holds a uv workspace or tools) has its
+    requirements, its ruff configuration and its dev group there.
+    """
+    for folder in adopted.project_folders():
+        place = in_folder(read, folder)
+        if place(PYPROJECT) is not None or place("requirements.txt") is not None:
+            return folder
+    return ""
+
+
+def in_folder(read: Callable[[str], bytes | None], folder: str) -> Callable[[str], bytes | None]:
+    """Return ``read`` for paths relative to ``folder`` (itself for the root, ``""``)."""
+    if not folder:
+        return read
+    return lambda path: read(f"{folder}/{path}")
 
 
 def owners_ruff_config(read: Callable[[str], bytes | None]) -> dict[str, bytes]:
@@ -476,8 +499,32 @@ def _new_files(
                 f"writes its own {path} (move or rename yours, or leave that blueprint out)"
             )
             continue
+        if path not in base and (shadowed := _shadowed(project, path)):
+            refused.append(
+                f"a blueprint you chose writes {path}, which would take the place of your "
+                f"{shadowed}: {_SAME_ROLE[PurePosixPath(path).name][0]} reads {path} first "
+                "(leave that blueprint out, or rename yours)"
+            )
+            continue
         tree[path] = content
     return tree, refused
+
+
+# A file a tool finds under several names, the first it finds winning: the tool, then the
+# other names. A blueprint's file of that role beside the owner's would silently replace it.
+_SAME_ROLE = {
+    "compose.yaml": ("Docker Compose", "compose.yml", "docker-compose.yaml", "docker-compose.yml"),
+}
+
+
+def _shadowed(project: Project, path: str) -> str | None:
+    """Return the owner's file, beside ``path``, that ``path`` would take the place of."""
+    folder, name = PurePosixPath(path).parent, PurePosixPath(path).name
+    for other in _SAME_ROLE.get(name, ())[1:]:
+        relative = (folder / other).as_posix()
+        if project.read(relative) is not None:
+            return relative
+    return None
 
 
 def _previous(
@@ -539,7 +586,9 @@ def plan_adopted_change(
     adopted = project.record.adopted
     assert adopted is not None  # noqa: S101  # the caller checked
     all_sources = project.sources() + sources
-    style = _OwnersStyle(owners_ruff_config(project.read), project.read(PYPROJECT))
+    folder = owners_folder(project.read, adopted)
+    read = in_folder(project.read, folder)
+    style = _OwnersStyle(owners_ruff_config(read), read(PYPROJECT))
     base = project.base()
     recorded = project.read(MEMORY_PATH)
     taken = Taken(project.read, base, load_memory(recorded).modules if recorded else {})
@@ -567,22 +616,14 @@ def plan_adopted_change(
     # The foundation's files merge first; scaffold's edits of them start from that merge.
     view = merged_foundation(project, list(founded.values()), foundation)
     if foundation:
-        style = _OwnersStyle(owners_ruff_config(view.read), view.read(PYPROJECT))
+        read = in_folder(view.read, folder)
+        style = _OwnersStyle(owners_ruff_config(read), read(PYPROJECT))
     blockers = adoption_blockers(view, spec, rendered)
     tree, refused = _new_files(project, adopted, rendered, base)
     blockers += refused
-    # The edits of the owner's conftest and app module may refuse too: every blocker is said
-    # in one message, so that one run tells the owner all there is to change.
-    refusals: list[UnsafeAppError] = []
-    conftest_change = _refusing(refusals, _conftest, view, rendered, base, previous, style)
-    module = _refusing(refusals, _app_module_merge, view, adopted, rendered, previous, style)
-    if len(refusals) == 1 and not blockers:
-        raise refusals[0]  # alone: as it was raised, with its hint
-    blockers += [str(error) for error in refusals]
-    if blockers or conftest_change is None or module is None:
-        msg = "; ".join(blockers)
-        raise AdoptedChangeError(msg)
-    conftest, conftest_merges = conftest_change
+    (conftest, conftest_merges), module = _edits_or_refusal(
+        view, rendered, base, previous, style, blockers=blockers
+    )
     tree |= conftest.tree
     merges = [
         founded.get(path) or merged(path)
@@ -593,8 +634,10 @@ def plan_adopted_change(
     owners = [m for m in merges if m.path not in foundation]
     merges, keyed_files = plan_keyed_files(owners, base=base, tree=tree, previous=previous)
     merges += founded.values()
-    merges, files_kept = _keep_imported(merges, module.merge, adopted)
-    requirements = plan_requirements(view, rendered, previous, keep_retired=files_kept)
+    merges, files_kept = _keep_imported(merges, module.merge, adopted, view)
+    requirements = plan_requirements(
+        view, rendered, previous, keep_retired=files_kept, folder=folder
+    )
     merges = one_per_file([*merges, module.merge, *requirements.merges, *conftest_merges])
     memory = Memory(
         edits=module.edits,
@@ -626,6 +669,34 @@ def plan_adopted_change(
     return plan
 
 
+def _edits_or_refusal(
+    view: Project,
+    rendered: Rendered,
+    base: dict[str, bytes],
+    previous: Memory,
+    style: _OwnersStyle,
+    *,
+    blockers: list[str],
+) -> tuple[tuple[ConftestChange, list[FileMerge]], _ModuleChange]:
+    """Plan the edits of the owner's conftest and app module, or refuse with every blocker.
+
+    Those edits may refuse too: every blocker is said in one message, so that one run tells
+    the owner all there is to change.
+    """
+    adopted = view.record.adopted
+    assert adopted is not None  # noqa: S101  # an adopted project
+    refusals: list[UnsafeAppError] = []
+    conftest_change = _refusing(refusals, _conftest, view, rendered, base, previous, style)
+    module = _refusing(refusals, _app_module_merge, view, adopted, rendered, previous, style)
+    if len(refusals) == 1 and not blockers:
+        raise refusals[0]  # alone: as it was raised, with its hint
+    blockers = [*blockers, *(str(error) for error in refusals)]
+    if blockers or conftest_change is None or module is None:
+        msg = "; ".join(blockers)
+        raise AdoptedChangeError(msg)
+    return conftest_change, module
+
+
 _T = TypeVar("_T")
 
 
@@ -639,14 +710,16 @@ def _refusing(refusals: list[UnsafeAppError], plan: Callable[..., _T], *args: ob
 
 
 def _keep_imported(
-    merges: list[FileMerge], module: FileMerge, adopted: Adopted
+    merges: list[FileMerge], module: FileMerge, adopted: Adopted, project: Project
 ) -> tuple[list[FileMerge], bool]:
     """Keep the files of scaffold's that the app module will still import, saying so.
 
     A statement the owner changed stays, and so do its imports; and the owner may import a
     blueprint's module themselves. Deleting that module with its blueprint would break the
     app on import, so it stays, as the owner's now (it leaves the record), and so does what
-    it imports in turn.
+    it imports in turn. Not a package marker of scaffold's that defines nothing in a folder
+    the owner keeps files in (``from app.routes import views``, where ``app/routes`` had no
+    ``__init__.py`` before a blueprint wrote one): the import works without it, as before.
     """
     deleted = {m.path: m for m in merges if m.outcome == "deleted" and m.path.endswith(".py")}
     if not deleted or module.content is None:
@@ -658,6 +731,8 @@ def _keep_imported(
         for path, line in _imported_files(code, adopted).items():
             merge = deleted.get(path)
             if merge is None or path in kept or merge.before is None:
+                continue
+            if _bare_marker(path, merge.before) and _folder_keeps_files(project, path, deleted):
                 continue
             kept[path] = (
                 f"kept {path}: {reader} still imports it (line {line}), so it stays and is "
@@ -671,10 +746,39 @@ def _keep_imported(
     return merges, bool(kept)
 
 
+def _bare_marker(path: str, content: bytes) -> bool:
+    """Whether ``path`` is an ``__init__.py`` holding nothing but a docstring or comments."""
+    import ast
+
+    if PurePosixPath(path).name != "__init__.py":
+        return False
+    try:
+        body = ast.parse(content).body
+    except (SyntaxError, ValueError):
+        return False
+    docstring = (
+        body[:1] and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant)
+    )
+    return not body or (len(body) == 1 and bool(docstring))
+
+
+def _folder_keeps_files(project: Project, path: str, deleted: Mapping[str, FileMerge]) -> bool:
+    """Whether the folder of ``path`` keeps a Python file the change does not delete."""
+    folder = PurePosixPath(path).parent
+    try:
+        entries = list((project.root / folder).iterdir())
+    except OSError:
+        return False
+    return any(
+        entry.suffix == ".py" or (entry.is_dir() and entry.name != "__pycache__")
+        for entry in entries
+        if (folder / entry.name).as_posix() not in deleted and entry.name != "__init__.py"
+    )
+
+
 def _imported_files(code: bytes, adopted: Adopted) -> dict[str, int]:
     """Return the files of the adopted package the module's imports name, with their lines."""
     import ast
-    from pathlib import PurePosixPath
 
     try:
         tree = ast.parse(code)

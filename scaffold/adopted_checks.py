@@ -150,6 +150,7 @@ def verified_notes(plan: Plan, adopted: Adopted, rendered: Rendered) -> list[str
     expected = Expected(
         routers=tuple(entry.ref for entry in composition.routers),
         mounts=tuple(entry.path for entry in composition.mounts),
+        requirements=tuple(composition.dependencies),
     )
     owners = {entry.ref: rendered.owner("routers", entry.ref) for entry in composition.routers}
     owners |= {entry.path: rendered.owner("mounts", entry.path) for entry in composition.mounts}

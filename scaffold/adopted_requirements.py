@@ -40,17 +40,23 @@ class _RequirementsStep:
 
 
 def plan_requirements(
-    project: Project, rendered: Rendered, previous: Memory, *, keep_retired: bool = False
+    project: Project,
+    rendered: Rendered,
+    previous: Memory,
+    *,
+    keep_retired: bool = False,
+    folder: str = "",
 ) -> RequirementsChange:
     """Plan the requirement edits.
 
     ``keep_retired``: files of scaffold's stay, so the requirements no blueprint needs now stay
-    too (those files may need them), as the owner's.
+    too (those files may need them), as the owner's. ``folder``: where the owner's project
+    files are (``backend``; ``""`` for the root), see :func:`scaffold.adopted.owners_folder`.
     """
-    edited: dict[str, bytes] = {}
+    edited: dict[str, bytes] = {}  # by path in the folder
 
     def read(path: str) -> bytes | None:
-        return edited[path] if path in edited else project.read(path)
+        return edited[path] if path in edited else project.read(_in(folder, path))
 
     composition = rendered.composition
     retired = _retired(composition.dependencies, previous.requirements) if keep_retired else []
@@ -60,6 +66,7 @@ def plan_requirements(
         composition.dependencies,
         tuple(item for item in previous.requirements if item not in retired),
         development=False,
+        folder=folder,
     )
     if retired:
         runtime.notes.append(
@@ -67,15 +74,24 @@ def plan_requirements(
             "them, so they are yours now"
         )
     development = _requirements_step(
-        read, edited, composition.dev_dependencies, previous.dev_requirements, development=True
+        read,
+        edited,
+        composition.dev_dependencies,
+        previous.dev_requirements,
+        development=True,
+        folder=folder,
     )
     merges = []
     for path, content in sorted(edited.items()):
-        before = project.read(path)
+        before = project.read(_in(folder, path))
         outcome: Outcome = "merged" if content != before else "unchanged"
-        merges.append(FileMerge(path, content, outcome, before))
+        merges.append(FileMerge(_in(folder, path), content, outcome, before))
     notes = [*runtime.notes, *development.notes]
     return RequirementsChange(merges, notes, runtime.added, development.added)
+
+
+def _in(folder: str, path: str) -> str:
+    return f"{folder}/{path}" if folder else path
 
 
 def _retired(wanted: list[str], previous: tuple[str, ...]) -> list[str]:
@@ -90,6 +106,7 @@ def _requirements_step(
     previous: tuple[str, ...],
     *,
     development: bool,
+    folder: str,
 ) -> _RequirementsStep:
     """Take out the requirements no blueprint needs now, then add the missing ones."""
     add, remove = (
@@ -102,7 +119,8 @@ def _requirements_step(
     retired = _retired(wanted, previous)
     removal = remove(read, retired)
     if retired and removal.path is not None and removal.content != read(removal.path):
-        removal.notes.append(f"{what} taken out of {removal.path}: {', '.join(retired)}")
+        taken_from = _in(folder, removal.path)
+        removal.notes.append(f"{what} taken out of {taken_from}: {', '.join(retired)}")
     if removal.path is not None and removal.content is not None:
         edited[removal.path] = removal.content
     addition = add(read, wanted)
@@ -111,6 +129,6 @@ def _requirements_step(
     notes = [*removal.notes, *addition.notes]
     if addition.added:
         added = ", ".join(addition.added)
-        notes.append(f"{what} added to {addition.path}: {added}; install them")
+        notes.append(f"{what} added to {_in(folder, addition.path or '')}: {added}; install them")
     kept = (item for item in previous if requirement_name(item) in needed)
     return _RequirementsStep(notes, (*kept, *addition.added))

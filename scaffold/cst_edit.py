@@ -391,7 +391,7 @@ def edit_app_module(
         parsed, call, origin, app, edits.keywords, before_keyword=before_keyword
     )
     placement = _place_statements(
-        parsed, origin, app, app_index=app_index, edits=edits, result=result
+        parsed, origin, app, app_index=app_index, edits=edits, result=result, package=package
     )
     imports = _missing_imports(parsed, origin, package, [*keyword_imports, *placement.imports])
     result.imports = imports
@@ -630,12 +630,21 @@ class _Placement:
 
 
 def _place_statements(
-    parsed: _Parsed, origin: str, app: str, *, app_index: int, edits: AppEdits, result: EditResult
+    parsed: _Parsed,
+    origin: str,
+    app: str,
+    *,
+    app_index: int,
+    edits: AppEdits,
+    result: EditResult,
+    package: str,
 ) -> _Placement:
     """Decide which wanted statements are missing and after which body index each goes."""
     dumps = [_dump(parsed.module.code_for_node(statement)) for statement in parsed.module.body]
     found = [
-        _present_at(parsed, dumps, app, wanted=wanted, origin=origin, result=result)
+        _present_at(
+            parsed, dumps, app, wanted=wanted, origin=origin, result=result, package=package
+        )
         for wanted in edits.statements
     ]
     placement = _Placement(ours={index for index in found if index is not None})
@@ -715,10 +724,19 @@ def _present_at(
     wanted: NewStatement,
     origin: str,
     result: EditResult,
+    package: str,
 ) -> int | None:
-    """Return the body index of the statement making ``wanted`` present, else None."""
+    """Return the body index of the statement making ``wanted`` present, else None.
+
+    A statement that reads like ``wanted`` but whose names the module binds to other objects
+    (the owner's ``from app.core import auth`` and ``app.include_router(auth.router)``, where
+    scaffold's ``auth`` is ``app.routes.auth``) is not it: ``wanted`` is then missing, and its
+    import refuses the name the owner took.
+    """
     code = _dump(_statement_code(wanted, indent="    ", newline="\n"))
     for index, statement in enumerate(parsed.module.body):
+        if _binds_other_objects(parsed, statement, wanted, package):
+            continue
         if dumps[index] is not None and dumps[index] == code:
             return index
         reason = _same_purpose(statement, app, wanted)
@@ -732,6 +750,19 @@ def _present_at(
             )
             return index
     return None
+
+
+def _binds_other_objects(
+    parsed: _Parsed, statement: cst.CSTNode, wanted: NewStatement, package: str
+) -> bool:
+    """Whether ``statement`` reads a name of ``wanted``'s imports bound to another object."""
+    for item in wanted.imports:
+        if not _uses_name(statement, item.name):
+            continue
+        nodes = [getattr(a, "node", None) for a in parsed.scope.assignments[item.name]]
+        if nodes and not any(n is not None and imports_binding(n, item, package) for n in nodes):
+            return True
+    return False
 
 
 def _same_purpose(statement: cst.CSTNode, app: str, wanted: NewStatement) -> str | None:

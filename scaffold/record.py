@@ -128,6 +128,16 @@ class Adopted:
             return self.package_dir + path[len(self.package) :]
         return path
 
+    def project_folders(self) -> list[str]:
+        """Return the folders from the app's source root up to the project root, nearest first.
+
+        ``["backend", ""]`` for ``backend/app/main.py`` in a repository that keeps its FastAPI
+        project (its ``pyproject.toml``, its ``.venv``) in ``backend/``; the root is ``""``.
+        """
+        source_root = self.package_dir[: -len(self.package)].rstrip("/")
+        parts = source_root.split("/") if source_root else []
+        return ["/".join(parts[:depth]) for depth in range(len(parts), 0, -1)] + [""]
+
     def table(self) -> list[str]:
         """Render the ``[adopted]`` table's lines."""
         return [

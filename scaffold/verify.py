@@ -8,9 +8,12 @@ project's own environment, in a subprocess, and its routes are listed:
 
 * the interpreter is the project's virtual environment (``.venv`` or ``venv``), else
   ``uv run`` for a project uv manages (``uv.lock``), else Poetry's environment for a project
-  with ``poetry.lock``; without one, the command goes on and says that nothing was verified;
+  with ``poetry.lock``; without one, the command goes on and says that nothing was verified.
+  Each is looked for first in the folder the app runs from (``backend/`` of a repository that
+  keeps its app there, see :func:`app_folder`), which is also the probe's working directory,
+  and the copy sees its parent folder's entries (``../.env``) through links;
 * an import error (or an OpenAPI schema that no longer builds) aborts the command with exit 1
-  and the traceback's last line, unless the app fails the same way before the change (then the
+  and the traceback's exception line, unless the app fails the same way before the change (then the
   owner's environment cannot import it, and the note says so);
 * each route of a router scaffold includes, and each path scaffold mounts, must be the first
   one Starlette matches for its path: otherwise the command aborts, naming the owner's route
@@ -19,6 +22,7 @@ project's own environment, in a subprocess, and its routes are listed:
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import shutil
@@ -40,6 +44,8 @@ _COPY_SKIPPED = frozenset(
     {".git", ".hg", "node_modules", "__pycache__", ".mypy_cache", ".ruff_cache", ".pytest_cache"}
 )
 _VENVS = (".venv", "venv")
+_PROJECT_FILES = ("pyproject.toml", "setup.py", "setup.cfg", "requirements.txt")
+_PARENT_LINKS = 256  # at most this many entries of the project's parent are linked; else none
 
 
 class VerifyError(ScaffoldError):
@@ -62,6 +68,7 @@ class Expected:
 
     routers: tuple[str, ...] = ()  # "package.module:router"
     mounts: tuple[str, ...] = ()  # mounted paths
+    requirements: tuple[str, ...] = ()  # the requirements the changed app has
 
 
 @dataclass
@@ -82,28 +89,51 @@ def _venv_python(root: Path) -> Path | None:
     return None
 
 
-def find_interpreter(root: Path) -> Interpreter | None:
-    """Return the project's own Python, or None when the project names none."""
-    python = _venv_python(root)
-    if python is not None:
-        return Interpreter((str(python.absolute()),), python.relative_to(root).as_posix())
+def app_folder(root: Path, adopted: Adopted) -> str:
+    """Return the folder the app is run from, relative to ``root`` ("" for the root itself).
+
+    That is the nearest folder above the app's source root holding a virtual environment or a
+    project file: ``backend/`` when the repository keeps its FastAPI app there (its ``.venv``,
+    its ``pyproject.toml``, settings reading ``../.env``), else the project's root.
+    """
+    for relative in adopted.project_folders():
+        folder = root / relative
+        if _venv_python(folder) is not None or any(
+            (folder / name).is_file() for name in _PROJECT_FILES
+        ):
+            return relative
+    return ""
+
+
+def find_interpreter(root: Path, folder: str = "") -> Interpreter | None:
+    """Return the project's own Python, or None when the project names none.
+
+    ``folder`` (see :func:`app_folder`) is searched before the root, for each kind in turn.
+    """
+    places = [root / folder, root] if folder else [root]
+    for place in places:
+        python = _venv_python(place)
+        if python is not None:
+            return Interpreter((str(python.absolute()),), python.relative_to(root).as_posix())
     uv = shutil.which("uv")
-    if uv is not None and (root / "uv.lock").is_file():
+    if uv is not None and any((place / "uv.lock").is_file() for place in places):
         # Run in the staged copy (cwd), whose own .venv uv creates there: not in the project.
         return Interpreter((uv, "run", "--frozen", "--quiet", "python"), "uv run")
     poetry = shutil.which("poetry")
-    if poetry is not None and (root / "poetry.lock").is_file():
+    for place in places:
+        if poetry is None or not (place / "poetry.lock").is_file():
+            continue
         found = subprocess.run(
             [poetry, "env", "info", "--path"],
-            cwd=root,
+            cwd=place,
             capture_output=True,
             text=True,
             timeout=IMPORT_TIMEOUT,
             check=False,
         )
-        folder = Path(found.stdout.strip())
-        if found.returncode == 0 and (folder / "bin" / "python").exists():
-            return Interpreter((str(folder / "bin" / "python"),), "Poetry's environment")
+        env = Path(found.stdout.strip())
+        if found.returncode == 0 and (env / "bin" / "python").exists():
+            return Interpreter((str(env / "bin" / "python"),), "Poetry's environment")
     return None
 
 
@@ -118,22 +148,50 @@ def ignored_in_copy(folder: str, names: list[str]) -> set[str]:
     } | {name for name in names if (here / name / "pyvenv.cfg").is_file()}
 
 
-def _stage(root: Path, changes: Mapping[str, bytes | None], into: Path) -> None:
-    """Copy the project into ``into`` and put the plan's files in place there."""
-    shutil.copytree(root, into, ignore=ignored_in_copy, symlinks=True)
+def _stage(root: Path, changes: Mapping[str, bytes | None], into: Path) -> Path:
+    """Copy the project into ``into/<its name>``, with the plan's files in place; return it.
+
+    The entries of the project's parent folder are linked beside the copy, so that an app
+    reading ``../.env`` (a repository keeping its backend in a folder of its own) reads there
+    what it reads when it runs.
+    """
+    into.mkdir(parents=True)
+    parent = root.absolute().parent
+    try:
+        siblings = (
+            []
+            if parent == root.absolute()
+            else list(
+                itertools.islice(
+                    (entry for entry in parent.iterdir() if entry.name != root.absolute().name),
+                    _PARENT_LINKS + 1,
+                )
+            )
+        )
+    except OSError:
+        siblings = []
+    if len(siblings) <= _PARENT_LINKS:
+        for entry in siblings:
+            (into / entry.name).symlink_to(entry, target_is_directory=entry.is_dir())
+    staged = into / (root.absolute().name or "project")
+    shutil.copytree(root, staged, ignore=ignored_in_copy, symlinks=True)
     for relative, content in changes.items():
-        target = into / relative
+        target = staged / relative
         if content is None:
             target.unlink(missing_ok=True)
         else:
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(content)
+    return staged
 
 
 def _probe(
-    interpreter: Interpreter, folder: Path, adopted: Adopted, expected: Expected
+    interpreter: Interpreter, folder: Path, adopted: Adopted, expected: Expected, cwd: str = ""
 ) -> dict[str, object]:
-    """Import the app in ``folder`` with the project's Python; return what the probe says."""
+    """Import the app in ``folder`` with the project's Python, from ``cwd`` in it.
+
+    Return what the probe says.
+    """
     module = adopted.module.removesuffix(".py").removesuffix("/__init__")
     source_root = adopted.package_dir[: -len(adopted.package)].rstrip("/")
     dotted = module.removeprefix(f"{source_root}/") if source_root else module
@@ -144,6 +202,7 @@ def _probe(
         "app": adopted.app,
         "routers": list(expected.routers),
         "mounts": list(expected.mounts),
+        "requirements": list(expected.requirements),
     }
     script = Path(__file__).with_name("verify_probe.py").read_text(encoding="utf-8")
     environment = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
@@ -151,7 +210,7 @@ def _probe(
     try:
         completed = subprocess.run(
             [*interpreter.command, "-c", script, json.dumps(request)],
-            cwd=folder,
+            cwd=folder / cwd,
             capture_output=True,
             text=True,
             timeout=IMPORT_TIMEOUT,
@@ -166,8 +225,23 @@ def _probe(
     if completed.returncode == 0 and lines:
         answer: dict[str, object] = json.loads(lines[-1])
         return answer
-    last = (completed.stderr.strip().splitlines() or ["no output"])[-1]
-    return {"error": last}
+    return {"error": exception_line(completed.stderr)}
+
+
+def exception_line(stderr: str) -> str:
+    """Return the line naming the exception of the last traceback in ``stderr``.
+
+    Not simply the last line: pydantic's ``ValidationError`` (a settings class missing its
+    variables) ends with a link to its documentation, and a note or a chained message may
+    follow the exception's first line.
+    """
+    lines = stderr.strip().splitlines()
+    starts = [n for n, line in enumerate(lines) if line.startswith("Traceback (most recent")]
+    if starts:
+        for line in lines[starts[-1] + 1 :]:
+            if line.strip() and not line[0].isspace():
+                return line.strip()
+    return (lines or ["no output"])[-1]
 
 
 def _unreachable_message(problem: Mapping[str, object], module: str) -> str:
@@ -191,7 +265,8 @@ def verify_change(
 
     ``blueprints`` maps a router reference or a mounted path to the blueprint adding it.
     """
-    interpreter = find_interpreter(root)
+    folder = app_folder(root, adopted)
+    interpreter = find_interpreter(root, folder)
     if interpreter is None:
         note = (
             "the app was not imported to verify the change: the project has no .venv (nor "
@@ -200,15 +275,16 @@ def verify_change(
         )
         return Verified(notes=[note])
     with tempfile.TemporaryDirectory(prefix="scaffold-verify-") as temporary:
-        staged = Path(temporary) / "staged"
-        _stage(root, changes, staged)
-        answer = _probe(interpreter, staged, adopted, expected)
+        staged = _stage(root, changes, Path(temporary) / "staged")
+        answer = _probe(interpreter, staged, adopted, expected, folder)
         if "error" in answer:
-            _refuse_or_note(root, answer, adopted, interpreter, Path(temporary))
+            before = _refuse_or_note(
+                root, answer, adopted, interpreter, temporary=Path(temporary), folder=folder
+            )
             return Verified(
                 notes=[
                     f"the app did not import with {interpreter.described} before this change "
-                    f"either ({answer['error']}), so scaffold could not verify it"
+                    f"either ({before}), so scaffold could not verify it"
                 ]
             )
     owners = blueprints or {}
@@ -232,14 +308,26 @@ def _refuse_or_note(
     answer: Mapping[str, object],
     adopted: Adopted,
     interpreter: Interpreter,
+    *,
     temporary: Path,
-) -> None:
-    """Raise for a staged app that fails where the unchanged one imports; else return."""
-    unchanged = temporary / "unchanged"
-    _stage(root, {}, unchanged)
-    before = _probe(interpreter, unchanged, adopted, Expected())
+    folder: str,
+) -> str:
+    """Raise for a staged app that fails where the unchanged one imports; else say why not."""
+    unchanged = _stage(root, {}, temporary / "unchanged")
+    before = _probe(interpreter, unchanged, adopted, Expected(), folder)
     if "error" in before:
-        return  # broken before scaffold touched it: say so, do not block
+        return str(before["error"])  # broken before scaffold touched it: say so, do not block
+    uninstalled = answer.get("uninstalled")
+    if isinstance(uninstalled, list) and uninstalled:
+        listed = ", ".join(str(item) for item in uninstalled)
+        msg = (
+            f"after this change the app in {adopted.module} no longer imports with "
+            f"{interpreter.described} ({answer['error']}), which lacks requirements the "
+            f"change needs: {listed}; nothing was written"
+        )
+        command = " ".join(f"'{item}'" for item in uninstalled)
+        hint = f"install them there (pip install {command}), then run the command again"
+        raise VerifyError(msg, hint=hint)
     msg = (
         f"after this change the app in {adopted.module} no longer imports with "
         f"{interpreter.described}: {answer['error']}; nothing was written"

@@ -77,6 +77,10 @@ def _first_match(app: Any, scope: dict[str, Any]) -> object | None:
             await app.router({**scope, "app": app}, receive, send)
         except AnsweredError as answered:
             return answered.route
+        except Exception as error:  # no route: Starlette raises its 404 when "app" is set
+            if type(error).__name__ == "HTTPException":
+                return None
+            raise
         return None
 
     return asyncio.run(dispatch())
@@ -126,13 +130,36 @@ def _mount_problems(app: Any, path: str) -> list[dict[str, str]]:
     return [{"ref": path, "route": f"mount at {path}", "blocker": blocker}]
 
 
+def _uninstalled(requirements: list[str]) -> list[str]:
+    """Return the requirements no distribution of this environment provides."""
+    from importlib import metadata
+
+    absent = []
+    for requirement in requirements:
+        name = re.match(r"[A-Za-z0-9][A-Za-z0-9._-]*", requirement)
+        try:
+            metadata.distribution(name.group(0) if name else requirement)
+        except metadata.PackageNotFoundError:
+            absent.append(requirement)
+    return absent
+
+
 def main() -> None:
     """Import the app named in ``argv[1]`` (JSON) and print what it serves, as JSON."""
     request = json.loads(sys.argv[1])
     for folder in (request["root"], request["source_root"]):
         if folder not in sys.path:
             sys.path.insert(0, folder)
-    module = importlib.import_module(request["module"])
+    try:
+        module = importlib.import_module(request["module"])
+    except Exception as error:  # reported, with what the environment lacks
+        lines = str(error).splitlines()
+        failed = {
+            "error": f"{type(error).__name__}: {lines[0] if lines else ''}".rstrip(": "),
+            "uninstalled": _uninstalled(request.get("requirements", [])),
+        }
+        print(json.dumps(failed))
+        return
     name = request["app"]
     # "create_app()": a factory another module calls; building the app is what that module does
     app = getattr(module, name[:-2])() if name.endswith("()") else getattr(module, name)

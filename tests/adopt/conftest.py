@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import subprocess
 import sys
+import sysconfig
 import textwrap
 from typing import TYPE_CHECKING, Any
 
@@ -193,6 +194,18 @@ def run_python(project: Path, code: str) -> str:
     )
     assert completed.returncode == 0, completed.stderr[-4000:]
     return completed.stdout
+
+
+@pytest.fixture(scope="session")
+def shared_venv(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A virtual environment (no pip) that sees this interpreter's packages through a .pth."""
+    folder = tmp_path_factory.mktemp("venv") / "venv"
+    subprocess.run(
+        [sys.executable, "-m", "venv", "--without-pip", str(folder)], check=True, timeout=120
+    )
+    site = folder / "lib" / f"python{sys.version_info[0]}.{sys.version_info[1]}" / "site-packages"
+    (site / "scaffold-test-parent.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
+    return folder
 
 
 @pytest.fixture

@@ -10,8 +10,6 @@ the app's TestClient) or checks that the refusal names what blocks it and wrote 
 from __future__ import annotations
 
 import subprocess
-import sys
-import sysconfig
 import textwrap
 from typing import TYPE_CHECKING, Any
 
@@ -23,18 +21,6 @@ if TYPE_CHECKING:
 
 APP_TIMEOUT = 120
 REQUIREMENTS = {"requirements.txt": "fastapi>=0.115\n"}
-
-
-@pytest.fixture(scope="session")
-def shared_venv(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A virtual environment (no pip) that sees this interpreter's packages through a .pth."""
-    folder = tmp_path_factory.mktemp("venv") / "venv"
-    subprocess.run(
-        [sys.executable, "-m", "venv", "--without-pip", str(folder)], check=True, timeout=120
-    )
-    site = folder / "lib" / f"python{sys.version_info[0]}.{sys.version_info[1]}" / "site-packages"
-    (site / "scaffold-test-parent.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
-    return folder
 
 
 @pytest.fixture
