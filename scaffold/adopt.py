@@ -315,5 +315,9 @@ def adopt_project(
     selection, _ = resolve_adopted(spec, adopted, sources, catalog)
     files = record_files(spec, selection, {}, __version__, adopted, root=root)
     files[MEMORY_PATH] = dump_memory(Memory())  # scaffold put nothing into the owner's files
-    refused = refused_by_pins(root, catalog)
+    from scaffold.adopted import owners_folder
+    from scaffold.untrusted import read_project_file
+
+    folder = owners_folder(lambda path: read_project_file(root, path), adopted)
+    refused = refused_by_pins(root, catalog, folder)
     return Adoption(root=root, adopted=adopted, spec=spec, files=files, refused=refused)

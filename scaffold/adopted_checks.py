@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from scaffold.record import Adopted
 
 
-def pins_refusing(root: Path, arriving: Collection[str]) -> list[str]:
+def pins_refusing(root: Path, arriving: Collection[str], folder: str = "") -> list[str]:
     """Say each version the project's pins allow that is older than ``arriving`` need.
 
     The one gate for ``add`` and for ``adopt``'s forecast: only the settings blueprint needs
@@ -36,10 +36,10 @@ def pins_refusing(root: Path, arriving: Collection[str]) -> list[str]:
     """
     from scaffold.adopted_versions import version_blockers
 
-    return version_blockers(root, settings="settings" in arriving)
+    return version_blockers(root, settings="settings" in arriving, folder=folder)
 
 
-def refused_by_pins(root: Path, catalog: Catalog) -> dict[str, list[str]]:
+def refused_by_pins(root: Path, catalog: Catalog, folder: str = "") -> dict[str, list[str]]:
     """Return, for each blueprint ``add`` would refuse on the project's pins, the reasons."""
     from scaffold.compose import brought_by
     from scaffold.errors import BlueprintError
@@ -57,7 +57,7 @@ def refused_by_pins(root: Path, catalog: Catalog) -> dict[str, list[str]]:
             continue
         with_settings = "settings" in arriving
         if with_settings not in answers:
-            answers[with_settings] = pins_refusing(root, arriving)
+            answers[with_settings] = pins_refusing(root, arriving, folder)
         if reasons := answers[with_settings]:
             refused[blueprint.name] = reasons
     return refused
@@ -68,7 +68,12 @@ def adoption_blockers(project: Project, spec: ProjectSpec, rendered: Rendered) -
     arriving = [name for name in rendered.selection.names if name not in project.record.blueprints]
     if not [name for name in arriving if name != "base"]:
         return []
-    versions = pins_refusing(project.root, arriving)
+    from scaffold.adopted import owners_folder
+
+    adopted = project.record.adopted
+    folder = owners_folder(project.read, adopted) if adopted is not None else ""
+    # The pins of the folder the app runs from (backend/), not of a workspace root above it.
+    versions = pins_refusing(project.root, arriving, folder)
     blockers = [f"cannot add {', '.join(arriving)}: {'; '.join(versions)}"] if versions else []
     if "middleware" in arriving and "allowed_hosts" not in spec.blueprints.get("middleware", {}):
         blockers.append(

@@ -175,11 +175,14 @@ def _too_old(found: Found, needed: str) -> str | None:
     return str(version) if version < floor else None
 
 
-def version_blockers(root: Path, *, settings: bool = True) -> list[str]:
+def version_blockers(root: Path, *, settings: bool = True, folder: str = "") -> list[str]:
     """Say each version the project runs on that is older than the blueprints need.
 
-    ``settings``: the settings blueprint arrives (only it needs pydantic 2).
+    ``settings``: the settings blueprint arrives (only it needs pydantic 2). ``folder``: where
+    the project's files are under ``root`` (``backend``; the root itself for ``""``).
     """
+    shown = f"{folder}/" if folder else ""
+    root = root / folder if folder else root
     blockers = []
     for package, (needed, why) in NEEDED.items():
         if package == "pydantic" and not settings:
@@ -192,7 +195,7 @@ def version_blockers(root: Path, *, settings: bool = True) -> list[str]:
         if found is not None and old is not None:
             name = "Python" if package == "python" else package
             blockers.append(
-                f"the project allows {name} {old} ({found.where}: {found.text}), but "
+                f"the project allows {name} {old} ({shown}{found.where}: {found.text}), but "
                 f"scaffold's blueprints need {needed} or newer: {why}"
             )
     return blockers

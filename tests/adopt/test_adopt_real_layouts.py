@@ -371,3 +371,31 @@ def test_app_naming_a_module_whose_app_a_factory_elsewhere_builds_says_why_that_
     message = " ".join(result.stderr.split())
     assert "src/app/main.py has no FastAPI app named 'app'" in message
     assert "the one in src/app/core/setup.py cannot be adopted: the app is built inside" in message
+
+
+def test_the_pins_of_the_backend_folder_gate_what_is_added(
+    tmp_path: Path,
+    file_tree: Callable[[Path, Mapping[str, Any]], Path],
+    cli: Callable[..., Any],
+) -> None:
+    """An old FastAPI pinned in backend/pyproject.toml refuses lifespan=, not only a root pin."""
+    old = BACKEND_PYPROJECT.replace('"fastapi>=0.115"', '"fastapi==0.65.2"')
+    root = file_tree(
+        tmp_path / "repo",
+        {
+            "pyproject.toml": ROOT_PYPROJECT,
+            "backend/pyproject.toml": old,
+            "backend/app/__init__.py": "",
+            "backend/app/main.py": "from fastapi import FastAPI\n\napp = FastAPI()\n",
+        },
+    )
+
+    adopted = cli("adopt", "-C", root)
+
+    assert adopted.exit_code == 0, adopted.output
+    assert "lifespan: " in adopted.stderr  # adopt forecasts the refusal, from backend/'s pins
+    before = _files(root)
+    added = cli("add", "lifespan", "-C", root)
+    assert added.exit_code == 2, added.output
+    assert "backend/pyproject.toml" in " ".join(added.stderr.split())
+    assert _files(root) == before
