@@ -81,7 +81,33 @@ def adoption_blockers(project: Project, spec: ProjectSpec, rendered: Rendered) -
             "in allowed_hosts, and scaffold does not know your app's host names: pass them, "
             """as -O 'middleware.allowed_hosts=["api.example.com"]'"""
         )
-    return blockers + route_blockers(project, rendered, arriving)
+    return (
+        blockers
+        + _workflow_blockers(project, rendered)
+        + route_blockers(project, rendered, arriving)
+    )
+
+
+def _workflow_blockers(project: Project, rendered: Rendered) -> list[str]:
+    """Refuse workflows written below the repository's root, where GitHub never reads them.
+
+    An app adopted from ``backend/`` of a larger repository would get a
+    ``backend/.github/workflows/`` that no CI runs, and the command would say "ok".
+    """
+    workflows = sorted(
+        p for p in rendered.tree if p.startswith(".github/workflows/") and project.read(p) is None
+    )
+    if not workflows:
+        return []
+    here = project.root.resolve()
+    repository = next((f for f in (here, *here.parents) if (f / ".git").exists()), None)
+    if repository is None or repository == here:
+        return []
+    return [
+        f"{workflows[0]} would be written in {here}, but GitHub runs only the workflows at the "
+        f"repository's root ({repository}): adopt the project from there "
+        f"(scaffold adopt -C {repository}) to add them, or leave that blueprint out"
+    ]
 
 
 def _blueprint_routes(

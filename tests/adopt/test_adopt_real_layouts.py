@@ -399,3 +399,31 @@ def test_the_pins_of_the_backend_folder_gate_what_is_added(
     assert added.exit_code == 2, added.output
     assert "backend/pyproject.toml" in " ".join(added.stderr.split())
     assert _files(root) == before
+
+
+def test_workflows_below_the_repository_root_are_refused(
+    tmp_path: Path,
+    file_tree: Callable[[Path, Mapping[str, Any]], Path],
+    cli: Callable[..., Any],
+) -> None:
+    """Adopted from backend/ of a repository, ci's workflow would sit where GitHub never looks."""
+    root = file_tree(
+        tmp_path / "repo",
+        {
+            "backend/pyproject.toml": BACKEND_PYPROJECT,
+            "backend/app/__init__.py": "",
+            "backend/app/main.py": "from fastapi import FastAPI\n\napp = FastAPI()\n",
+        },
+    )
+    subprocess.run(["git", "init", "-q", str(root)], check=True)
+    backend = root / "backend"
+    assert cli("adopt", "-C", backend, "--allow-dirty").exit_code == 0
+    before = _files(root)
+
+    added = cli("add", "ci", "-C", backend, "--allow-dirty")
+
+    assert added.exit_code == 2, added.output
+    said = " ".join(added.stderr.split())
+    assert "GitHub runs only the workflows at the repository's root" in said
+    assert f"scaffold adopt -C {root.resolve()}" in said
+    assert _files(root) == before
