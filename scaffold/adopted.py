@@ -270,7 +270,7 @@ def _formatted(
 
     formatted = _format_once(tree, own, owners, width)
     fitted = {
-        path: fit_to_width(content.decode("utf-8"), width).encode("utf-8")
+        path: type(content)(fit_to_width(content.decode("utf-8"), width).encode("utf-8"))
         for path, content in formatted.items()
         if path.endswith(".py")
     }

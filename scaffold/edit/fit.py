@@ -36,9 +36,36 @@ def fit_to_width(code: str, width: int) -> str:
         return code
     for first, last in sorted(docstrings, reverse=True):
         lines[first : last + 1] = _fit_docstring(lines[first : last + 1], width)
-    skip = {line for first, last in docstrings for line in range(first, last + 1)}
-    lines = _split_strings(lines, width, skip=skip)
-    return "".join(_fit_comments(lines, width))
+    # Each pass reads where the strings are afresh: the one before moved lines.
+    lines = _split_strings(lines, width, skip=_string_rows(lines))
+    return "".join(_fit_comments(lines, width, skip=_string_rows(lines)))
+
+
+def _string_rows(lines: list[str]) -> set[int]:
+    """Return the 0-based lines a string spanning several lines covers (text, not code)."""
+    import io
+    import tokenize
+
+    starts = {tokenize.STRING}
+    ends = {tokenize.STRING}
+    if hasattr(tokenize, "FSTRING_START"):  # Python 3.12 tokenizes f-strings in pieces
+        starts.add(getattr(tokenize, "FSTRING_START"))  # noqa: B009  # absent before 3.12
+        ends.add(getattr(tokenize, "FSTRING_END"))  # noqa: B009
+    rows: set[int] = set()
+    opened: list[int] = []
+    try:
+        for token in tokenize.generate_tokens(io.StringIO("".join(lines)).readline):
+            first = token.start[0]
+            if token.type in starts and token.type not in ends:
+                opened.append(first)
+                continue
+            if token.type in ends and token.type not in starts:
+                first = opened.pop() if opened else first
+            if token.type in ends and token.end[0] > first:
+                rows |= set(range(first - 1, token.end[0]))
+    except (tokenize.TokenError, SyntaxError, IndentationError):
+        return set(range(len(lines)))  # unreadable: touch nothing
+    return rows
 
 
 def _split_strings(lines: list[str], width: int, *, skip: set[int]) -> list[str]:
@@ -51,7 +78,9 @@ def _split_strings(lines: list[str], width: int, *, skip: set[int]) -> list[str]
     for number, line in enumerate(lines):
         body = line.rstrip("\r\n")
         found = None if number in skip or len(body) <= width else _LONE_STRING.match(body)
-        if found is None or "\\" in found["text"]:
+        following = lines[number + 1].lstrip() if number + 1 < len(lines) else ""
+        if found is None or "\\" in found["text"] or _STRING_START.match(following):
+            # an implicit concatenation goes on below: parentheses would cut it in two
             out.append(line)
             continue
         indent = found["indent"] + "    "
@@ -70,8 +99,9 @@ def _split_strings(lines: list[str], width: int, *, skip: set[int]) -> list[str]
     return out
 
 
+_STRING_START = re.compile(r"""^[rRbBuUfF]{0,2}["']""")
 _LONE_STRING = re.compile(
-    r"^(?P<head>(?P<indent>[ \t]*)(?:[\w.]+ = |[\w]+=|return |raise \w+\(|))"
+    r"^(?P<head>(?P<indent>[ \t]*)(?:[\w.]+ = |[\w]+=|return |raise \w+\())"
     r"""(?P<prefix>[fF]?)(?P<quote>["'])(?P<text>(?:(?!(?P=quote)).)*)(?P=quote)"""
     r"(?P<tail>,?\)?,?)$"
 )
@@ -122,11 +152,11 @@ def _docstring_spans(code: str) -> list[tuple[int, int]]:
     return spans
 
 
-def _fit_comments(lines: list[str], width: int) -> list[str]:
+def _fit_comments(lines: list[str], width: int, *, skip: set[int]) -> list[str]:
     fitted: list[str] = []
-    for line in lines:
+    for number, line in enumerate(lines):
         body = line.rstrip("\r\n")
-        match = _COMMENT.match(body)
+        match = None if number in skip else _COMMENT.match(body)
         if match is None or len(body) <= width:
             fitted.append(line)
             continue
@@ -220,26 +250,12 @@ def mark_long_lines(code: str, width: int) -> str:
     Only for an owner whose ruff selects E501: what nothing can fit must not fail their lint.
     """
     lines = code.splitlines(keepends=True)
+    inside = _string_rows(lines)
     for index, line in enumerate(lines):
         body = line.rstrip("\r\n")
-        if len(body) > width and "noqa" not in body and not _in_string(lines, index):
+        if len(body) > width and "noqa" not in body and index not in inside:
             lines[index] = f"{body}  # noqa: E501{line[len(body) :]}"
     return "".join(lines)
-
-
-def _in_string(lines: list[str], index: int) -> bool:
-    """Say whether line ``index`` is inside a triple-quoted string (a comment would be text)."""
-    import io
-    import tokenize
-
-    try:
-        tokens = list(tokenize.generate_tokens(io.StringIO("".join(lines)).readline))
-    except (tokenize.TokenError, SyntaxError):
-        return True
-    row = index + 1
-    return any(
-        token.type == tokenize.STRING and token.start[0] < row <= token.end[0] for token in tokens
-    )
 
 
 def selects_long_lines(config: Mapping[str, bytes]) -> bool:

@@ -52,7 +52,8 @@ def test_prose_is_fitted_and_the_code_means_the_same() -> None:
     ]  # a list's lines keep their breaks
     assert _meaning(fitted) == _meaning(SOURCE)
     assert fit_to_width(fitted, 79) == fitted
-    assert "    # A comment above the code" not in fitted  # re-flowed at column 0
+    assert "# A comment above the code that is far too long for a narrow owner\n" in fitted
+    assert "# configuration to accept it.\n" in fitted  # re-flowed, each line a comment
     assert "message = (" in fitted  # the string split into parenthesized parts
 
 
@@ -71,3 +72,31 @@ def test_what_cannot_fit_is_marked_only_for_owners_who_select_e501() -> None:
         {"ruff.toml": b'[lint]\nselect = ["E", "F"]\nignore = ["E501"]\n'}
     )
     assert not selects_long_lines({"ruff.toml": b"line-length = 79\n"})
+
+
+TRAPS = textwrap.dedent('''\
+    SCRIPT = """
+    # a comment-looking line inside a string that is far too long for the width given here
+    "a string-looking line inside a string that is far too long for the width given here"
+    """
+    message = (
+        "a first part of an implicit concatenation that is long "
+        "a second part of the implicit concatenation that is too long for the width"
+    )
+    call(
+        label="an argument string that goes on in an implicit concatenation below it"
+        " and ends here",
+    )
+    ''')
+
+
+def test_strings_and_concatenations_are_never_cut_into_other_code() -> None:
+    fitted = fit_to_width(TRAPS, 60)
+
+    assert _meaning(fitted) == _meaning(TRAPS)
+    namespace: dict[str, object] = {"call": lambda **kw: kw}
+    exec(compile(fitted, "<fitted>", "exec"), namespace)  # our own test code
+    original: dict[str, object] = {"call": lambda **kw: kw}
+    exec(compile(TRAPS, "<traps>", "exec"), original)
+    assert namespace["SCRIPT"] == original["SCRIPT"]  # text inside a string is never re-flowed
+    assert namespace["message"] == original["message"]
