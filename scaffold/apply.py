@@ -50,7 +50,8 @@ def check_destination(destination: Path, *, force: bool) -> None:
         raise DestinationError(msg, hint="choose another name, or pass --force to write into it")
 
 
-def _write_tree(root: Path, tree: dict[str, bytes]) -> None:
+def write_tree(root: Path, tree: dict[str, bytes]) -> None:
+    """Write ``tree`` under ``root`` (a private folder: staging, or new --from's work)."""
     try:
         for relative, content in tree.items():
             target = root / relative
@@ -219,13 +220,13 @@ def write_project(
         with _sigint_held(reraise=True):  # no instant where the folder exists but is not ours
             staging = _make_staging(parent)
         staging.chmod(0o777 & ~_current_umask())  # mkdtemp's 0o700 would end up on the project
-        _write_tree(staging, tree)
+        write_tree(staging, tree)
         if formatter is not None:
             formatter(staging)
         final = _read_tree(staging, tree)
         if extra is not None:
             added = extra(final)
-            _write_tree(staging, added)
+            write_tree(staging, added)
             final |= added
         paths = sorted(final)
         if not dry_run:

@@ -292,7 +292,10 @@ def render_blueprint(item: Selected, context: dict[str, Any]) -> CopierOutput:
     memo = _MEMO.get()
     if memo is None:
         return _render_blueprint(item, context)
-    key = json.dumps([str(item.blueprint.root), item.name, item.options], default=str)
+    # What copier is given, but the package: a foundation's app names it only after the
+    # template rendered (new --from), and a template is not scaffold's to re-package.
+    seen = list(context.get("blueprints", ()))
+    key = json.dumps([str(item.blueprint.root), item.name, item.options, seen], default=str)
     if key not in memo:
         memo[key] = _render_blueprint(item, context)
     return memo[key]

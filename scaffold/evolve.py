@@ -44,10 +44,12 @@ def plan_change(
     """
     if project.record.adopted is not None:  # the owner's app module stands in for main.py
         from scaffold.adopted import plan_adopted_change
+        from scaffold.copier_render import copier_memo
 
-        plan = plan_adopted_change(project, spec, sources=sources, catalog=catalog)
-        if plan.selection.copier_data:
-            return _adopted_migrated(plan, sources=sources, catalog=catalog)
+        with copier_memo():  # a template renders (and its tasks run) once, migrations or not
+            plan = plan_adopted_change(project, spec, sources=sources, catalog=catalog)
+            if plan.selection.copier_data:
+                return _adopted_migrated(plan, sources=sources, catalog=catalog)
         return plan
     selection, new_tree = render_project(spec, sources=project.sources() + sources, catalog=catalog)
     base = project.base()
@@ -90,29 +92,26 @@ def _adopted_migrated(
     """Plan an adopted project's change again around the migrations of its moving templates.
 
     A project made ``--from`` a template is adopted: its template's ``_migrations`` run as in
-    a generated project (:func:`_migrated`), the adopted engine's plan as the merge. The plan
-    without them was verified already (the app imports); the migrations' own changes are the
-    template's, run with ``--trust``.
+    a generated project (:func:`_migrated`), the adopted engine's plan as the merge, planned
+    again on the migrated copy (and verified there: the app imports). The templates' renders
+    are the ones ``plan`` made (:func:`scaffold.copier_render.copier_memo`).
     """
     from dataclasses import replace
 
     from scaffold.adopted import plan_adopted_change
-    from scaffold.copier_render import copier_memo
 
     project = plan.project
     inner: list[Plan] = []
 
     def merge(ours: Project) -> list[FileMerge]:
         replanned = plan_adopted_change(
-            ours, plan.spec, sources=sources, catalog=catalog, verify=False,
-            record_root=project.root,
-        )  # fmt: skip
+            ours, plan.spec, sources=sources, catalog=catalog, record_root=project.root
+        )
         inner.append(replanned)
         return [m for m in replanned.merges if not m.path.startswith(f"{RECORD_DIR}/")]
 
     notes: list[str] = []
-    with copier_memo():  # the templates render as they did for ``plan``, once more at most
-        merges = _migrated(project, plan.selection, merge, notes)
+    merges = _migrated(project, plan.selection, merge, notes)
     if merges is None:
         return replace(plan, notes=[*plan.notes, *notes])
     for merge_ in inner[-1].merges:
@@ -120,7 +119,7 @@ def _adopted_migrated(
             before = project.read(merge_.path)
             outcome: Outcome = "unchanged" if before == merge_.content else "replaced"
             merges.append(replace(merge_, before=before, outcome=outcome))
-    return Plan(project, plan.spec, inner[-1].selection, merges, notes=[*plan.notes, *notes])
+    return Plan(project, plan.spec, inner[-1].selection, merges, notes=[*inner[-1].notes, *notes])
 
 
 def _migrated(

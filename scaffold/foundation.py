@@ -19,12 +19,16 @@ same writer as ``new`` (nothing is written on error, Ctrl-C or ``--dry-run``).
 from __future__ import annotations
 
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from scaffold.errors import BlueprintError
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from scaffold.apply import WriteResult
     from scaffold.catalog import Blueprint, Catalog
     from scaffold.models import ProjectSpec
     from scaffold.pipeline import Generated
@@ -97,75 +101,109 @@ def generate_from(
     """Generate ``spec`` into ``destination`` on the foundation ``template``; return the notes."""
     from scaffold.apply import check_destination
     from scaffold.copier_render import copier_memo, copier_run
-    from scaffold.pipeline import generate
 
     check_destination(destination, force=force)  # fail before any work
+    # a repository the template's tasks make (git init) is the project's, as copier leaves it
+    keep = not (destination / ".git").exists()
     with (
-        copier_run(destination=destination.absolute().name, dry_run=dry_run),
+        copier_run(
+            destination=destination.absolute().name, dry_run=dry_run, keep_repository=keep
+        ) as run,
         copier_memo(),  # the template renders once (its tasks run once), however often asked
         tempfile.TemporaryDirectory(prefix="scaffold-from-") as work,
     ):
         root = Path(work) / destination.absolute().name
-        alone = _render_alone(spec, template, catalog, root)
+        alone = _render_alone(spec, catalog, root)
         adopted = _the_app(root, template)
+        writing = _Writing(destination, run.repository, force=force, dry_run=dry_run)
         if adopted is None:
             note = (
                 f"template '{template}' writes no FastAPI app, so base's app was added beside "
                 "its files"
             )
-            return generate(spec, destination, catalog=catalog, force=force, dry_run=dry_run), [
-                note
-            ]
-        return _on_foundation(
-            spec, destination, root, catalog, found=(adopted, alone), force=force, dry_run=dry_run
+            return _beside_base(spec, catalog, writing), [note]
+        return _on_foundation(spec, root, catalog, found=(adopted, alone), writing=writing)
+
+
+@dataclass(frozen=True)
+class _Writing:
+    """Where and how the project is written once it is known."""
+
+    destination: Path
+    repository: Callable[[], Path | None]  # the .git the template's tasks made, if kept
+    force: bool
+    dry_run: bool
+
+    def write(self, files: dict[str, bytes]) -> WriteResult:
+        from scaffold.apply import write_project
+
+        return write_project(
+            files,
+            self.destination,
+            force=self.force,
+            dry_run=self.dry_run,
+            repository=self.repository(),
         )
 
 
-def _render_alone(
-    spec: ProjectSpec, template: str, catalog: Catalog, root: Path
-) -> dict[str, bytes]:
-    """Render the template alone into ``root`` (a private folder); return its files."""
+def _render_alone(spec: ProjectSpec, catalog: Catalog, root: Path) -> dict[str, bytes]:
+    """Render the template, as the whole project will, into ``root``; return its files.
+
+    The other blueprints render too (copier sees the same context, so this render is the
+    one the project gets), but only the template's files are kept: its app is not known yet.
+    """
     from scaffold.adopted import render_adopted
-    from scaffold.apply import _write_tree
+    from scaffold.apply import write_tree
     from scaffold.record import Adopted
 
-    alone = _spec_with(spec, {template: dict(spec.blueprints.get(template, {}))})
-    # No app is known yet; a template is rendered by copier, which never reads the package.
     provisional = Adopted("", "app", spec.package, spec.package)
-    rendered = render_adopted(alone, provisional, (), catalog)
+    rendered = render_adopted(spec, provisional, (), catalog)
+    mine = rendered.selection.copier_paths
+    alone = {path: content for path, content in rendered.tree.items() if path in mine}
     root.mkdir(parents=True)
-    _write_tree(root, rendered.tree)
-    return rendered.tree
+    write_tree(root, alone)
+    return alone
+
+
+def _beside_base(spec: ProjectSpec, catalog: Catalog, writing: _Writing) -> Generated:
+    """Write the template's files with base's app beside them, as ``-b TEMPLATE`` does."""
+    from scaffold import __version__
+    from scaffold.pipeline import Generated, render_project
+    from scaffold.record import record_files
+
+    selection, tree = render_project(spec, catalog=catalog)
+    files = tree | record_files(spec, selection, tree, __version__, root=writing.destination)
+    result = writing.write(files)
+    return Generated(spec, selection, writing.destination, result.files, result.written)
 
 
 def _on_foundation(
     spec: ProjectSpec,
-    destination: Path,
     root: Path,
     catalog: Catalog,
     *,
     found: tuple[Adopted, dict[str, bytes]],
-    force: bool,
-    dry_run: bool,
+    writing: _Writing,
 ) -> tuple[Generated, list[str]]:
     """Record the template's project as adopted, add the rest through the adopted engine.
 
     ``found``: the template's app, and the files it wrote (already in ``root``).
     """
-    adopted, alone = found
     from scaffold import __version__
     from scaffold.adopted import plan_adopted_change, resolve_adopted
     from scaffold.adopted_memory import MEMORY_PATH, Memory, dump_memory
-    from scaffold.apply import _write_tree, write_project
+    from scaffold.apply import write_tree
     from scaffold.pipeline import Generated
     from scaffold.project import open_project
     from scaffold.record import record_files
 
+    adopted, alone = found
+    destination = writing.destination
     bare = _spec_with(spec, {})
     selection, _ = resolve_adopted(bare, adopted, (), catalog)
     record = record_files(bare, selection, {}, __version__, adopted, root=destination)
     record[MEMORY_PATH] = dump_memory(Memory())
-    _write_tree(root, record)
+    write_tree(root, record)
     plan = plan_adopted_change(
         open_project(root), spec, catalog=catalog, verify=False, record_root=destination
     )
@@ -175,7 +213,7 @@ def _on_foundation(
             files.pop(merge.path, None)
         elif merge.content != alone.get(merge.path):
             files[merge.path] = merge.content
-    result = write_project(files, destination, force=force, dry_run=dry_run)
+    result = writing.write(files)
     generated = Generated(
         spec=spec,
         selection=plan.selection,

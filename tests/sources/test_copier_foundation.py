@@ -258,7 +258,7 @@ def test_its_task_files_stay_when_another_blueprint_arrives_and_migrations_run_o
 ) -> None:
     repo = make_repo("tasked")
     write = repo.write  # type: ignore[attr-defined]
-    write("copier.yml", '_tasks:\n  - "echo made by a task > TASKFILE.txt"\n')
+    write("copier.yml", '_tasks:\n  - "echo made by a task > TASKFILE.txt"\n  - "git init -q"\n')
     write("pyproject.toml", PYPROJECT.replace("{deps}", '"fastapi>=0.115"'))
     write("service/__init__.py", "")
     write("service/main.py", "from fastapi import FastAPI\n\napp = FastAPI()\n")
@@ -266,7 +266,7 @@ def test_its_task_files_stay_when_another_blueprint_arrives_and_migrations_run_o
     write("README.md", "# Tasked\n")
     write(
         "copier.yml",
-        '_tasks:\n  - "echo made by a task > TASKFILE.txt"\n'
+        '_tasks:\n  - "echo made by a task > TASKFILE.txt"\n  - "git init -q"\n'
         "_migrations:\n  - version: v1.1.0\n"
         '    command: "echo $VERSION_FROM $VERSION_TO $STAGE >> MIGRATED.txt"\n',
     )
@@ -276,6 +276,7 @@ def test_its_task_files_stay_when_another_blueprint_arrives_and_migrations_run_o
     assert made.exit_code == 0, made.output
     project = tmp_path / "svc"
     assert (project / "TASKFILE.txt").read_text() == "made by a task\n"
+    assert (project / ".git").is_dir()  # the repository its task made, as copier leaves it
     run_git("init", "-q", "-b", "main", cwd=project)
     commit(project, "generated")
 
