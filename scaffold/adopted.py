@@ -499,7 +499,7 @@ def _new_files(
                 f"writes its own {path} (move or rename yours, or leave that blueprint out)"
             )
             continue
-        if path not in base and (shadowed := _shadowed(project, path)):
+        if path not in base and path not in foundation and (shadowed := _shadowed(project, path)):
             refused.append(
                 f"a blueprint you chose writes {path}, which would take the place of your "
                 f"{shadowed}: {_SAME_ROLE[PurePosixPath(path).name][0]} reads {path} first "
@@ -662,7 +662,7 @@ def plan_adopted_change(
         *_tests_notes(project, rendered, conftest.path),
     ]
     notes += [note for merge in merges for note in merge.notes]
-    notes += stale_lock_notes(project, merges)
+    notes += stale_lock_notes(project, merges, folder)
     plan = Plan(project, spec, rendered.selection, merges, notes=notes)
     if verify:
         plan.notes += verified_notes(plan, adopted, rendered)

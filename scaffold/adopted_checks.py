@@ -94,8 +94,11 @@ def _workflow_blockers(project: Project, rendered: Rendered) -> list[str]:
     An app adopted from ``backend/`` of a larger repository would get a
     ``backend/.github/workflows/`` that no CI runs, and the command would say "ok".
     """
+    templates = rendered.selection.copier_paths  # a foundation's own: where copier puts them
     workflows = sorted(
-        p for p in rendered.tree if p.startswith(".github/workflows/") and project.read(p) is None
+        p
+        for p in rendered.tree
+        if p.startswith(".github/workflows/") and p not in templates and project.read(p) is None
     )
     if not workflows:
         return []

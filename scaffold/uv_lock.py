@@ -10,6 +10,7 @@ Like Rails' and Angular's generators, it says what to run instead.
 from __future__ import annotations
 
 import tomllib
+from pathlib import PurePosixPath
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -43,12 +44,27 @@ def _locked_inputs(content: bytes | None) -> Any:
     )
 
 
-def stale_lock_notes(project: Project, merges: Iterable[FileMerge]) -> list[str]:
-    """Say that ``uv.lock`` needs ``uv lock`` when the change edits what it locks."""
-    if project.read(UV_LOCK) is None:
+def stale_lock_notes(project: Project, merges: Iterable[FileMerge], folder: str = "") -> list[str]:
+    """Say that ``uv.lock`` needs ``uv lock`` when the change edits what it locks.
+
+    ``folder``: where the project's ``pyproject.toml`` is (``backend``); its ``uv.lock`` is
+    there or, in a uv workspace, in a folder above it.
+    """
+    where = PurePosixPath(folder)
+    lock = next(
+        (
+            (place / UV_LOCK).as_posix()
+            for place in (where, *where.parents)
+            if project.read((place / UV_LOCK).as_posix()) is not None
+        ),
+        None,
+    )
+    if lock is None:
         return []
+    pyproject = (where / PYPROJECT).as_posix()
     for merge in merges:
-        changed = merge.path == PYPROJECT and merge.changes_disk
+        changed = merge.path == pyproject and merge.changes_disk
         if changed and _locked_inputs(merge.before) != _locked_inputs(merge.content):
-            return [STALE_NOTE]
+            note = STALE_NOTE if lock == UV_LOCK else STALE_NOTE.replace(UV_LOCK, lock, 1)
+            return [note.replace(f"in {PYPROJECT}", f"in {pyproject}")]
     return []

@@ -427,3 +427,15 @@ def test_workflows_below_the_repository_root_are_refused(
     assert "GitHub runs only the workflows at the repository's root" in said
     assert f"scaffold adopt -C {root.resolve()}" in said
     assert _files(root) == before
+
+
+def test_a_workspace_uv_lock_above_the_backend_folder_is_named_stale(
+    monorepo: Path, cli: Callable[..., Any]
+) -> None:
+    (monorepo / "uv.lock").write_text("version = 1\n")  # uv's workspace lock, at the root
+
+    result = cli("add", "websockets", "-C", monorepo)
+
+    assert result.exit_code == 0, result.output
+    said = " ".join(result.stdout.split())
+    assert "uv.lock is out of date: this changes the dependencies in backend/pyproject.toml" in said
