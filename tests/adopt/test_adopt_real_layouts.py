@@ -219,7 +219,8 @@ ROUTER = "from fastapi import APIRouter\n\nrouter = APIRouter()\n"
 def test_the_owners_router_under_a_blueprints_name_is_not_taken_for_the_blueprints(
     tmp_path: Path, file_tree: Callable[..., Path], cli: Callable[..., Any]
 ) -> None:
-    # No environment: before, add auth reported success with its router never included.
+    # No environment: before, add auth reported success with its router never included (it
+    # took the owner's auth.router for its own). Now scaffold's router comes under an alias.
     project = file_tree(
         tmp_path / "svc",
         {
@@ -236,11 +237,15 @@ def test_the_owners_router_under_a_blueprints_name_is_not_taken_for_the_blueprin
 
     result = cli("add", "auth", "-C", project)
 
-    assert result.exit_code == 2, result.output
+    assert result.exit_code == 0, result.output
+    main = (project / "app/main.py").read_text()
+    assert "from app.core import auth\n" in main  # the owner's import and router stay
+    assert "    app.include_router(auth.router)\n" in main
+    assert "from app.routes import auth as scaffold_auth\n" in main
+    assert "app.include_router(scaffold_auth.router)" in main
+    removed = cli("remove", "auth", "settings", "-C", project)
+    assert removed.exit_code == 0, removed.output
     assert _files(project) == before
-    message = " ".join(result.stderr.split())
-    assert "app/main.py already uses the name 'auth' (line 3)" in message
-    assert "from app.routes import auth" in message
 
 
 def test_a_package_marker_scaffold_wrote_into_a_namespace_package_goes_with_it(
