@@ -147,17 +147,11 @@ def _ignored(folder: str, names: list[str]) -> set[str]:
     return ignored_in_copy(folder, names)
 
 
-def _copy_regular(source: str, target: str) -> None:
-    """Copy a regular file; a FIFO, socket or device stays behind (opening one could block)."""
-    import stat
-
-    if stat.S_ISREG(os.lstat(source).st_mode):
-        shutil.copy2(source, target)
-
-
 def _copy_project(root: Path, staging: Path) -> None:
+    from scaffold.verify import copy_regular
+
     try:
-        shutil.copytree(root, staging, ignore=_ignored, symlinks=True, copy_function=_copy_regular)
+        shutil.copytree(root, staging, ignore=_ignored, symlinks=True, copy_function=copy_regular)
     except (shutil.Error, OSError) as error:
         msg = f"cannot copy the project to run its migrations: {error}"
         raise BlueprintError(msg, hint="nothing was written; check the project's files") from None

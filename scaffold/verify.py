@@ -137,6 +137,14 @@ def find_interpreter(root: Path, folder: str = "") -> Interpreter | None:
     return None
 
 
+def copy_regular(source: str, target: str) -> None:
+    """Copy a regular file; a FIFO, socket or device stays behind (opening one could block)."""
+    import stat
+
+    if stat.S_ISREG(os.lstat(source).st_mode):
+        shutil.copy2(source, target)
+
+
 def ignored_in_copy(folder: str, names: list[str]) -> set[str]:
     """Name what a copy of the project leaves out: VCS, virtual environments, caches."""
     here = Path(folder)
@@ -174,7 +182,7 @@ def _stage(root: Path, changes: Mapping[str, bytes | None], into: Path) -> Path:
         for entry in siblings:
             (into / entry.name).symlink_to(entry, target_is_directory=entry.is_dir())
     staged = into / (root.absolute().name or "project")
-    shutil.copytree(root, staged, ignore=ignored_in_copy, symlinks=True)
+    shutil.copytree(root, staged, ignore=ignored_in_copy, symlinks=True, copy_function=copy_regular)
     for relative, content in changes.items():
         target = staged / relative
         if content is None:

@@ -444,3 +444,19 @@ def test_a_workspace_uv_lock_above_the_backend_folder_is_named_stale(
     assert result.exit_code == 0, result.output
     said = " ".join(result.stdout.split())
     assert "uv.lock is out of date: this changes the dependencies in backend/pyproject.toml" in said
+
+
+@pytest.mark.timeout(120)
+def test_verification_leaves_an_owners_named_pipe_alone(
+    monorepo: Path, cli: Callable[..., Any]
+) -> None:
+    """Copying the project to import it must not open a FIFO: that would block for ever."""
+    import os
+
+    os.mkfifo(monorepo / "backend" / "events.pipe")
+
+    result = cli("add", "websockets", "-C", monorepo)
+
+    assert result.exit_code == 0, result.output
+    assert "verified with backend/.venv/bin/python" in " ".join(result.stdout.split())
+    assert (monorepo / "backend" / "events.pipe").is_fifo()
