@@ -280,7 +280,8 @@ def selects_long_lines(config: Mapping[str, bytes]) -> bool:
             str(code)
             for where in (table, lint)
             if isinstance(where, dict)
-            for code in where.get("ignore", []) or []
+            for key in ("ignore", "extend-ignore")
+            for code in where.get(key, []) or []
         ]
         picked = any(code == "ALL" or "E501".startswith(code) for code in chosen)
         dropped = any("E501".startswith(code) for code in ignored)

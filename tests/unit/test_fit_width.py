@@ -72,6 +72,8 @@ def test_what_cannot_fit_is_marked_only_for_owners_who_select_e501() -> None:
         {"ruff.toml": b'[lint]\nselect = ["E", "F"]\nignore = ["E501"]\n'}
     )
     assert not selects_long_lines({"ruff.toml": b"line-length = 79\n"})
+    extended = b'[tool.ruff.lint]\nselect = ["E"]\nextend-ignore = ["E501"]\n'
+    assert not selects_long_lines({"pyproject.toml": extended})
 
 
 TRAPS = textwrap.dedent('''\
