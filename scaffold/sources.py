@@ -137,7 +137,7 @@ def _parse_location(spec: str, *, base: Path, layer: Layer) -> Source:
 
 def _local(base: Path, text: str) -> Path:
     """Return an absolute, normalised path: ``proj/../bp`` and ``bp`` are one source."""
-    return Path(os.path.normpath(base / text))
+    return Path(os.path.normpath(base.absolute() / text))  # base may be "." (-C default)
 
 
 def _is_bare(path: Path) -> bool:

@@ -307,3 +307,22 @@ def test_skip_if_exists_files_are_left_alone_on_update(
     assert updated.exit_code == 0, updated.output
     assert (project / "CHANGELOG.md").read_text() == "# Changelog\n"
     assert _record(project)["blueprints"]["changelog"]["ref"] == "v1.1.0"
+
+
+def test_an_update_run_inside_the_project_changes_nothing_when_nothing_changed(
+    cli: Callable[..., Result], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The record's folder source is relative to the project; read from ``-C .`` it was taken
+    relative to the shell's folder, and copier's answers file got another ``_src_path``."""
+    answers = {"{{ _copier_conf.answers_file }}.jinja": "{{ _copier_answers|to_nice_yaml }}"}
+    _template(tmp_path / "bp", "plain", "", {"notes.txt": "hello\n", **answers})
+    made = _new(cli, tmp_path / "bp", tmp_path / "out", "plain")
+    assert made.exit_code == 0, made.output
+    project = tmp_path / "out" / "svc"
+    before = {p: p.read_bytes() for p in project.rglob("*") if p.is_file()}
+    monkeypatch.chdir(project)
+
+    updated = cli("update", "--allow-dirty")
+
+    assert updated.exit_code == 0, updated.output
+    assert {p: p.read_bytes() for p in project.rglob("*") if p.is_file()} == before
