@@ -49,12 +49,12 @@ def left_to_template(
     a template rendered again only to merge another blueprint's change, without its tasks,
     stands for its files as last time (the base's version, and those its tasks wrote).
     """
-    from scaffold.evolve import _owners_own, _replayed  # one rule, two engines
+    from scaffold.evolve import left_to_owner, replayed_only  # one rule for both engines
 
-    kept = _owners_own(project, rendered.selection, rendered.tree)
+    kept = left_to_owner(project, rendered.selection, rendered.tree)
     for path in kept:
         del rendered.tree[path]
-    if _replayed(rendered.selection, base, rendered.tree):
+    if replayed_only(rendered.selection, base, rendered.tree):
         kept |= {p for p in previous.foundation_files if p in base and p not in rendered.tree}
     return kept
 

@@ -53,11 +53,11 @@ def plan_change(
         return plan
     selection, new_tree = render_project(spec, sources=project.sources() + sources, catalog=catalog)
     base = project.base()
-    replayed = _replayed(selection, base, new_tree)
+    replayed = replayed_only(selection, base, new_tree)
 
     def merge(ours: Project) -> list[FileMerge]:
         """Merge base and new into ``ours``: the project, or its copy the migrations changed."""
-        owners_own = _owners_own(ours, selection, new_tree)
+        owners_own = left_to_owner(ours, selection, new_tree)
         return [
             FileMerge(path, ours.read(path), "kept", ours.read(path))
             if path in owners_own or (path in base and path not in new_tree and replayed)
@@ -146,7 +146,7 @@ def _migrated(
     return migrate_and_merge(project, migrations, merge)
 
 
-def _replayed(selection: Selection, base: dict[str, bytes], new_tree: dict[str, bytes]) -> bool:
+def replayed_only(selection: Selection, base: dict[str, bytes], new_tree: dict[str, bytes]) -> bool:
     """Take the base's version of the files of copier blueprints that were only replayed.
 
     A copier blueprint this command neither adds nor updates renders again without its tasks
@@ -161,7 +161,7 @@ def _replayed(selection: Selection, base: dict[str, bytes], new_tree: dict[str, 
     return True
 
 
-def _owners_own(project: Project, selection: Selection, new_tree: dict[str, bytes]) -> set[str]:
+def left_to_owner(project: Project, selection: Selection, new_tree: dict[str, bytes]) -> set[str]:
     """Return the files a copier template leaves to the owner once they exist.
 
     Those its own ``.gitignore`` excludes (a ``.env`` with passwords, never in the base) and

@@ -21,7 +21,7 @@ from __future__ import annotations
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from scaffold.errors import BlueprintError
 
@@ -54,12 +54,12 @@ def foundation_blueprint(catalog: Catalog, source: str) -> Blueprint:
     return found[0]
 
 
-def _spec_with(spec: ProjectSpec, blueprints: dict[str, dict[str, Any]]) -> ProjectSpec:
+def _without_blueprints(spec: ProjectSpec) -> ProjectSpec:
+    """Return ``spec`` with no blueprints: what an adopted project records before ``add``."""
     from scaffold.models import ProjectSpec
 
     data = spec.model_dump(exclude={"blueprints", "automatic"})
-    automatic = {name for name in spec.automatic if name in blueprints}
-    return ProjectSpec.model_validate({**data, "blueprints": blueprints, "automatic": automatic})
+    return ProjectSpec.model_validate({**data, "blueprints": {}, "automatic": set()})
 
 
 def _the_app(root: Path, template: str) -> Adopted | None:
@@ -167,14 +167,16 @@ def _render_alone(spec: ProjectSpec, catalog: Catalog, root: Path) -> dict[str, 
 
 def _beside_base(spec: ProjectSpec, catalog: Catalog, writing: _Writing) -> Generated:
     """Write the template's files with base's app beside them, as ``-b TEMPLATE`` does."""
-    from scaffold import __version__
-    from scaffold.pipeline import Generated, render_project
-    from scaffold.record import record_files
+    from scaffold.pipeline import render_and_write
 
-    selection, tree = render_project(spec, catalog=catalog)
-    files = tree | record_files(spec, selection, tree, __version__, root=writing.destination)
-    result = writing.write(files)
-    return Generated(spec, selection, writing.destination, result.files, result.written)
+    return render_and_write(
+        spec,
+        writing.destination,
+        catalog=catalog,
+        force=writing.force,
+        dry_run=writing.dry_run,
+        repository=writing.repository,
+    )
 
 
 def _on_foundation(
@@ -199,7 +201,7 @@ def _on_foundation(
 
     adopted, alone = found
     destination = writing.destination
-    bare = _spec_with(spec, {})
+    bare = _without_blueprints(spec)
     selection, _ = resolve_adopted(bare, adopted, (), catalog)
     record = record_files(bare, selection, {}, __version__, adopted, root=destination)
     record[MEMORY_PATH] = dump_memory(Memory())

@@ -17,6 +17,7 @@ from scaffold.record import record_files
 from scaffold.render import Renderer, Tree, render_selection
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from pathlib import Path
 
     from scaffold.catalog import Catalog, SourceLike
@@ -80,11 +81,37 @@ def generate(
     with copier_run(
         destination=destination.absolute().name, dry_run=dry_run, keep_repository=keep
     ) as run:
-        selection, tree = render_project(spec, sources=sources, catalog=catalog)
-        files = tree | record_files(spec, selection, tree, __version__, root=destination)
-        result = write_project(
-            files, destination, force=force, dry_run=dry_run, repository=run.repository()
+        return render_and_write(
+            spec,
+            destination,
+            sources=sources,
+            catalog=catalog,
+            force=force,
+            dry_run=dry_run,
+            repository=run.repository,
         )
+
+
+def render_and_write(
+    spec: ProjectSpec,
+    destination: Path,
+    *,
+    sources: tuple[SourceLike, ...] = (),
+    catalog: Catalog | None = None,
+    force: bool,
+    dry_run: bool,
+    repository: Callable[[], Path | None],
+) -> Generated:
+    """Render the project with its record and write it once, inside the command's copier run.
+
+    ``repository``: asked once the templates rendered, the ``.git`` their tasks made (moved
+    into the new project).
+    """
+    selection, tree = render_project(spec, sources=sources, catalog=catalog)
+    files = tree | record_files(spec, selection, tree, __version__, root=destination)
+    result = write_project(
+        files, destination, force=force, dry_run=dry_run, repository=repository()
+    )
     return Generated(
         spec=spec,
         selection=selection,

@@ -21,10 +21,14 @@ if TYPE_CHECKING:
 
 UV_LOCK = "uv.lock"
 PYPROJECT = "pyproject.toml"
-STALE_NOTE = (
-    "uv.lock is out of date: this changes the dependencies in pyproject.toml; "
-    "run `uv lock` (or `uv sync`) and commit uv.lock"
-)
+
+
+def stale_note(lock: str = UV_LOCK, pyproject: str = PYPROJECT) -> str:
+    """Say which lock is stale, because of which ``pyproject.toml``, and what to run."""
+    return (
+        f"{lock} is out of date: this changes the dependencies in {pyproject}; "
+        f"run `uv lock` (or `uv sync`) and commit {lock}"
+    )
 
 
 def _locked_inputs(content: bytes | None) -> Any:
@@ -65,6 +69,5 @@ def stale_lock_notes(project: Project, merges: Iterable[FileMerge], folder: str 
     for merge in merges:
         changed = merge.path == pyproject and merge.changes_disk
         if changed and _locked_inputs(merge.before) != _locked_inputs(merge.content):
-            note = STALE_NOTE if lock == UV_LOCK else STALE_NOTE.replace(UV_LOCK, lock, 1)
-            return [note.replace(f"in {PYPROJECT}", f"in {pyproject}")]
+            return [stale_note(lock, pyproject)]
     return []
