@@ -29,6 +29,19 @@ HELD_SIGNALS = tuple(
     getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name)
 )
 Formatter = Callable[[Path], None]
+# What this process has written, as the error boundary reports it when Ctrl-C comes afterwards
+# (while the report prints, or on the way back from the writer): never "nothing was written".
+_WRITTEN: list[str] = []
+
+
+def forget_written() -> None:
+    """Start a command with nothing written (the tests run many commands in one process)."""
+    _WRITTEN.clear()
+
+
+def written_so_far() -> list[str]:
+    """Return what this process has committed to disk so far, in words ("x was written")."""
+    return list(_WRITTEN)
 
 
 @dataclass(frozen=True)
@@ -238,6 +251,7 @@ def write_project(
             with _sigint_held(reraise=False):
                 _commit(staging, destination, paths, force=force)
                 committed = True
+                _WRITTEN.append(f"{destination} was written")
                 _keep_repository(staging, destination)
         return WriteResult(destination=destination, files=final, written=not dry_run)
     finally:
@@ -261,3 +275,4 @@ def apply_changes(root: Path, changes: dict[str, bytes | None]) -> None:
         write_journaled(
             root, changes, 0o666 & ~_current_umask(), stop_requested=lambda: bool(received)
         )
+        _WRITTEN.append("the changes were written")

@@ -35,11 +35,15 @@ def fail(message: str, exit_code: int, *, as_json: bool) -> NoReturn:
 @contextlib.contextmanager
 def error_boundary(*, as_json: bool) -> Iterator[None]:
     """Turn scaffold's errors and Ctrl-C into one line and an exit code."""
+    from scaffold.apply import forget_written
     from scaffold.errors import ScaffoldError
 
+    forget_written()
     try:
         yield
     except ScaffoldError as error:
         fail(str(error), error.exit_code, as_json=as_json)
     except KeyboardInterrupt:
-        fail("interrupted; nothing was written", EXIT_INTERRUPTED, as_json=as_json)
+        from scaffold.entry import interrupted_outcome
+
+        fail(f"interrupted; {interrupted_outcome()}", EXIT_INTERRUPTED, as_json=as_json)

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from scaffold import __version__
-from scaffold.boundary import EXIT_INTERRUPTED, error_boundary, fail
+from scaffold.boundary import error_boundary
 from scaffold.cli_blueprint import blueprint_app
 from scaffold.cli_help import reflow_commands
 
@@ -332,18 +332,15 @@ def _generate_and_report(
             generated, notes = generate_from(
                 spec, destination, template=template, catalog=catalog, force=force, dry_run=dry_run
             )
-    try:
-        if as_json:
-            typer.echo(json.dumps(_json_report(generated) | {"notes": notes}, indent=2))
-            return
-        from scaffold.report import print_generated
+    # A Ctrl-C from here on is reported by the boundary as "<destination> was written".
+    if as_json:
+        typer.echo(json.dumps(_json_report(generated) | {"notes": notes}, indent=2))
+        return
+    from scaffold.report import print_generated
 
-        print_generated(generated)
-        for note in notes:
-            _note(note)
-    except KeyboardInterrupt:
-        done = "nothing was written" if not generated.written else f"{destination} was written"
-        fail(f"interrupted; {done}", EXIT_INTERRUPTED, as_json=as_json)
+    print_generated(generated)
+    for note in notes:
+        _note(note)
 
 
 def _json_report(generated: Generated) -> dict[str, Any]:
@@ -450,16 +447,13 @@ def _apply_plan(plan: Plan, *, command: str, dry_run: bool, as_json: bool) -> No
     written = not dry_run and bool(plan.changes)
     if written:
         apply_changes(plan.project.root, {m.path: m.content for m in plan.changes})
-    try:
-        if as_json:
-            typer.echo(json.dumps(_plan_json(plan, command=command, dry_run=dry_run), indent=2))
-        else:
-            from scaffold.report import print_plan
+    # A Ctrl-C from here on is reported by the boundary as "the changes were written".
+    if as_json:
+        typer.echo(json.dumps(_plan_json(plan, command=command, dry_run=dry_run), indent=2))
+    else:
+        from scaffold.report import print_plan
 
-            print_plan(plan, dry_run=dry_run)
-    except KeyboardInterrupt:
-        done = "the changes were written" if written else "nothing was written"
-        fail(f"interrupted; {done}", EXIT_INTERRUPTED, as_json=as_json)
+        print_plan(plan, dry_run=dry_run)
     if plan.conflicts:
         raise typer.Exit(EXIT_CONFLICTS)
 

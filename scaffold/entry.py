@@ -9,12 +9,40 @@ from __future__ import annotations
 import gc
 import signal
 import sys
+from typing import Any
 
 EXIT_INTERRUPTED = 130
 
 
 def _stop(_signum: int, _frame: object) -> None:
     raise KeyboardInterrupt
+
+
+def interrupted_outcome() -> str:
+    """Say what a Ctrl-C leaves: "nothing was written", or what the writer had committed.
+
+    Read from the writer's module only if it was imported: an interrupt during start-up has
+    written nothing, and importing now would only delay the exit.
+    """
+    writer = sys.modules.get("scaffold.apply")
+    written: list[str] = writer.written_so_far() if writer is not None else []
+    return "; ".join(written) if written else "nothing was written"
+
+
+def _redeliver_interrupt(unraisable: Any) -> None:
+    """Let a Ctrl-C that landed where Python cannot raise it stop the run all the same.
+
+    A signal that arrives inside a weakref callback or a finalizer (importlib's module locks
+    have both) becomes an "Exception ignored in ..." traceback on stderr and is lost. Sending it
+    to the main thread again raises it at the next instruction, through whatever handler is set
+    then (the writer's, when it is holding Ctrl-C back).
+    """
+    if isinstance(unraisable.exc_value, KeyboardInterrupt):
+        import _thread
+
+        _thread.interrupt_main()
+        return
+    sys.__unraisablehook__(unraisable)
 
 
 def main() -> None:
@@ -27,6 +55,7 @@ def main() -> None:
     # typer, pydantic and jinja2: collecting the young generation every 700 allocations costs
     # ~20 ms of that for nothing. A higher threshold still collects in long runs.
     gc.set_threshold(100_000, 50, 100)
+    sys.unraisablehook = _redeliver_interrupt
     for name in ("SIGTERM", "SIGHUP"):
         if hasattr(signal, name):
             signal.signal(getattr(signal, name), _stop)
@@ -37,7 +66,9 @@ def main() -> None:
         # here came while Typer was still building the command, before anything was written.
         cli_main()
     except KeyboardInterrupt:
-        sys.stderr.write("error: interrupted; nothing was written\n")
+        # Usually before anything was written; but the signal can also land after the CLI's
+        # boundary, on the way out of a command that wrote.
+        sys.stderr.write(f"error: interrupted; {interrupted_outcome()}\n")
         sys.exit(EXIT_INTERRUPTED)
     finally:
         # The process is about to exit: a last garbage collection of every module's objects

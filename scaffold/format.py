@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
 import sysconfig
 from functools import cache
 from pathlib import Path
@@ -18,7 +17,8 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from collections.abc import Collection
 
-from scaffold.errors import FormatError
+from scaffold.errors import DestinationError, FormatError
+from scaffold.processes import run_to_end
 
 
 @cache
@@ -40,7 +40,7 @@ def ruff_binary() -> str:
 
 
 def _run_ruff(arguments: list[str], project: Path, paths: list[str] | None = None) -> None:
-    completed = subprocess.run(
+    completed = run_to_end(
         # No --quiet: it also hides ruff's error ("Failed to parse x.py:1:10: ..."), which the
         # message below quotes. Output is captured, so nothing reaches the user otherwise.
         # Named paths are formatted even where the project's config excludes them, and
@@ -54,9 +54,6 @@ def _run_ruff(arguments: list[str], project: Path, paths: list[str] | None = Non
             *(["--", *paths] if paths else ["."]),
         ],
         cwd=project,
-        capture_output=True,
-        text=True,
-        check=False,
     )
     if completed.returncode != 0:
         detail = (completed.stderr or completed.stdout).strip().splitlines()
@@ -79,26 +76,33 @@ def format_tree(tree: dict[str, bytes], *, keep: Collection[str] = ()) -> dict[s
     """
     import tempfile
 
-    from scaffold.errors import DestinationError
-
     try:
-        with tempfile.TemporaryDirectory(prefix="scaffold-format-") as folder:
-            root = Path(folder)
-            for relative, content in tree.items():
-                target = root / relative
-                target.parent.mkdir(parents=True, exist_ok=True)
-                target.write_bytes(content)
-            if not keep:
-                format_project(root)
-            elif formatted := [p for p in tree if p.endswith((".py", ".pyi")) and p not in keep]:
-                format_project(root, formatted)
-            return {
-                relative: content if relative in keep else _same_kind(content, root / relative)
-                for relative, content in tree.items()
-            }
+        root = Path(tempfile.mkdtemp(prefix="scaffold-format-"))
+    except OSError as error:
+        raise _no_room(tempfile.gettempdir(), error) from None
+    try:
+        for relative, content in tree.items():
+            target = root / relative
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(content)
+        if not keep:
+            format_project(root)
+        elif formatted := [p for p in tree if p.endswith((".py", ".pyi")) and p not in keep]:
+            format_project(root, formatted)
+        return {
+            relative: content if relative in keep else _same_kind(content, root / relative)
+            for relative, content in tree.items()
+        }
     except OSError as error:  # a full disk or a file size limit in the temporary folder
-        msg = f"cannot write the files to format in {tempfile.gettempdir()}: {error.strerror}"
-        raise DestinationError(msg, hint="nothing was written; free some space and retry") from None
+        raise _no_room(tempfile.gettempdir(), error) from None
+    finally:
+        # Cleanup never replaces the error (or the Ctrl-C) that ended the body.
+        shutil.rmtree(root, ignore_errors=True)
+
+
+def _no_room(folder: str, error: OSError) -> DestinationError:
+    msg = f"cannot write the files to format in {folder}: {error.strerror}"
+    return DestinationError(msg, hint="nothing was written; free some space and retry")
 
 
 def _same_kind(content: bytes, path: Path) -> bytes:

@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from scaffold.errors import ScaffoldError
+from scaffold.processes import run_to_end
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -216,13 +217,10 @@ def _probe(
     environment = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
     environment.pop("VIRTUAL_ENV", None)  # uv run picks the staged copy's environment
     try:
-        completed = subprocess.run(
+        completed = run_to_end(
             [*interpreter.command, "-c", script, json.dumps(request)],
             cwd=folder / cwd,
-            capture_output=True,
-            text=True,
             timeout=IMPORT_TIMEOUT,
-            check=False,
             env=environment,
         )
     except subprocess.TimeoutExpired:
@@ -282,7 +280,11 @@ def verify_change(
             "that the app still imports and that its new routes answer"
         )
         return Verified(notes=[note])
-    with tempfile.TemporaryDirectory(prefix="scaffold-verify-") as temporary:
+    # ignore_cleanup_errors: an app that is still writing when Ctrl-C lands does not turn the
+    # interrupt into an error about its temporary folder.
+    with tempfile.TemporaryDirectory(
+        prefix="scaffold-verify-", ignore_cleanup_errors=True
+    ) as temporary:
         staged = _stage(root, changes, Path(temporary) / "staged")
         answer = _probe(interpreter, staged, adopted, expected, folder)
         if "error" in answer:

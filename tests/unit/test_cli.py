@@ -331,6 +331,49 @@ def test_ctrl_c_while_generating_exits_130_and_leaves_nothing(cli, monkeypatch, 
     assert not out.exists() or not any(p.name.startswith(STAGING_PREFIX) for p in out.iterdir())
 
 
+def test_ctrl_c_after_the_project_is_written_says_it_was_written(cli, monkeypatch, out) -> None:
+    pipeline = importlib.import_module("scaffold.pipeline")
+    real_write = pipeline.write_project
+
+    def written_then_interrupted(*args: object, **kwargs: object) -> object:
+        real_write(*args, **kwargs)
+        raise KeyboardInterrupt  # on the way back from the writer, before the report
+
+    monkeypatch.setattr(pipeline, "write_project", written_then_interrupted)
+
+    result = cli("new", "demo", "-b", "base", "--no-input", "-o", out)
+
+    assert result.exit_code == 130
+    assert f"interrupted; {out / 'demo'} was written" in result.stderr
+    assert (out / "demo/pyproject.toml").is_file()
+    # The next command in the same process starts with nothing written: a dry run writes none.
+    again = cli("new", "other", "-b", "base", "--no-input", "-o", out, "--dry-run")
+    assert again.exit_code == 130
+    assert "interrupted; nothing was written" in again.stderr
+
+
+def test_ctrl_c_while_ruff_formats_is_an_interrupt_not_a_disk_error(
+    cli, monkeypatch, out
+) -> None:
+    format_module = importlib.import_module("scaffold.format")
+    real_run = format_module.run_to_end
+
+    def ruff_interrupted(command: list[str], **kwargs: object) -> object:
+        real_run(command, **kwargs)
+        # The folder ruff worked in is removed after this; a file left in it must not turn the
+        # interrupt into "cannot write the files to format".
+        (kwargs["cwd"] / "late.txt").write_text("ruff was still writing")  # type: ignore[operator]
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(format_module, "run_to_end", ruff_interrupted)
+
+    result = cli("new", "demo", "-b", "base", "--no-input", "-o", out)
+
+    assert result.exit_code == 130
+    assert "interrupted; nothing was written" in result.stderr
+    assert not (out / "demo").exists()
+
+
 def test_a_blueprint_that_ruff_cannot_format_exits_1_and_writes_nothing(
     cli, error_line, source, out
 ) -> None:
