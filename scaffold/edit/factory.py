@@ -115,18 +115,56 @@ def find_factory(module: cst.Module, app: str) -> Factory | None:
     name = app.removesuffix("()") if app.endswith("()") else _module_calls(module).get(app)
     if name is None:
         return None
+    found = _factory_or_problem(module, name)
+    return found if isinstance(found, Factory) else None
+
+
+def _factory_or_problem(module: cst.Module, name: str) -> Factory | str | None:
+    """Return the function ``name`` as a factory scaffold follows, else why not ("is async").
+
+    None: the module defines no such function.
+    """
     for index, statement in enumerate(module.body):
         if not isinstance(statement, cst.FunctionDef) or statement.name.value != name:
             continue
-        if statement.asynchronous is not None or not isinstance(statement.body, cst.IndentedBlock):
-            return None
+        if statement.asynchronous is not None:
+            return "is async, and scaffold follows a plain def that returns the app"
+        if not isinstance(statement.body, cst.IndentedBlock) or not statement.body.body:
+            return "has no body of its own lines"
         body = statement.body.body
         inner = next((n for s in body if (n := _fastapi_name(s)) is not None), None)
-        if inner is None or not body or not _returns(body[-1], inner):
-            return None
+        if inner is None:
+            return (
+                "does not create the app as NAME = FastAPI(...) among its own "
+                "statements (it does so inside a block, or not on its own)"
+            )
+        if not _returns(body[-1], inner):
+            return (
+                f"does not end with return {inner} at its own level (its last "
+                f"statement is {_described(body[-1])}); scaffold adds its lines just before "
+                f"that final return, so end the function with return {inner}"
+            )
         end = imports_end(module.body)
-        return Factory(index, statement, inner, end) if end <= index else None
+        if end > index:
+            return "is defined above the module's last import"
+        return Factory(index, statement, inner, end)
     return None
+
+
+def _described(statement: cst.BaseStatement) -> str:
+    kinds = {
+        cst.If: "an if block",
+        cst.Try: "a try block",
+        cst.With: "a with block",
+        cst.For: "a for loop",
+        cst.While: "a while loop",
+    }
+    if type(statement) in kinds:
+        return kinds[type(statement)]
+    if isinstance(statement, cst.SimpleStatementLine) and statement.body:
+        code = cst.Module(body=[statement]).code.strip().splitlines()[0]
+        return f"'{code[:60]}'"
+    return "a compound statement"
 
 
 def find_apps_followed(
@@ -143,11 +181,26 @@ def find_apps_followed(
         for name in called_elsewhere
         if name not in _module_calls(module).values() and find_factory(module, f"{name}()")
     ]
+    found = find_apps(module)
+    if followed:
+        return [
+            replace(app, name=followed[0], problem=None)
+            if app.name is None and app.problem and "inside the function" in app.problem
+            else app
+            for app in found
+        ]
+    # A factory the project calls but scaffold cannot follow: say what stops it, precisely.
+    called = {*_module_calls(module).values(), *called_elsewhere}
+    problems = [
+        f"the app is built by {name}(), which {problem}"
+        for name in sorted(called)
+        if isinstance(problem := _factory_or_problem(module, name), str)
+    ]
     return [
-        replace(app, name=followed[0], problem=None)
-        if followed and app.name is None and app.problem and "inside the function" in app.problem
+        replace(app, problem=problems[0])
+        if problems and app.name is None and app.problem and "inside the function" in app.problem
         else app
-        for app in find_apps(module)
+        for app in found
     ]
 
 

@@ -133,6 +133,18 @@ def create_app():
 
 app = create_app()
 """
+FACTORY_RETURNS_IN_IF = """\
+from typing import Any
+
+from fastapi import FastAPI
+
+
+def create_application(title: str, *, debug: bool, **kwargs: Any) -> FastAPI:
+    application = FastAPI(title=title, **kwargs)
+    if debug:
+        application.debug = True
+        return application
+"""
 CONDITIONAL = """\
 import os
 
@@ -171,10 +183,23 @@ app = FastAPI(
 REFUSALS = {
     "factory": (
         {"app/main.py": FACTORY},
-        "cannot adopt the app in app/main.py: the app is built inside the function create_app() "
-        "(line 5), which scaffold cannot follow; it edits an app created at module level as "
-        "NAME = FastAPI(...), or in a function of the module that creates it as "
-        "NAME = FastAPI(...), ends with return NAME and is called as app = f()",
+        "cannot adopt the app in app/main.py: the app is built by create_app(), which does not "
+        "end with return app at its own level (its last statement is "
+        "'return GZipMiddleware(app)'); scaffold adds its lines just before that final return, "
+        "so end the function with return app",
+    ),
+    # FastAPI-boilerplate's shape: a factory with arguments in another module, whose return
+    # is inside its last if block (other settings classes get None back).
+    "factory_returns_in_if": (
+        {
+            "app/main.py": "from .setup import create_application\n\n"
+            "app = create_application(title='x', debug=True)\n",
+            "app/setup.py": FACTORY_RETURNS_IN_IF,
+        },
+        "cannot adopt the app in app/setup.py: the app is built by create_application(), which "
+        "does not end with return application at its own level (its last statement is an if "
+        "block); scaffold adds its lines just before that final return, so end the function "
+        "with return application",
     ),
     "conditional": (
         {"app/main.py": CONDITIONAL},
