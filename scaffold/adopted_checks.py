@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from scaffold.record import RECORD_DIR
 
 if TYPE_CHECKING:
-    from collections.abc import Collection, Iterator
+    from collections.abc import Callable, Collection, Iterator
     from pathlib import Path
 
     from scaffold.adopted import Rendered
@@ -28,15 +28,21 @@ if TYPE_CHECKING:
     from scaffold.record import Adopted
 
 
-def pins_refusing(root: Path, arriving: Collection[str], folder: str = "") -> list[str]:
+def pins_refusing(
+    root: Path,
+    arriving: Collection[str],
+    folder: str = "",
+    read: Callable[[str], bytes | None] | None = None,
+) -> list[str]:
     """Say each version the project's pins allow that is older than ``arriving`` need.
 
     The one gate for ``add`` and for ``adopt``'s forecast: only the settings blueprint needs
     pydantic 2, so it counts only when settings arrives (itself or required by another).
+    ``read``: the project's files as the change leaves them (the disk when not given).
     """
     from scaffold.adopted_versions import version_blockers
 
-    return version_blockers(root, settings="settings" in arriving, folder=folder)
+    return version_blockers(root, settings="settings" in arriving, folder=folder, read=read)
 
 
 def refused_by_pins(root: Path, catalog: Catalog, folder: str = "") -> dict[str, list[str]]:
@@ -72,8 +78,10 @@ def adoption_blockers(project: Project, spec: ProjectSpec, rendered: Rendered) -
 
     adopted = project.record.adopted
     folder = owners_folder(project.read, adopted) if adopted is not None else ""
-    # The pins of the folder the app runs from (backend/), not of a workspace root above it.
-    versions = pins_refusing(project.root, arriving, folder)
+    # The pins of the folder the app runs from (backend/), not of a workspace root above it,
+    # read through the project as this change leaves it: a foundation template's new version
+    # may raise (or lower) them.
+    versions = pins_refusing(project.root, arriving, folder, project.read)
     blockers = [f"cannot add {', '.join(arriving)}: {'; '.join(versions)}"] if versions else []
     if "middleware" in arriving and "allowed_hosts" not in spec.blueprints.get("middleware", {}):
         blockers.append(

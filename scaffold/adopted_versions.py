@@ -20,10 +20,13 @@ from __future__ import annotations
 
 import re
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
     from pathlib import Path
 
     from packaging.specifiers import SpecifierSet
@@ -48,18 +51,28 @@ class Found:
     where: str
 
 
-def _pyproject(root: Path) -> dict[str, Any]:
+# A project file's bytes by its path in the project's folder; None when it has none.
+Read = Callable[[str], bytes | None]
+
+
+def _toml(read: Read, relative: str) -> dict[str, Any] | None:
+    content = read(relative)
+    if content is None:
+        return None
     try:
-        return tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
-        return {}
+        return tomllib.loads(content.decode("utf-8"))
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return None
 
 
-def _locked(root: Path, package: str) -> Found | None:
+def _pyproject(read: Read) -> dict[str, Any]:
+    return _toml(read, "pyproject.toml") or {}
+
+
+def _locked(read: Read, package: str) -> Found | None:
     for lock in ("uv.lock", "poetry.lock"):
-        try:
-            data = tomllib.loads((root / lock).read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        data = _toml(read, lock)
+        if data is None:
             continue
         for entry in data.get("package", []):
             if isinstance(entry, dict) and str(entry.get("name", "")).lower() == package:
@@ -77,8 +90,8 @@ def _constraint(requirement: str, package: str) -> str | None:
     return match.group(3).strip() or None
 
 
-def _declared(root: Path, package: str) -> Found | None:
-    data = _pyproject(root)
+def _declared(read: Read, requirement_files: Iterable[str], package: str) -> Found | None:
+    data = _pyproject(read)
     project = data.get("project", {})
     for item in project.get("dependencies", []) if isinstance(project, dict) else []:
         if isinstance(item, str) and (text := _constraint(item, package)):
@@ -89,10 +102,11 @@ def _declared(root: Path, package: str) -> Found | None:
         value = value.get("version")
     if isinstance(value, str):
         return Found(package, _poetry_constraint(value), "[tool.poetry.dependencies]")
-    for path in sorted(root.glob("requirements*.txt")):
-        for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
+    for name in requirement_files:
+        content = read(name) or b""
+        for line in content.decode("utf-8", errors="replace").splitlines():
             if text := _constraint(line, package):
-                return Found(package, text, path.name)
+                return Found(package, text, name)
     return None
 
 
@@ -111,8 +125,8 @@ def _poetry_constraint(value: str) -> str:
     return value
 
 
-def _python(root: Path) -> Found | None:
-    data = _pyproject(root)
+def _python(read: Read) -> Found | None:
+    data = _pyproject(read)
     project = data.get("project", {})
     requires = project.get("requires-python") if isinstance(project, dict) else None
     if isinstance(requires, str):
@@ -120,10 +134,10 @@ def _python(root: Path) -> Found | None:
     poetry = data.get("tool", {}).get("poetry", {}).get("dependencies", {})
     if isinstance(poetry, dict) and isinstance(poetry.get("python"), str):
         return Found("python", _poetry_constraint(poetry["python"]), "[tool.poetry.dependencies]")
-    try:
-        pinned = (root / ".python-version").read_text(encoding="utf-8").split()
-    except OSError:
+    content = read(".python-version")
+    if content is None:
         return None
+    pinned = content.decode("utf-8", errors="replace").split()
     return Found("python", f"=={pinned[0]}", ".python-version") if pinned else None
 
 
@@ -175,22 +189,34 @@ def _too_old(found: Found, needed: str) -> str | None:
     return str(version) if version < floor else None
 
 
-def version_blockers(root: Path, *, settings: bool = True, folder: str = "") -> list[str]:
+def version_blockers(
+    root: Path, *, settings: bool = True, folder: str = "", read: Read | None = None
+) -> list[str]:
     """Say each version the project runs on that is older than the blueprints need.
 
     ``settings``: the settings blueprint arrives (only it needs pydantic 2). ``folder``: where
     the project's files are under ``root`` (``backend``; the root itself for ``""``).
+    ``read``: the project's files by their path from ``root``, as the change will leave them
+    (a foundation template's new version merged in); the disk when not given.
     """
     shown = f"{folder}/" if folder else ""
-    root = root / folder if folder else root
+    home = root / folder if folder else root
+    if read is None:
+        from scaffold.untrusted import read_project_file
+
+        read = partial(read_project_file, root)
+    if folder:
+        read = partial(_in_folder, read, folder)
+    # requirements files are found on disk; their content is read as the change leaves it
+    requirement_files = sorted(path.name for path in home.glob("requirements*.txt"))
     blockers = []
     for package, (needed, why) in NEEDED.items():
         if package == "pydantic" and not settings:
             continue
         if package == "python":
-            found = _python(root)
+            found = _python(read)
         else:
-            found = _locked(root, package) or _declared(root, package)
+            found = _locked(read, package) or _declared(read, requirement_files, package)
         old = None if found is None else _too_old(found, needed)
         if found is not None and old is not None:
             name = "Python" if package == "python" else package
@@ -199,3 +225,7 @@ def version_blockers(root: Path, *, settings: bool = True, folder: str = "") -> 
                 f"scaffold's blueprints need {needed} or newer: {why}"
             )
     return blockers
+
+
+def _in_folder(read: Read, folder: str, relative: str) -> bytes | None:
+    return read(f"{folder}/{relative}")
