@@ -520,7 +520,10 @@ def add(
         ]
         catalog = _load_catalog(source, trust=trust, project=project)
         with copier_run(
-            destination=project.root.resolve().name, dry_run=dry_run, moving=frozenset(added)
+            destination=project.root.resolve().name,
+            dry_run=dry_run,
+            moving=frozenset(added),
+            existing=frozenset(project.record.blueprints),
         ):  # the templates already there render again without running their tasks
             plan = plan_change(project, spec_with(project, added), catalog=catalog)
         if present:
@@ -633,7 +636,11 @@ def update(
         first = retarget(project, moving, to) if to else ()
         catalog = _load_catalog(source, trust=trust, project=project, moving=moving, first=first)
         spec = spec_with(project, changed) if changed else project.spec()
-        with copier_run(destination=project.root.resolve().name, dry_run=dry_run):
+        with copier_run(
+            destination=project.root.resolve().name,
+            dry_run=dry_run,
+            existing=frozenset(project.record.blueprints),
+        ):
             plan = plan_change(project, spec, catalog=catalog)
         check_not_downgraded(project, plan)
         plan.notes += _selection_notes(project, plan)

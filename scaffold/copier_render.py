@@ -175,6 +175,9 @@ class CopierRun:
     # the blueprints this command adds or updates (None: every one, as 'new' does); the others
     # are rendered again only to merge, without their tasks: their code does not run
     moving: frozenset[str] | None = None
+    # the blueprints the project has already: their templates render as copier's update does
+    # (it prints _message_before_update / _message_after_update, not the copy messages)
+    existing: frozenset[str] = frozenset()
     # 'new' into a folder without a repository of its own: where a '.git' a template's tasks
     # made (git init) is kept until the project is written with it, as copier leaves it
     repository_holder: Path | None = None
@@ -205,6 +208,7 @@ def copier_run(
     destination: str,
     dry_run: bool,
     moving: frozenset[str] | None = None,
+    existing: frozenset[str] = frozenset(),
     keep_repository: bool = False,
 ) -> Iterator[CopierRun]:
     """Run copier renders in this block for ``destination``; a dry run never runs tasks.
@@ -220,6 +224,7 @@ def copier_run(
             destination=destination or "project",
             run_tasks=not dry_run,
             moving=moving,
+            existing=existing,
             repository_holder=holder,
         )
         token = _RUN.set(run)
@@ -329,7 +334,7 @@ def _render_blueprint(item: Selected, context: dict[str, Any]) -> CopierOutput:
     files = _with_template_origin(output.files, blueprint, output.answers_file)
     answers = _recorded_answers(files.get(output.answers_file), item, config)
     if run.show_messages and (run.moving is None or item.name in run.moving):
-        _show(output.messages)
+        _show(output.messages, updating=item.name in run.existing)
     skip = config.get("_skip_if_exists") or []
     return CopierOutput(
         files=files,
@@ -341,12 +346,14 @@ def _render_blueprint(item: Selected, context: dict[str, Any]) -> CopierOutput:
     )
 
 
-def _show(messages: dict[str, str]) -> None:
+def _show(messages: dict[str, str], *, updating: bool) -> None:
+    """Print the template's messages as copier would: its update messages on an update."""
     from scaffold.console import err_console
 
     for stage in ("before", "after"):
-        if messages.get(stage, "").strip():
-            err_console().print(messages[stage].rstrip("\n"), markup=False)
+        key = f"{stage}_update" if updating else stage
+        if messages.get(key, "").strip():
+            err_console().print(messages[key].rstrip("\n"), markup=False)
 
 
 def _with_template_origin(

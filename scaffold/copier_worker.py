@@ -2,10 +2,11 @@
 
 It reads one JSON request on stdin, calls copier's ``run_copy`` into the request's destination,
 and prints one JSON document on stdout: where the answers file landed and the rendered
-``_message_before_copy`` / ``_message_after_copy``. A request with ``"mode": "migrate"`` runs
-one stage of the template's ``_migrations`` in its destination instead, as copier's update runs
-them (:mod:`scaffold.copier_migrate`). Exit codes: 0 done, 3 the template runs
-code and was not trusted, 1 any other failure (one line on stderr, ``Type: first line``).
+``_message_before_copy`` / ``_message_after_copy`` (and their ``_update`` kin). A request with
+``"mode": "migrate"`` runs one stage of the template's ``_migrations`` in its destination
+instead, as copier's update runs them (:mod:`scaffold.copier_migrate`). Exit codes: 0 done,
+3 the template runs code and was not trusted, 1 any other failure (one line on stderr,
+``Type: first line``).
 Running copier here keeps its imports off scaffold's own path and lets the parent bound it with
 a deadline; the memory cap is set here, before copier loads.
 """
@@ -29,14 +30,19 @@ def _limit_memory() -> None:
 
 
 def _messages(worker: Any) -> dict[str, str]:
-    """Render the template's messages with the answers, as copier prints them when not quiet."""
+    """Render the template's messages with the answers, as copier prints them when not quiet.
+
+    Keys: ``before`` / ``after`` (``_message_*_copy``) and ``before_update`` /
+    ``after_update`` (``_message_*_update``, what copier prints when it updates a project).
+    """
     rendered = {}
     for stage in ("before", "after"):
-        text = getattr(worker.template, f"message_{stage}_copy", "")
-        if text:
-            # copier's own renderer: the same environment, answers and _envops as the files.
-            with contextlib.suppress(Exception):
-                rendered[stage] = worker._render_string(text)
+        for operation, suffix in (("copy", ""), ("update", "_update")):
+            text = getattr(worker.template, f"message_{stage}_{operation}", "")
+            if text:
+                # copier's own renderer: the same environment, answers and _envops as the files.
+                with contextlib.suppress(Exception):
+                    rendered[stage + suffix] = worker._render_string(text)
     return rendered
 
 

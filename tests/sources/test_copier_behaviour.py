@@ -281,6 +281,44 @@ def test_messages_are_shown_and_a_dry_run_runs_no_task(
     assert "Done" in made.stderr
 
 
+def test_update_shows_the_update_messages_as_copier_does(
+    cli: Callable[..., Result],
+    make_repo: Callable[[str], object],
+    commit: Callable[[Path, str], None],
+    run_git: Callable[..., str],
+    tmp_path: Path,
+) -> None:
+    repo = make_repo("talker")
+    messages = (
+        "_message_before_copy: COPY-BEFORE {{ project_name }}\n"
+        "_message_after_copy: COPY-AFTER\n"
+        "_message_before_update: UPDATE-BEFORE {{ project_name }}\n"
+        "_message_after_update: UPDATE-AFTER\n"
+    )
+    repo.write("copier.yml", messages)  # type: ignore[attr-defined]
+    repo.write("a.txt", "one\n")  # type: ignore[attr-defined]
+    repo.release("v1.0.0")  # type: ignore[attr-defined]
+    repo.write("a.txt", "two\n")  # type: ignore[attr-defined]
+    repo.release("v1.1.0")  # type: ignore[attr-defined]
+    source = f"git+{repo.path}"  # type: ignore[attr-defined]
+    made = cli("new", "svc", "-b", "talker", "--source", f"{source}@v1.0.0",
+               "--no-input", "-o", tmp_path)  # fmt: skip
+    assert made.exit_code == 0, made.output
+    assert "COPY-BEFORE svc" in made.stderr
+    assert "UPDATE" not in made.stderr
+    project = tmp_path / "svc"
+    run_git("init", "-q", "-b", "main", cwd=project)
+    commit(project, "generated")
+
+    updated = cli("update", "-C", project)
+
+    assert updated.exit_code == 0, updated.output
+    assert "UPDATE-BEFORE svc" in updated.stderr
+    assert "UPDATE-AFTER" in updated.stderr
+    assert "COPY-" not in updated.stderr
+    assert (project / "a.txt").read_text() == "two\n"
+
+
 def test_skip_if_exists_files_are_left_alone_on_update(
     cli: Callable[..., Result],
     make_repo: Callable[[str], object],
