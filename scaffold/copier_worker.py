@@ -109,6 +109,27 @@ def _migrate(request: dict[str, Any]) -> dict[str, Any]:
     return {"tasks": len(tasks)}
 
 
+def _one_line(error: Exception) -> str:
+    """Say what went wrong in one line; a validation error's first line only counts errors.
+
+    ("1 validation error for Question": the reason and the question are on the lines after.)
+    """
+    from pydantic import ValidationError
+
+    if isinstance(error, ValidationError):
+        reasons = []
+        for item in error.errors():
+            reason = str(item.get("msg", "")).removeprefix("Value error, ")
+            given = item.get("input")
+            name = given.get("var_name") if isinstance(given, dict) else None
+            where = ".".join(str(part) for part in item.get("loc", ()))
+            about = f"question '{name}'" if name else f"{error.title} {where}".strip()
+            reasons.append(f"{about}: {reason}")
+        if reasons:
+            return "; ".join(reasons)
+    return (str(error).strip().splitlines() or [type(error).__name__])[0]
+
+
 def main() -> int:
     """Run copier once, as the child process; see the module docstring for the protocol."""
     _limit_memory()
@@ -124,8 +145,7 @@ def main() -> int:
         print("the template needed more memory than allowed", file=sys.stderr)
         return 1
     except Exception as error:  # any copier failure becomes one line for the parent
-        first = (str(error).strip().splitlines() or [type(error).__name__])[0]
-        print(f"{type(error).__name__}: {first}", file=sys.stderr)
+        print(f"{type(error).__name__}: {_one_line(error)}", file=sys.stderr)
         return 1
     print(json.dumps(outcome))
     return 0

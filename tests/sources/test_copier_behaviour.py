@@ -260,6 +260,20 @@ def test_shared_files_merge_with_base_by_line_and_key(
     assert any(d.startswith("fastapi") for d in data["project"]["dependencies"])
 
 
+def test_a_template_copier_refuses_is_named_with_copiers_reason(
+    cli: Callable[..., Result], tmp_path: Path, error_line: Callable[[Result], str]
+) -> None:
+    # copier 9 refuses a secret question without a default; its error's first line only says
+    # "1 validation error for Question".
+    _template(tmp_path / "bp", "vault", "token:\n  type: str\n  secret: true\n", {"a.txt": "a\n"})
+
+    result = _new(cli, tmp_path / "bp", tmp_path / "out", "vault")
+
+    assert result.exit_code == 2
+    assert "Secret question requires a default value" in error_line(result)
+    assert not (tmp_path / "out").exists()
+
+
 def test_messages_are_shown_and_a_dry_run_runs_no_task(
     cli: Callable[..., Result], tmp_path: Path
 ) -> None:
