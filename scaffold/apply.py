@@ -187,15 +187,27 @@ def _commit(staging: Path, destination: Path, paths: list[str], *, force: bool) 
     write_journaled(destination, dict(staged), 0o666 & ~_current_umask())
 
 
-def _keep_repository(staging: Path, destination: Path) -> None:
-    """After ``--force`` into a folder with files: move a staged ``.git`` in, if it has none.
+def _move_local(local: Path, staging: Path, destination: Path) -> None:
+    """Stage what a template's tasks made for this machine (a ``.git``, a ``.venv``).
 
-    (A committed rename took the staged ``.git`` with the rest: nothing is left to move.)
+    An entry the destination has already (``--force`` into a folder with its own ``.git``)
+    stays the owner's, and the task's is left out.
     """
-    staged = staging / ".git"
-    if staged.is_dir() and not (destination / ".git").exists():
-        with contextlib.suppress(OSError):
-            staged.rename(destination / ".git")
+    for entry in sorted(local.iterdir()):
+        if not (destination / entry.name).exists() and not (destination / entry.name).is_symlink():
+            shutil.move(str(entry), str(staging / entry.name))
+
+
+def _keep_local(staging: Path, destination: Path, names: list[str]) -> None:
+    """After ``--force`` into a folder with files: move the staged local entries in.
+
+    (A committed rename took them with the rest: nothing is left to move.)
+    """
+    for name in names:
+        staged = staging / name
+        if (staged.exists() or staged.is_symlink()) and not (destination / name).exists():
+            with contextlib.suppress(OSError):
+                staged.rename(destination / name)
 
 
 def _make_staging(parent: Path) -> Path:
@@ -214,14 +226,14 @@ def write_project(
     extra: Callable[[dict[str, bytes]], dict[str, bytes]] | None = None,
     force: bool = False,
     dry_run: bool = False,
-    repository: Path | None = None,
+    local: Path | None = None,
 ) -> WriteResult:
     """Stage, format and (unless ``dry_run``) move ``tree`` into ``destination``.
 
     ``formatter`` runs over the staging folder; ``extra`` gets the staged (formatted) files and
-    returns more to stage beside them (the record of what was generated). ``repository``: a
-    ``.git`` folder (a copier template's tasks made it) moved in with the project, unless the
-    destination has one already.
+    returns more to stage beside them (the record of what was generated). ``local``: a folder
+    whose entries (what a copier template's tasks made for this machine: ``.git``, ``.venv``)
+    move in with the project, each unless the destination has one already.
     """
     check_destination(destination, force=force)
     if force and not dry_run:
@@ -246,13 +258,15 @@ def write_project(
             from scaffold.journal import fault_point
 
             fault_point("project staged")
-            if repository is not None and not (destination / ".git").exists():
-                shutil.move(str(repository), str(staging / ".git"))
+            local_names = []
+            if local is not None:
+                local_names = [entry.name for entry in local.iterdir()]
+                _move_local(local, staging, destination)
             with _sigint_held(reraise=False):
                 _commit(staging, destination, paths, force=force)
                 committed = True
                 _WRITTEN.append(f"{destination} was written")
-                _keep_repository(staging, destination)
+                _keep_local(staging, destination, local_names)
         return WriteResult(destination=destination, files=final, written=not dry_run)
     finally:
         if staging is not None:

@@ -33,7 +33,7 @@ from scaffold.copier_worker import EXIT_UNSAFE
 from scaffold.errors import BlueprintError, SpecError, TrustError
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import Collection, Iterator
 
     from scaffold.compose import Selected
 
@@ -178,20 +178,19 @@ class CopierRun:
     # the blueprints the project has already: their templates render as copier's update does
     # (it prints _message_before_update / _message_after_update, not the copy messages)
     existing: frozenset[str] = frozenset()
-    # 'new' into a folder without a repository of its own: where a '.git' a template's tasks
-    # made (git init) is kept until the project is written with it, as copier leaves it
-    repository_holder: Path | None = None
+    # 'new': where what a template's tasks made for the project's own machine (a '.git' from
+    # git init, a gitignored .venv or node_modules) waits until the project is written with
+    # it, as copier leaves it; never part of the project's tracked files or record
+    local_holder: Path | None = None
 
     def runs_tasks_of(self, name: str) -> bool:
         """Say whether the tasks of blueprint ``name`` run in this command."""
         return self.run_tasks and (self.moving is None or name in self.moving)
 
-    def repository(self) -> Path | None:
-        """Return the ``.git`` a template's tasks made, when this run keeps one."""
-        if self.repository_holder is None:
-            return None
-        kept = self.repository_holder / ".git"
-        return kept if kept.is_dir() else None
+    def local(self) -> Path | None:
+        """Return the folder holding what the templates' tasks made locally, if anything."""
+        holder = self.local_holder
+        return holder if holder is not None and any(holder.iterdir()) else None
 
 
 _RUN: ContextVar[CopierRun | None] = ContextVar("scaffold_copier_run", default=None)
@@ -209,23 +208,26 @@ def copier_run(
     dry_run: bool,
     moving: frozenset[str] | None = None,
     existing: frozenset[str] = frozenset(),
-    keep_repository: bool = False,
+    keep_local: bool = False,
 ) -> Iterator[CopierRun]:
     """Run copier renders in this block for ``destination``; a dry run never runs tasks.
 
-    ``keep_repository`` ('new' into a folder that has no ``.git``): a repository a template's
-    tasks create is kept for the writer (:meth:`CopierRun.repository`) until the block ends.
+    ``keep_local`` ('new'): what the templates' tasks make for the local machine (a ``.git``,
+    a gitignored ``.venv``) is kept for the writer (:meth:`CopierRun.local`) until the block
+    ends; other commands leave it out, as they render in a private folder.
     """
     with contextlib.ExitStack() as stack:
         holder = None
-        if keep_repository and not dry_run:
-            holder = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="scaffold-git-")))
+        if keep_local and not dry_run:
+            holder = Path(
+                stack.enter_context(tempfile.TemporaryDirectory(prefix="scaffold-local-"))
+            )
         run = CopierRun(
             destination=destination or "project",
             run_tasks=not dry_run,
             moving=moving,
             existing=existing,
-            repository_holder=holder,
+            local_holder=holder,
         )
         token = _RUN.set(run)
         try:
@@ -485,27 +487,69 @@ def render_copier(
             raise BlueprintError(msg, hint="the template loops or expands without bound") from None
         _raise_for(done, origin)
         outcome = json.loads(done.stdout.strip().splitlines()[-1])
-        _keep_repository(destination, run)
+        made = {str(path) for path in outcome.get("made_by_tasks") or ()}
+        _set_aside_local(destination, made, run)
         return _Rendered(
-            files=_read_tree(destination, origin, links=preserve_symlinks),
+            files=_read_tree(destination, origin, links=preserve_symlinks, made=made),
             answers_file=str(outcome.get("answers_file") or ".copier-answers.yml"),
             messages=dict(outcome.get("messages") or {}),
         )
 
 
-def _keep_repository(destination: Path, run: CopierRun) -> None:
-    """Keep the ``.git`` a task made ('git init'), when this run writes a new project with it.
+def _set_aside_local(destination: Path, made: set[str], run: CopierRun) -> None:
+    """Take what the tasks made for this machine out of the rendered files.
 
-    Only a real folder, and only the first template's: a second template's tasks ran in a
-    folder of their own, so their repository cannot be the project's.
+    That is a ``.git`` (git init) and, of what the tasks made, what the project's ignore files
+    exclude (a ``.venv``, ``node_modules``, a local database): copier leaves it in the project,
+    but it is no file of the template's to track, record or merge (a venv's links leave the
+    project). 'new' keeps it for the writer; only the first template's: a second template's
+    tasks ran in a folder of their own. Other commands leave it out.
     """
-    made = destination / ".git"
-    holder = run.repository_holder
-    if holder is None or made.is_symlink() or not made.is_dir() or run.repository() is not None:
-        return
     import shutil
 
-    shutil.move(str(made), str(holder / ".git"))
+    holder = run.local_holder
+    for entry in _local_entries(destination, made):
+        path = destination / entry
+        kept = holder / entry if holder is not None else None
+        if entry == ".git" and (path.is_symlink() or not path.is_dir()):
+            kept = None  # a repository is a real folder; a link or file there is not one
+        if kept is not None and not kept.exists() and not kept.is_symlink():
+            kept.parent.mkdir(parents=True, exist_ok=True)
+            shutil.move(str(path), str(kept))
+        elif path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path)
+        else:
+            path.unlink()
+
+
+def _local_entries(destination: Path, made: set[str]) -> list[str]:
+    """Return the top-most paths that are local: ``.git``, and ignored ones the tasks made."""
+    import pathspec
+
+    specs: list[tuple[str, pathspec.PathSpec[Any]]] = []
+    for ignore in sorted(destination.rglob(".gitignore")):
+        folder = ignore.parent.relative_to(destination).as_posix()
+        if ignore.is_file() and not ignore.is_symlink() and ".git" not in folder.split("/"):
+            lines = ignore.read_text(encoding="utf-8", errors="replace").splitlines()
+            prefix = "" if folder == "." else f"{folder}/"
+            specs.append((prefix, pathspec.PathSpec.from_lines("gitignore", lines)))
+
+    def ignored(relative: str) -> bool:
+        is_folder = (destination / relative).is_dir() and not (destination / relative).is_symlink()
+        shown = f"{relative}/" if is_folder else relative
+        return any(
+            shown.startswith(prefix) and spec.match_file(shown.removeprefix(prefix))
+            for prefix, spec in specs
+        )
+
+    repository = destination / ".git"
+    chosen: list[str] = [".git"] if repository.exists() or repository.is_symlink() else []
+    for relative in sorted(made):
+        if any(relative == c or relative.startswith(f"{c}/") for c in chosen):
+            continue
+        if ignored(relative):
+            chosen.append(relative)
+    return chosen
 
 
 _REQUIRED = re.compile(r'Question "([^"]+)" is required')
@@ -539,7 +583,14 @@ def _raise_for(done: subprocess.CompletedProcess[str], origin: str) -> None:
     raise BlueprintError(msg, hint="fix the copier template")
 
 
-def _read_tree(destination: Path, origin: str, *, links: bool) -> dict[str, bytes]:
+def _read_tree(
+    destination: Path, origin: str, *, links: bool, made: Collection[str] = ()
+) -> dict[str, bytes]:
+    """Read what copier wrote; ``made``: what the tasks made (their links are kept as links).
+
+    Without ``_preserve_symlinks`` copier writes a template's links as files, so a link here
+    was made by a task (``ln -s``), and is kept as copier leaves it if it stays inside.
+    """
     from scaffold.filekind import Executable, check_link
     from scaffold.render import safe_relative_path
 
@@ -549,9 +600,9 @@ def _read_tree(destination: Path, origin: str, *, links: bool) -> dict[str, byte
     for path in sorted(destination.rglob("*")):
         relative = path.relative_to(destination).as_posix()
         if relative == ".git" or relative.startswith(".git/"):
-            continue  # a task's 'git init': never a file; 'new' keeps it (_keep_repository)
+            continue  # a task's 'git init': never a file; 'new' keeps it (_set_aside_local)
         if path.is_symlink():
-            if not links:
+            if not links and relative not in made:
                 msg = f"blueprint '{origin}' renders a symbolic link {relative}"
                 raise BlueprintError(msg, hint="blueprints may not contain links")
             # _preserve_symlinks: the link itself, as copier writes it, if it stays inside

@@ -47,11 +47,12 @@ def _messages(worker: Any) -> dict[str, str]:
 
 
 def _run(request: dict[str, Any]) -> dict[str, Any]:
-    import copier
+    from copier._main import Worker
 
-    worker = copier.run_copy(
-        request["src"],
-        request["dst"],
+    rendered: list[str] | None = None  # what the template wrote, listed before its tasks ran
+    with Worker(
+        src_path=request["src"],
+        dst_path=request["dst"],
         data=request["data"],
         defaults=True,
         quiet=True,
@@ -59,12 +60,37 @@ def _run(request: dict[str, Any]) -> dict[str, Any]:
         skip_tasks=not request["run_tasks"],
         overwrite=True,
         exclude=["blueprint.toml"],
-    )
+    ) as worker:
+        execute = worker._execute_tasks
+
+        def listed_then_executed(tasks: Any) -> None:
+            nonlocal rendered
+            rendered = _listing(request["dst"])
+            execute(tasks)
+
+        # copier runs the tasks right after rendering: what appears then is the tasks' work
+        # (a venv, a lock file, a link), which copier leaves in the project as they made it.
+        object.__setattr__(worker, "_execute_tasks", listed_then_executed)
+        worker.run_copy()
     try:
         answers_file = worker.answers_relpath.as_posix()
     except Exception:  # a template without an answers file at all
         answers_file = ".copier-answers.yml"
-    return {"answers_file": answers_file, "messages": _messages(worker)}
+    made = [] if rendered is None else sorted(set(_listing(request["dst"])) - set(rendered))
+    return {"answers_file": answers_file, "messages": _messages(worker), "made_by_tasks": made}
+
+
+def _listing(folder: str) -> list[str]:
+    """Every file, link and folder under ``folder``, by its relative path."""
+    import os
+
+    found = []
+    for here, folders, files in os.walk(folder):
+        relative = os.path.relpath(here, folder)
+        prefix = "" if relative == "." else relative.replace(os.sep, "/") + "/"
+        # a link to a folder is listed (as an entry) but not walked into
+        found += [prefix + name for name in (*folders, *files)]
+    return found
 
 
 def _migrate(request: dict[str, Any]) -> dict[str, Any]:

@@ -103,11 +103,11 @@ def generate_from(
     from scaffold.copier_render import copier_memo, copier_run
 
     check_destination(destination, force=force)  # fail before any work
-    # a repository the template's tasks make (git init) is the project's, as copier leaves it
-    keep = not (destination / ".git").exists()
+    # what the template's tasks make for this machine (git init, a .venv) is the project's, as
+    # copier leaves it
     with (
         copier_run(
-            destination=destination.absolute().name, dry_run=dry_run, keep_repository=keep
+            destination=destination.absolute().name, dry_run=dry_run, keep_local=True
         ) as run,
         copier_memo(),  # the template renders once (its tasks run once), however often asked
         tempfile.TemporaryDirectory(prefix="scaffold-from-") as work,
@@ -115,7 +115,7 @@ def generate_from(
         root = Path(work) / destination.absolute().name
         alone = _render_alone(spec, catalog, root)
         adopted = _the_app(root, template)
-        writing = _Writing(destination, run.repository, force=force, dry_run=dry_run)
+        writing = _Writing(destination, run.local, force=force, dry_run=dry_run)
         if adopted is None:
             note = (
                 f"template '{template}' writes no FastAPI app, so base's app was added beside "
@@ -130,7 +130,7 @@ class _Writing:
     """Where and how the project is written once it is known."""
 
     destination: Path
-    repository: Callable[[], Path | None]  # the .git the template's tasks made, if kept
+    local: Callable[[], Path | None]  # what the template's tasks made for this machine
     force: bool
     dry_run: bool
 
@@ -142,7 +142,7 @@ class _Writing:
             self.destination,
             force=self.force,
             dry_run=self.dry_run,
-            repository=self.repository(),
+            local=self.local(),
         )
 
 
@@ -175,7 +175,7 @@ def _beside_base(spec: ProjectSpec, catalog: Catalog, writing: _Writing) -> Gene
         catalog=catalog,
         force=writing.force,
         dry_run=writing.dry_run,
-        repository=writing.repository,
+        local=writing.local,
     )
 
 

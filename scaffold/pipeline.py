@@ -75,11 +75,10 @@ def generate(
     check_destination(destination, force=force)  # fail before any work
     from scaffold.copier_render import copier_run
 
-    # a repository a template's tasks make (git init) is the project's, as copier leaves it,
-    # unless the destination has one of its own
-    keep = not (destination / ".git").exists()
+    # what a template's tasks make for this machine (git init, a .venv) is the project's, as
+    # copier leaves it, unless the destination has its own
     with copier_run(
-        destination=destination.absolute().name, dry_run=dry_run, keep_repository=keep
+        destination=destination.absolute().name, dry_run=dry_run, keep_local=True
     ) as run:
         return render_and_write(
             spec,
@@ -88,7 +87,7 @@ def generate(
             catalog=catalog,
             force=force,
             dry_run=dry_run,
-            repository=run.repository,
+            local=run.local,
         )
 
 
@@ -100,18 +99,16 @@ def render_and_write(
     catalog: Catalog | None = None,
     force: bool,
     dry_run: bool,
-    repository: Callable[[], Path | None],
+    local: Callable[[], Path | None],
 ) -> Generated:
     """Render the project with its record and write it once, inside the command's copier run.
 
-    ``repository``: asked once the templates rendered, the ``.git`` their tasks made (moved
-    into the new project).
+    ``local``: asked once the templates rendered, what their tasks made for this machine
+    (``.git``, a ``.venv``; moved into the new project).
     """
     selection, tree = render_project(spec, sources=sources, catalog=catalog)
     files = tree | record_files(spec, selection, tree, __version__, root=destination)
-    result = write_project(
-        files, destination, force=force, dry_run=dry_run, repository=repository()
-    )
+    result = write_project(files, destination, force=force, dry_run=dry_run, local=local())
     return Generated(
         spec=spec,
         selection=selection,

@@ -60,6 +60,17 @@ def print_generated(generated: Generated) -> None:
 def next_steps(generated: Generated, *, uv: bool) -> list[str]:
     """List the commands that install, serve and test the project: with uv when it is there."""
     cd = f"cd {generated.destination}"
+    adopted = generated.adopted
+    if adopted is not None:  # new --from: the template's app, installed as its README says
+        source_root = adopted.package_dir[: -len(adopted.package)].rstrip("/")
+        module = adopted.module.removeprefix(f"{source_root}/" if source_root else "")
+        dotted = module.removesuffix(".py").removesuffix("/__init__").replace("/", ".")
+        where = f"{cd}/{source_root}" if source_root else cd
+        return [
+            where,
+            "install it as the template's README says",
+            f"uvicorn {dotted}:{adopted.app} --reload",
+        ]
     if uv:
         return [cd, "uv sync", "uv run fastapi dev", "uv run pytest && uv run ruff check ."]
     package = generated.spec.package

@@ -155,6 +155,9 @@ def test_a_template_with_an_app_is_the_foundation_through_new_add_update(
                "--no-input", "-o", tmp_path / "out")  # fmt: skip
 
     assert made.exit_code == 0, made.output
+    # the next steps serve the template's app, not a base app that is not there
+    assert "uvicorn service.main:app --reload" in made.stdout
+    assert "svc.main" not in made.stdout
     project = tmp_path / "out" / "svc"
     plain = tmp_path / "plain" / "svc"
     subprocess.run(

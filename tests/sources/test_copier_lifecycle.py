@@ -8,10 +8,12 @@ does, and never replaces the owner's; ``_copier_conf.dst_path`` is the project's
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
 import tomllib
+import zipfile
 from typing import TYPE_CHECKING
 
 import pytest
@@ -285,3 +287,75 @@ def test_migrations_leave_a_fifo_in_the_project_alone(
     assert updated.exit_code == 0, updated.output
     assert (project / "pipe").is_fifo()
     assert (project / "seen-after-the-merge.txt").exists()
+
+
+def _venv_template(root: Path) -> Path:
+    """Tasks make a gitignored venv (its python is a link leaving the project) and a link."""
+    folder = root / "venvish"
+    folder.mkdir(parents=True)
+    (folder / "copier.yml").write_text(
+        "_tasks:\n"
+        "  - python3 -m venv --without-pip .venv\n"
+        "  - ln -s a.txt link.txt\n"
+        "  - mkdir -p cache && echo local > cache/state.txt\n"
+    )
+    (folder / "a.txt").write_text("a\n")
+    (folder / ".gitignore").write_text(".venv/\ncache/\n")
+    return folder
+
+
+def test_new_keeps_what_tasks_made_as_copier_copy_does(
+    cli: Callable[..., Result], tmp_path: Path
+) -> None:
+    folder = _venv_template(tmp_path / "bp")
+    reference = tmp_path / "copier" / "svc"
+    _copier("copy", "--trust", "--defaults", str(folder), str(reference), cwd=tmp_path)
+
+    made = cli("new", "svc", "--source", tmp_path / "bp", "-b", "venvish", "--no-input",
+               "--trust", "-o", tmp_path / "out", "--json")  # fmt: skip
+
+    assert made.exit_code == 0, made.output
+    project = tmp_path / "out" / "svc"
+    # the venv works where copier leaves it, its interpreter link included
+    python = project / ".venv" / "bin" / "python"
+    assert python.is_symlink()
+    assert python.readlink() == (reference / ".venv" / "bin" / "python").readlink()
+    assert (project / ".venv" / "pyvenv.cfg").is_file()
+    assert (project / "cache" / "state.txt").read_text() == "local\n"
+    # a task's link inside the project stays a link, as copier leaves it
+    assert (project / "link.txt").readlink().as_posix() == "a.txt"
+    # what is local to this machine is nobody's file to track: not reported, not recorded
+    reported = json.loads(made.stdout)["files"]
+    assert not [p for p in reported if p.startswith((".venv/", "cache/"))]
+    with zipfile.ZipFile(project / ".scaffold" / "base.zip") as base:
+        assert not [n for n in base.namelist() if n.startswith((".venv/", "cache/"))]
+    assert "link.txt" in reported
+
+
+def test_add_of_a_template_whose_tasks_make_a_venv_writes_no_venv(
+    cli: Callable[..., Result], new_service: Callable[[], Path], tmp_path: Path
+) -> None:
+    project = new_service()
+    _venv_template(tmp_path / "bp")
+
+    added = cli("add", "venvish", "-C", project, "--source", tmp_path / "bp", "--trust")
+
+    assert added.exit_code == 0, added.output
+    assert not (project / ".venv").exists()  # rendered in a private folder: left out
+    assert (project / "link.txt").readlink().as_posix() == "a.txt"
+
+
+def test_new_with_force_keeps_the_folders_own_venv(
+    cli: Callable[..., Result], tmp_path: Path
+) -> None:
+    _venv_template(tmp_path / "bp")
+    project = tmp_path / "out" / "svc"
+    (project / ".venv").mkdir(parents=True)
+    (project / ".venv" / "mine.txt").write_text("the owner's venv\n")
+
+    made = cli("new", "svc", "--source", tmp_path / "bp", "-b", "venvish", "--no-input",
+               "--trust", "--force", "-o", tmp_path / "out")  # fmt: skip
+
+    assert made.exit_code == 0, made.output
+    assert sorted(p.name for p in (project / ".venv").iterdir()) == ["mine.txt"]
+    assert (project / "cache" / "state.txt").read_text() == "local\n"

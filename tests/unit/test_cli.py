@@ -352,9 +352,7 @@ def test_ctrl_c_after_the_project_is_written_says_it_was_written(cli, monkeypatc
     assert "interrupted; nothing was written" in again.stderr
 
 
-def test_ctrl_c_while_ruff_formats_is_an_interrupt_not_a_disk_error(
-    cli, monkeypatch, out
-) -> None:
+def test_ctrl_c_while_ruff_formats_is_an_interrupt_not_a_disk_error(cli, monkeypatch, out) -> None:
     format_module = importlib.import_module("scaffold.format")
     real_run = format_module.run_to_end
 
