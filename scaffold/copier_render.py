@@ -334,7 +334,9 @@ def _render_blueprint(item: Selected, context: dict[str, Any]) -> CopierOutput:
         preserve_symlinks=config.get("_preserve_symlinks") is True,
     )
     files = _with_template_origin(output.files, blueprint, output.answers_file)
-    answers = _recorded_answers(files.get(output.answers_file), item, config)
+    answers = _recorded_answers(
+        files.get(output.answers_file), item, config, remembered=output.remembered
+    )
     if run.show_messages and (run.moving is None or item.name in run.moving):
         _show(output.messages, updating=item.name in run.existing)
     skip = config.get("_skip_if_exists") or []
@@ -399,17 +401,22 @@ def _yaml_origin(line: str, blueprint: Any) -> str:
 
 
 def _recorded_answers(
-    content: bytes | None, item: Selected, config: dict[str, Any]
+    content: bytes | None,
+    item: Selected,
+    config: dict[str, Any],
+    *,
+    remembered: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Return the answers copier remembered (computed ones included), for scaffold's record.
 
     copier's answers file leaves out secret questions; so does this. Without an answers file,
-    the options as given.
+    what copier would have written to one (``remembered``), else the options as given.
     """
     secret = {key for key, spec in item.blueprint.manifest.options.items() if spec.secret}
     given = {k: v for k, v in item.options.items() if k not in secret and v is not None}
     if content is None:
-        return given
+        computed = {k: v for k, v in (remembered or {}).items() if k not in secret}
+        return {**given, **computed}
     import yaml
 
     try:
@@ -428,6 +435,7 @@ class _Rendered:
     files: dict[str, bytes]
     answers_file: str
     messages: dict[str, str]
+    remembered: dict[str, Any]  # what copier's answers file would hold, computed answers too
 
 
 class WorkerTimeoutError(Exception):
@@ -493,6 +501,7 @@ def render_copier(
             files=_read_tree(destination, origin, links=preserve_symlinks, made=made),
             answers_file=str(outcome.get("answers_file") or ".copier-answers.yml"),
             messages=dict(outcome.get("messages") or {}),
+            remembered=dict(outcome.get("remembered") or {}),
         )
 
 

@@ -77,7 +77,25 @@ def _run(request: dict[str, Any]) -> dict[str, Any]:
     except Exception:  # a template without an answers file at all
         answers_file = ".copier-answers.yml"
     made = [] if rendered is None else sorted(set(_listing(request["dst"])) - set(rendered))
-    return {"answers_file": answers_file, "messages": _messages(worker), "made_by_tasks": made}
+    return {
+        "answers_file": answers_file,
+        "messages": _messages(worker),
+        "made_by_tasks": made,
+        "remembered": _remembered(worker),
+    }
+
+
+def _remembered(worker: Any) -> dict[str, Any]:
+    """Return the answers copier would write to an answers file, computed ones included.
+
+    A template without an answers file records none; scaffold records them all the same, so
+    that an update renders with the answers the project was made with (a year, a git identity).
+    """
+    try:
+        answers = worker._answers_to_remember()
+    except Exception:  # copier's internals moved: the answers file, when there is one, remains
+        return {}
+    return {str(k): v for k, v in answers.items() if not str(k).startswith("_")}
 
 
 def _listing(folder: str) -> list[str]:

@@ -333,6 +333,39 @@ def test_update_shows_the_update_messages_as_copier_does(
     assert (project / "a.txt").read_text() == "two\n"
 
 
+def test_computed_answers_are_recorded_without_an_answers_file_and_kept_on_update(
+    cli: Callable[..., Result],
+    make_repo: Callable[[str], object],
+    commit: Callable[[Path, str], None],
+    run_git: Callable[..., str],
+    tmp_path: Path,
+) -> None:
+    # A default computed when the project is made (a year, a git identity, here a random
+    # number) must not change on update, though the template keeps no answers file.
+    repo = make_repo("stamped")
+    repo.write("copier.yml", "stamp:\n  type: int\n  default: '{{ range(99999) | random }}'\n")  # type: ignore[attr-defined]
+    repo.write("NOTICE.jinja", "stamp {{ stamp }}\n")  # type: ignore[attr-defined]
+    repo.release("v1.0.0")  # type: ignore[attr-defined]
+    repo.write("more.txt", "more\n")  # type: ignore[attr-defined]
+    repo.release("v1.1.0")  # type: ignore[attr-defined]
+    source = f"git+{repo.path}"  # type: ignore[attr-defined]
+    made = cli("new", "svc", "-b", "stamped", "--source", f"{source}@v1.0.0",
+               "--no-input", "-o", tmp_path)  # fmt: skip
+    assert made.exit_code == 0, made.output
+    project = tmp_path / "svc"
+    notice = (project / "NOTICE").read_text()
+    stamp = _record(project)["blueprints"]["stamped"]["options"]["stamp"]  # type: ignore[index]
+    assert notice == f"stamp {stamp}\n"
+    run_git("init", "-q", "-b", "main", cwd=project)
+    commit(project, "generated")
+
+    updated = cli("update", "-C", project)
+
+    assert updated.exit_code == 0, updated.output
+    assert (project / "more.txt").read_text() == "more\n"
+    assert (project / "NOTICE").read_text() == notice
+
+
 def test_skip_if_exists_files_are_left_alone_on_update(
     cli: Callable[..., Result],
     make_repo: Callable[[str], object],
