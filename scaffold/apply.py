@@ -17,10 +17,13 @@ import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from scaffold.errors import DestinationError
 from scaffold.filekind import is_executable, is_link
+
+if TYPE_CHECKING:
+    from scaffold.copier_render import LocalState
 
 STAGING_PREFIX = ".scaffold-staging-"
 # Ctrl-C, and what a service manager or a closed terminal sends: each is held while the disk
@@ -187,27 +190,20 @@ def _commit(staging: Path, destination: Path, paths: list[str], *, force: bool) 
     write_journaled(destination, dict(staged), 0o666 & ~_current_umask())
 
 
-def _move_local(local: Path, staging: Path, destination: Path) -> None:
-    """Stage what a template's tasks made for this machine (a ``.git``, a ``.venv``).
+def _move_local(local: LocalState, destination: Path) -> None:
+    """Move what a template's tasks made for this machine (``.git``, ``.venv``) into the project.
 
-    An entry the destination has already (``--force`` into a folder with its own ``.git``)
-    stays the owner's, and the task's is left out.
+    Also the folders copier created empty. An entry the destination has already (``--force``
+    into a folder with its own ``.git`` or ``.venv``) stays the owner's. Best effort: the
+    project is written by now, and a local entry that cannot move is only left out.
     """
-    for entry in sorted(local.iterdir()):
-        if not (destination / entry.name).exists() and not (destination / entry.name).is_symlink():
-            shutil.move(str(entry), str(staging / entry.name))
-
-
-def _keep_local(staging: Path, destination: Path, names: list[str]) -> None:
-    """After ``--force`` into a folder with files: move the staged local entries in.
-
-    (A committed rename took them with the rest: nothing is left to move.)
-    """
-    for name in names:
-        staged = staging / name
-        if (staged.exists() or staged.is_symlink()) and not (destination / name).exists():
-            with contextlib.suppress(OSError):
-                staged.rename(destination / name)
+    for entry in local.entries:
+        there = destination / entry
+        if there.exists() or there.is_symlink():
+            continue
+        with contextlib.suppress(OSError):
+            there.parent.mkdir(parents=True, exist_ok=True)
+            shutil.move(str(local.holder / entry), str(there))
 
 
 def _make_staging(parent: Path) -> Path:
@@ -226,7 +222,7 @@ def write_project(
     extra: Callable[[dict[str, bytes]], dict[str, bytes]] | None = None,
     force: bool = False,
     dry_run: bool = False,
-    local: Path | None = None,
+    local: LocalState | None = None,
 ) -> WriteResult:
     """Stage, format and (unless ``dry_run``) move ``tree`` into ``destination``.
 
@@ -258,15 +254,12 @@ def write_project(
             from scaffold.journal import fault_point
 
             fault_point("project staged")
-            local_names = []
-            if local is not None:
-                local_names = [entry.name for entry in local.iterdir()]
-                _move_local(local, staging, destination)
             with _sigint_held(reraise=False):
                 _commit(staging, destination, paths, force=force)
                 committed = True
                 _WRITTEN.append(f"{destination} was written")
-                _keep_local(staging, destination, local_names)
+                if local is not None:
+                    _move_local(local, destination)
         return WriteResult(destination=destination, files=final, written=not dry_run)
     finally:
         if staging is not None:

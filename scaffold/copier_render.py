@@ -24,7 +24,7 @@ import subprocess
 import sys
 import tempfile
 from contextvars import ContextVar
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -182,15 +182,25 @@ class CopierRun:
     # git init, a gitignored .venv or node_modules) waits until the project is written with
     # it, as copier leaves it; never part of the project's tracked files or record
     local_holder: Path | None = None
+    local_kept: list[str] = field(default_factory=list)  # in the holder, by project path
 
     def runs_tasks_of(self, name: str) -> bool:
         """Say whether the tasks of blueprint ``name`` run in this command."""
         return self.run_tasks and (self.moving is None or name in self.moving)
 
-    def local(self) -> Path | None:
-        """Return the folder holding what the templates' tasks made locally, if anything."""
-        holder = self.local_holder
-        return holder if holder is not None and any(holder.iterdir()) else None
+    def local(self) -> LocalState | None:
+        """Return what the templates' tasks made locally, and empty folders, if anything."""
+        if self.local_holder is None or not self.local_kept:
+            return None
+        return LocalState(self.local_holder, tuple(self.local_kept))
+
+
+@dataclass(frozen=True)
+class LocalState:
+    """What a new project gets beside its files: each entry is in ``holder`` at its path."""
+
+    holder: Path
+    entries: tuple[str, ...]  # ".git", ".venv", "docs/_static/badges"
 
 
 _RUN: ContextVar[CopierRun | None] = ContextVar("scaffold_copier_run", default=None)
@@ -511,8 +521,9 @@ def _set_aside_local(destination: Path, made: set[str], run: CopierRun) -> None:
     That is a ``.git`` (git init) and, of what the tasks made, what the project's ignore files
     exclude (a ``.venv``, ``node_modules``, a local database): copier leaves it in the project,
     but it is no file of the template's to track, record or merge (a venv's links leave the
-    project). 'new' keeps it for the writer; only the first template's: a second template's
-    tasks ran in a folder of their own. Other commands leave it out.
+    project). So do the folders copier made empty, which scaffold's files cannot hold. 'new'
+    keeps them for the writer; only the first template's: a second template's tasks ran in a
+    folder of their own. Other commands leave them out.
     """
     import shutil
 
@@ -525,6 +536,7 @@ def _set_aside_local(destination: Path, made: set[str], run: CopierRun) -> None:
         if kept is not None and not kept.exists() and not kept.is_symlink():
             kept.parent.mkdir(parents=True, exist_ok=True)
             shutil.move(str(path), str(kept))
+            run.local_kept.append(entry)
         elif path.is_dir() and not path.is_symlink():
             shutil.rmtree(path)
         else:
@@ -532,7 +544,7 @@ def _set_aside_local(destination: Path, made: set[str], run: CopierRun) -> None:
 
 
 def _local_entries(destination: Path, made: set[str]) -> list[str]:
-    """Return the top-most paths that are local: ``.git``, and ignored ones the tasks made."""
+    """Return the top-most local paths: ``.git``, ignored ones the tasks made, empty folders."""
     import pathspec
 
     specs: list[tuple[str, pathspec.PathSpec[Any]]] = []
@@ -553,12 +565,29 @@ def _local_entries(destination: Path, made: set[str]) -> list[str]:
 
     repository = destination / ".git"
     chosen: list[str] = [".git"] if repository.exists() or repository.is_symlink() else []
-    for relative in sorted(made):
+    for relative in sorted(made | _empty_folders(destination)):
         if any(relative == c or relative.startswith(f"{c}/") for c in chosen):
             continue
-        if ignored(relative):
+        if relative not in made or ignored(relative):
             chosen.append(relative)
     return chosen
+
+
+def _empty_folders(destination: Path) -> set[str]:
+    """Return the folders copier made that hold no file at any depth (``docs/_static/``).
+
+    copier writes them; scaffold's files are files, so they travel as local entries.
+    """
+    holding: set[Path] = set()
+    empty: set[str] = set()
+    for here, folders, files in os.walk(destination, topdown=False):
+        folder = Path(here)
+        links = [name for name in folders if (folder / name).is_symlink()]
+        if files or links or any(folder / name in holding for name in folders):
+            holding.add(folder)
+        elif folder != destination:
+            empty.add(folder.relative_to(destination).as_posix())
+    return {path for path in empty if path != ".git" and not path.startswith(".git/")}
 
 
 _REQUIRED = re.compile(r'Question "([^"]+)" is required')

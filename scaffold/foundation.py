@@ -30,6 +30,7 @@ if TYPE_CHECKING:
 
     from scaffold.apply import WriteResult
     from scaffold.catalog import Blueprint, Catalog
+    from scaffold.copier_render import LocalState
     from scaffold.models import ProjectSpec
     from scaffold.pipeline import Generated
     from scaffold.record import Adopted
@@ -130,7 +131,7 @@ class _Writing:
     """Where and how the project is written once it is known."""
 
     destination: Path
-    local: Callable[[], Path | None]  # what the template's tasks made for this machine
+    local: Callable[[], LocalState | None]  # what the template's tasks made for this machine
     force: bool
     dry_run: bool
 

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from pathlib import Path
 
     from scaffold.catalog import Catalog, SourceLike
+    from scaffold.copier_render import LocalState
     from scaffold.models import ProjectSpec
     from scaffold.record import Adopted
 
@@ -99,7 +100,7 @@ def render_and_write(
     catalog: Catalog | None = None,
     force: bool,
     dry_run: bool,
-    local: Callable[[], Path | None],
+    local: Callable[[], LocalState | None],
 ) -> Generated:
     """Render the project with its record and write it once, inside the command's copier run.
 

@@ -359,3 +359,26 @@ def test_new_with_force_keeps_the_folders_own_venv(
     assert made.exit_code == 0, made.output
     assert sorted(p.name for p in (project / ".venv").iterdir()) == ["mine.txt"]
     assert (project / "cache" / "state.txt").read_text() == "local\n"
+
+
+def test_new_writes_the_empty_folders_copier_writes(
+    cli: Callable[..., Result], tmp_path: Path
+) -> None:
+    folder = tmp_path / "bp" / "hollow"
+    (folder / "empty").mkdir(parents=True)
+    (folder / "empty" / "{% if false %}n{% endif %}.jinja").write_text("")
+    (folder / "docs" / "_static" / "badges").mkdir(parents=True)
+    (folder / "docs" / "index.md").write_text("# docs\n")
+    (folder / "copier.yml").write_text("")
+    reference = tmp_path / "copier" / "svc"
+    _copier("copy", "--defaults", str(folder), str(reference), cwd=tmp_path)
+
+    made = cli("new", "svc", "--source", tmp_path / "bp", "-b", "hollow", "--no-input",
+               "-o", tmp_path / "out")  # fmt: skip
+
+    assert made.exit_code == 0, made.output
+    project = tmp_path / "out" / "svc"
+    for empty in ("empty", "docs/_static/badges"):
+        assert (reference / empty).is_dir(), empty  # what copier writes
+        assert (project / empty).is_dir(), empty
+    assert (project / "docs" / "index.md").read_text() == "# docs\n"
