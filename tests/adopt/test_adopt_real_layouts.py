@@ -375,7 +375,11 @@ def test_app_naming_a_module_whose_app_a_factory_elsewhere_builds_says_why_that_
     assert _files(project) == before
     message = " ".join(result.stderr.split())
     assert "src/app/main.py has no FastAPI app named 'app'" in message
-    assert "the one in src/app/core/setup.py cannot be adopted: the app is built inside" in message
+    assert (
+        "the one in src/app/core/setup.py cannot be adopted: the app is built by "
+        "create_application(), which does not end with return application at its own level "
+        "(its last statement is 'raise RuntimeError('no documentation')')"
+    ) in message
 
 
 def test_the_pins_of_the_backend_folder_gate_what_is_added(
