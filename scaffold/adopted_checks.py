@@ -3,14 +3,16 @@
 :func:`adoption_blockers` names, in one message, every reason the arriving blueprints cannot
 go into the owner's app as asked (a Python or FastAPI older than they need, allowed hosts
 scaffold cannot guess, a route of theirs that a path the owner's app module already serves
-would hide, read from the source by :mod:`scaffold.edit.routes`); :func:`verified_notes`
-imports the changed app in the project's own environment (:mod:`scaffold.verify`).
+would hide, or a route name one of their mounts has, read from the source by
+:mod:`scaffold.edit.routes`); :func:`verified_notes` imports the changed app in the project's
+own environment (:mod:`scaffold.verify`).
 :func:`refused_by_pins` runs the same version gate for every blueprint at once, so that
 ``adopt`` can say what ``add`` will refuse.
 """
 
 from __future__ import annotations
 
+import json
 from typing import TYPE_CHECKING
 
 from scaffold.record import RECORD_DIR
@@ -178,6 +180,31 @@ def route_blockers(project: Project, rendered: Rendered, arriving: Collection[st
         if owners := blocking(served, method, route):
             ours = f"scaffold's {method} {route} ({blueprint}, {path})"
             blockers.append(f"{ours} {_clash(owners, adopted.module, blueprint)}")
+    return blockers + _name_blockers(rendered, adopted.module, served, arriving)
+
+
+def _name_blockers(
+    rendered: Rendered, module: str, served: Collection[Served], arriving: Collection[str]
+) -> list[str]:
+    """Say each arriving mount whose name a mount of the owner's app module has.
+
+    Starlette's ``url_path_for`` returns the first route of a name: one of the two mounts
+    would silently change what ``url_for("static", path=...)`` gives. (The verification
+    compares every route name of the imported app; this sees the module's own mounts
+    without an environment.)
+    """
+    blockers = []
+    for entry in rendered.composition.mounts:
+        blueprint = rendered.owner("mounts", entry.path)
+        if blueprint not in arriving:
+            continue
+        for mount in (s for s in served if s.mount and s.name == entry.name):
+            blockers.append(
+                f"scaffold's mount at {entry.path} ({blueprint}) would share the route "
+                f"name {entry.name!r} with your {mount.code} at {module}:{mount.line}, and "
+                f"url_path_for({json.dumps(entry.name)}, ...) finds only one of them; "
+                f"rename yours or leave {blueprint} out (nothing was written)"
+            )
     return blockers
 
 

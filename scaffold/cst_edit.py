@@ -291,10 +291,11 @@ def _fastapi_calls(parsed: _Parsed) -> list[cst.Call]:
 def find_apps(module: cst.Module) -> list[FoundApp]:
     """Every ``FastAPI(...)`` construction in ``module``, each editable or with its problem."""
     parsed = _Parsed.of(module)
-    return [_classify(parsed, call) for call in _fastapi_calls(parsed)]
+    return [f for call in _fastapi_calls(parsed) if (f := _classify(parsed, call)) is not None]
 
 
-def _classify(parsed: _Parsed, call: cst.Call) -> FoundApp:
+def _classify(parsed: _Parsed, call: cst.Call) -> FoundApp | None:
+    """Say whether scaffold can edit the app ``call`` creates; None: it is no app at all."""
     line = parsed.line(call)
     for ancestor in parsed.ancestors(call):
         if isinstance(ancestor, cst.FunctionDef | cst.ClassDef):
@@ -322,6 +323,8 @@ def _classify(parsed: _Parsed, call: cst.Call) -> FoundApp:
             "edits an app created as NAME = FastAPI(...)"
         )
         return FoundApp(None, line, problem)
+    if _replaced(parsed, call, name):
+        return None  # NAME = FastAPI() again before any use: the later one is the app
     return FoundApp(name, line, _editing_problem(parsed, call, name))
 
 
@@ -351,18 +354,97 @@ def _editing_problem(parsed: _Parsed, call: cst.Call, name: str) -> str | None:
             f"FastAPI(...) at line {line} takes *args, so scaffold cannot see or safely "
             "extend its arguments"
         )
-    created = parsed.positions[parsed.top_statement(call)].end
+    bindings = _bindings(parsed, name)  # the top statements binding NAME = FastAPI(...)
+    statement = parsed.top_statement(call)
+    rebound = _next_binding(parsed, statement, name)
+    later = parsed.top_statement(rebound) if rebound is not None else None
+    if rebound is not None and later not in bindings:
+        return (
+            f"'{name}' is bound again at line {parsed.line(rebound)} after FastAPI(...) at line "
+            f"{line}, so scaffold cannot tell which object serves"
+        )
+    # NAME = FastAPI() twice: Python serves the last. Whatever the module does with an earlier
+    # one first (@app.get, app.include_router) is lost with it: say so, on each of the two.
+    pairs = [(statement, later)] if later is not None else []
+    pairs += [
+        (first, statement)
+        for first in bindings
+        if (node := _next_binding(parsed, first, name)) and parsed.top_statement(node) is statement
+    ]
+    for first, second in pairs:
+        if (use := _first_use(parsed, first, second, name)) is not None:
+            return (
+                f"'{name}' is bound to FastAPI(...) twice, at line {parsed.line(first)} and at "
+                f"line {parsed.line(second)}: the second replaces the first, so what line "
+                f"{parsed.line(use)} does with the first ({_use_code(parsed, use)}) never "
+                "serves; do that on the second app instead, and delete the first assignment"
+            )
+    return None
+
+
+def _replaced(parsed: _Parsed, call: cst.Call, name: str) -> bool:
+    """Say whether ``name = FastAPI(...)`` is bound to a new FastAPI(...) before any use.
+
+    Then the later one is the app (Python serves the last binding), and this one is no app.
+    """
+    statement = parsed.top_statement(call)
+    rebound = _next_binding(parsed, statement, name)
+    if rebound is None or (later := parsed.top_statement(rebound)) not in _bindings(parsed, name):
+        return False
+    return _first_use(parsed, statement, later, name) is None
+
+
+def _bindings(parsed: _Parsed, name: str) -> list[cst.CSTNode]:
+    """Return the module's top statements that bind ``name = FastAPI(...)``, in order."""
+    return [
+        parsed.top_statement(call)
+        for call in _fastapi_calls(parsed)
+        if _assigned_name(parsed, call) == name
+    ]
+
+
+def _next_binding(parsed: _Parsed, statement: cst.CSTNode, name: str) -> cst.CSTNode | None:
+    """Return the first node after ``statement`` that binds ``name`` again (its target)."""
+    end = parsed.positions[statement].end
+    later = []
     for assignment in parsed.scope.assignments[name]:
         node = getattr(assignment, "node", None)
         if node is None or node not in parsed.positions:
             continue
         start = parsed.positions[node].start
-        if (start.line, start.column) > (created.line, created.column):
-            return (
-                f"'{name}' is bound again at line {start.line} after FastAPI(...) at line "
-                f"{line}, so scaffold cannot tell which object serves"
-            )
-    return None
+        if (start.line, start.column) > (end.line, end.column):
+            later.append((start.line, start.column, node))
+    return min(later, key=lambda found: found[:2])[2] if later else None
+
+
+def _first_use(
+    parsed: _Parsed, first: cst.CSTNode, second: cst.CSTNode, name: str
+) -> cst.CSTNode | None:
+    """Return the first use of ``name`` the module runs between two statements, or None.
+
+    Module scope only: a function's body that reads ``name`` runs when called, and then finds
+    the second app.
+    """
+    after, before = parsed.positions[first].end, parsed.positions[second].start
+    uses = [
+        (start.line, start.column, access.node)
+        for access in parsed.scope.accesses[name]
+        if access.node in parsed.positions
+        and (after.line, after.column)
+        < ((start := parsed.positions[access.node].start).line, start.column)
+        < (before.line, before.column)
+    ]
+    return min(uses, key=lambda use: use[:2])[2] if uses else None
+
+
+def _use_code(parsed: _Parsed, use: cst.CSTNode) -> str:
+    """Return the decorator or the statement using the app, as written (its first line)."""
+    for ancestor in parsed.ancestors(use):
+        if isinstance(ancestor, cst.Decorator):
+            return "@" + parsed.module.code_for_node(ancestor.decorator)
+        if isinstance(ancestor, cst.BaseSmallStatement):
+            return parsed.module.code_for_node(ancestor).strip().splitlines()[0]
+    return parsed.module.code_for_node(use)
 
 
 # --- editing --------------------------------------------------------------------------------
@@ -410,7 +492,7 @@ def _the_app(parsed: _Parsed, origin: str, app: str) -> cst.Call:
     """Return the call creating ``app``, which must still be editable."""
     for call in _fastapi_calls(parsed):
         found = _classify(parsed, call)
-        if found.name == app:
+        if found is not None and found.name == app:
             if found.problem is not None:
                 raise UnsafeAppError(f"cannot edit the app in {origin}: {found.problem}")
             return call

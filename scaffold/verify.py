@@ -17,7 +17,13 @@ project's own environment, in a subprocess, and its routes are listed:
   owner's environment cannot import it, and the note says so);
 * each route of a router scaffold includes, and each path scaffold mounts, must be the first
   one Starlette matches for its path: otherwise the command aborts, naming the owner's route
-  that answers instead.
+  that answers instead;
+* no route of the owner's may serve a request one of scaffold's serves, whichever comes first:
+  a route registered on the app by another module the app module imports at its end comes
+  after scaffold's, and scaffold's would take its path silently (a front end's fallback, a
+  mount at "/" or a route at "/{x:path}", counts only for "/": scaffold's go before it);
+* no route of scaffold's may share its route name with one of the owner's (``url_path_for``
+  and a template's ``url_for`` find only the first of them).
 """
 
 from __future__ import annotations
@@ -259,6 +265,60 @@ def _unreachable_message(problem: Mapping[str, object], module: str) -> str:
     )
 
 
+def _listed(answer: Mapping[str, object], key: str) -> list[Mapping[str, object]]:
+    found = answer.get(key)
+    return [item for item in found if isinstance(item, dict)] if isinstance(found, list) else []
+
+
+def _taken_message(problem: Mapping[str, object]) -> str:
+    ours = f"scaffold's {problem['route']} ({problem['blueprint']})"
+    if problem.get("first") == "scaffold":  # the owner's route would silently stop answering
+        return f"{ours} would take {problem['request']} from {problem['owner']}"
+    return f"{ours} would not answer {problem['request']}: {problem['owner']} answers it first"
+
+
+def _named_message(problem: Mapping[str, object]) -> str:
+    ours = f"scaffold's {problem['route']} ({problem['blueprint']})"
+    name, arguments = problem["name"], problem["arguments"]
+    call = f"url_path_for({name!r}{', ' if arguments else ''}{arguments})"
+    if problem["now"] == problem["ours"]:
+        return (
+            f"{ours} would take the route name {name!r} from {problem['owner']}: app.{call} "
+            f"would give {problem['ours']} instead of {problem['theirs']}"
+        )
+    return (
+        f"{ours} would share the route name {name!r} with {problem['owner']}, which keeps it: "
+        f"scaffold's {call} would give {problem['theirs']}, not {problem['ours']}"
+    )
+
+
+def _refuse_clashes(answer: Mapping[str, object], module: str, owners: Mapping[str, str]) -> None:
+    """Raise when a route of scaffold's and one of the owner's meet, naming both.
+
+    A path both serve, in either order (one of them never answers it), or a route name both
+    use (``url_path_for`` finds one of them).
+    """
+
+    def owned(problem: Mapping[str, object]) -> dict[str, object]:
+        return {**problem, "blueprint": owners.get(str(problem.get("ref", "")), "")}
+
+    unreachable = _listed(answer, "unreachable")
+    messages = [_unreachable_message(owned(problem), module) for problem in unreachable]
+    said = {(p.get("ref"), p.get("route")) for p in unreachable}
+    messages += [
+        _taken_message(owned(problem))
+        for problem in _listed(answer, "taken")
+        if problem.get("first") == "scaffold"
+        or (problem.get("ref"), problem.get("route")) not in said
+    ]
+    routes = len(messages)
+    messages += [_named_message(owned(problem)) for problem in _listed(answer, "named")]
+    if messages:
+        msg = "; ".join(dict.fromkeys(messages)) + "; nothing was written"
+        hint = "move your route or mount" if routes else "rename yours"
+        raise VerifyError(msg, hint=f"{hint}, or leave that blueprint out")
+
+
 def verify_change(
     root: Path,
     changes: Mapping[str, bytes | None],
@@ -297,16 +357,7 @@ def verify_change(
                     f"either ({before}), so scaffold could not verify it"
                 ]
             )
-    owners = blueprints or {}
-    problems = answer.get("unreachable")
-    if isinstance(problems, list) and problems:
-        messages = []
-        for problem in problems:
-            owner = owners.get(str(problem.get("ref", "")), "")
-            messages.append(_unreachable_message({**problem, "blueprint": owner}, adopted.module))
-        msg = "; ".join(messages) + "; nothing was written"
-        hint = "move your route or mount, or leave that blueprint out"
-        raise VerifyError(msg, hint=hint)
+    _refuse_clashes(answer, adopted.module, blueprints or {})
     routes = answer.get("routes")
     listed = routes if isinstance(routes, list) else []
     note = f"verified with {interpreter.described}: the app imports and serves {len(listed)} routes"

@@ -1,7 +1,8 @@
 """The probe :mod:`scaffold.verify` runs in a project's own Python (a script, not imported there).
 
 It imports the app from the staged copy, builds its OpenAPI schema, lists its routes, and for
-each route scaffold added asks the app's own router which route it dispatches that path to.
+each route scaffold added asks the app's own router which route it dispatches that path to;
+then it compares scaffold's routes with the owner's: a request both serve, a name both use.
 It prints one JSON line. It runs on the project's interpreter, so it keeps to what Python 3.8
 and old Starlette have (annotations stay strings).
 """
@@ -21,11 +22,16 @@ def _concrete(path: str) -> str:
     return re.sub(r"{[^}:]+(:[^}]+)?}", "x", path) or "/"
 
 
+def _kind(route: Any) -> str:
+    """Return the class name of the route (FastAPI's newer RouteContext: of the route inside)."""
+    return type(getattr(route, "original_route", route)).__name__
+
+
 def _describe(route: Any) -> str:  # any route class of any Starlette
     methods = sorted(getattr(route, "methods", None) or [])
     name = getattr(route, "name", None)
     path = getattr(route, "path", "")
-    kind = type(route).__name__
+    kind = _kind(route)
     named = f" ({name})" if name else ""
     if kind == "Mount":
         return f"the mount at {path or '/'!r}{named}"
@@ -130,6 +136,188 @@ def _mount_problems(app: Any, path: str) -> list[dict[str, str]]:
     return [{"ref": path, "route": f"mount at {path}", "blocker": blocker}]
 
 
+def _flat(routes: list[Any]) -> list[Any]:
+    """Return every route ``routes`` serve, an included router's in its place, prefixed.
+
+    FastAPI copied an included router's routes into the app's list; a newer one keeps the
+    router as one entry there, which its ``iter_route_contexts`` opens into routes that
+    match with their full path.
+    """
+    try:
+        from fastapi.routing import iter_route_contexts
+    except ImportError:
+        return list(routes)
+    return list(iter_route_contexts(routes))
+
+
+def _catch_all(route: Any) -> bool:
+    """Say whether this is a front end's fallback: a mount at "/", or a route at "/{x:path}".
+
+    scaffold's routes go before one on purpose and take only its "/" (see :mod:`scaffold.edit.
+    routes`): every other path it serves is a file of the front end, which none of ours is.
+    """
+    path = getattr(route, "path", None)
+    if _kind(route) == "Mount":
+        return path == ""
+    return isinstance(path, str) and re.fullmatch(r"/{[^}:]+:path}", path) is not None
+
+
+def _requests(route: Any) -> list[tuple[str, str, str]]:
+    """Return (scope type, path, method) of the requests that show what ``route`` serves."""
+    kind, path = _kind(route), getattr(route, "path", None)
+    if not isinstance(path, str) or kind == "Host":
+        return []  # a Host answers by the Host header: no path of its own to compare
+    if kind == "Mount":
+        return [("http", f"{_concrete(path)}/scaffold-probe" if path else "/", "GET")]
+    if "WebSocket" in kind:
+        return [("websocket", _concrete(path), "WEBSOCKET")]
+    methods = set(getattr(route, "methods", None) or ["GET"])
+    if "GET" in methods:
+        methods.discard("HEAD")  # Starlette's own companion of GET, not a route of its own
+    return [("http", _concrete(path), method) for method in sorted(methods)]
+
+
+def _serves(route: Any, request: tuple[str, str, str]) -> bool:
+    """Say whether ``route`` would answer ``request`` were it the only route."""
+    from starlette.routing import Match
+
+    kind, path, method = request
+    if _kind(route) == "Host" or (_catch_all(route) and path != "/"):
+        return False
+    try:
+        match, _ = route.matches(_scope(kind, path, method))
+    except Exception:  # a route class of the owner's that wants more of the scope
+        return False
+    return bool(match == Match.FULL)
+
+
+def _label(route: Any) -> str:
+    """Name a route of scaffold's as the refusal does: "GET /", "mount at /static"."""
+    path = getattr(route, "path", "")
+    if _kind(route) == "Mount":
+        return f"mount at {path or '/'}"
+    kind, _, method = (_requests(route) or [("http", path, "GET")])[0]
+    return f"{'WEBSOCKET' if kind == 'websocket' else method} {path}"
+
+
+def _owners(route: Any, root: str) -> str:
+    """Name a route of the owner's by its function and where it is, else as Starlette shows it."""
+    import os
+
+    endpoint = getattr(route, "endpoint", None)
+    code = getattr(endpoint, "__code__", None)
+    if endpoint is None or code is None:
+        return _describe(route)
+    where = os.path.relpath(code.co_filename, root)
+    if where.startswith(".."):  # FastAPI's own (its docs): not a file of the project
+        return _describe(route)
+    return f"{endpoint.__name__} ({where.replace(os.sep, '/')}:{code.co_firstlineno})"
+
+
+def _sides(app: Any, request: dict[str, Any]) -> tuple[list[tuple[str, Any]], list[Any]]:
+    """Split the app's routes into scaffold's, each with its router or mount, and the owner's."""
+    refs: dict[Any, str] = {}
+    for ref in request["routers"]:
+        module, _, name = ref.partition(":")
+        for route in _flat(getattr(importlib.import_module(module), name).routes):
+            if getattr(route, "endpoint", None) is not None:
+                refs[route.endpoint] = ref
+    mounts = {path.rstrip("/"): path for path in request["mounts"]}
+    ours: list[tuple[str, Any]] = []
+    theirs: list[Any] = []
+    for route in _flat(app.router.routes):
+        endpoint = getattr(route, "endpoint", None)
+        if endpoint is not None and endpoint in refs:
+            ours.append((refs[endpoint], route))
+        elif _kind(route) == "Mount" and getattr(route, "path", None) in mounts:
+            ours.append((mounts[route.path], route))
+        else:
+            theirs.append(route)
+    return ours, theirs
+
+
+def _taken(
+    app: Any, request: dict[str, Any], ours: list[tuple[str, Any]], theirs: list[Any]
+) -> list[dict[str, str]]:
+    """Return each request a route of scaffold's and one of the owner's both serve.
+
+    Whichever the app dispatches it to, one of the two never answers it: the owner's when
+    scaffold's comes first (their routes registered after scaffold's include, from another
+    module), scaffold's otherwise.
+    """
+    endpoints = {getattr(route, "endpoint", None) for _, route in ours} - {None}
+    mounts = [route for _, route in ours if _kind(route) == "Mount"]
+    taken = []
+    for ref, mine in ours:
+        for other in theirs:
+            shared = [r for r in _requests(mine) if _serves(other, r)] or [
+                r for r in _requests(other) if _serves(mine, r)
+            ]
+            if not shared:
+                continue
+            kind, path, method = shared[0]
+            first = _first_match(app, _scope(kind, path, method))
+            ours_first = getattr(first, "endpoint", None) in endpoints or any(
+                first is mount or getattr(first, "original_route", None) is mount
+                for mount in mounts
+            )
+            taken.append(
+                {
+                    "ref": ref,
+                    "route": _label(mine),
+                    "request": f"{method} {path}",
+                    "owner": _owners(other, request["root"]),
+                    "first": "scaffold" if ours_first else "owner",
+                }
+            )
+    return taken
+
+
+def _sample(route: Any) -> dict[str, str]:
+    """Return arguments ``url_path_for`` takes for the route: "x" each, "1" for numbers."""
+    convertors = getattr(route, "param_convertors", None) or {}
+    return {
+        name: "x" if type(convertor).__name__ in ("StringConvertor", "PathConvertor") else "1"
+        for name, convertor in convertors.items()
+    }
+
+
+def _path_for(router: Any, name: str, arguments: dict[str, str]) -> str:
+    try:
+        return str(router.url_path_for(name, **arguments))
+    except Exception:  # no route of that name takes these arguments
+        return ""
+
+
+def _named_alike(
+    app: Any, request: dict[str, Any], ours: list[tuple[str, Any]], theirs: list[Any]
+) -> list[dict[str, str]]:
+    """Return each route name scaffold's and the owner's share, with the same parameters.
+
+    ``url_path_for(name, ...)`` (and a template's ``url_for``) returns the first route of that
+    name in the app: one of the two changes meaning without an error.
+    """
+    named = []
+    for ref, mine in ours:
+        name, arguments = getattr(mine, "name", None), _sample(mine)
+        for other in theirs:
+            if not name or getattr(other, "name", None) != name or _sample(other) != arguments:
+                continue
+            named.append(
+                {
+                    "ref": ref,
+                    "route": _label(mine),
+                    "name": name,
+                    "owner": _owners(other, request["root"]),
+                    "arguments": ", ".join(f"{k}={v!r}" for k, v in arguments.items()),
+                    "now": _path_for(app, name, arguments),
+                    "ours": _path_for(mine, name, arguments),
+                    "theirs": _path_for(other, name, arguments),
+                }
+            )
+    return named
+
+
 def _uninstalled(requirements: list[str]) -> list[str]:
     """Return the requirements no distribution of this environment provides."""
     from importlib import metadata
@@ -174,7 +362,15 @@ def main() -> None:
         {"kind": type(r).__name__, "path": getattr(r, "path", ""), "name": getattr(r, "name", None)}
         for r in app.router.routes
     ]
-    print(json.dumps({"routes": routes, "unreachable": problems, "file": module.__file__}))
+    ours, theirs = _sides(app, request)
+    answer = {
+        "routes": routes,
+        "unreachable": problems,
+        "taken": _taken(app, request, ours, theirs),
+        "named": _named_alike(app, request, ours, theirs),
+        "file": module.__file__,
+    }
+    print(json.dumps(answer))
 
 
 if __name__ == "__main__":

@@ -8,7 +8,7 @@ module included into it, with both prefixes):
 
 * route decorators: ``@app.get("/")``, ``@router.api_route("/", methods=[...])``,
   ``@app.websocket("/ws")``;
-* mounts: ``app.mount("/", StaticFiles(...))``;
+* mounts: ``app.mount("/", StaticFiles(...), name="spa")``, with their names;
 * the documentation FastAPI serves itself: ``FastAPI(docs_url="/")``, ``redoc_url``,
   ``openapi_url`` (their defaults when the call leaves them out and has no ``**kwargs``).
 
@@ -46,6 +46,7 @@ class Served:
     methods: frozenset[str]  # empty for a mount: it answers every method
     line: int
     code: str  # '@app.get("/")', 'app.mount("/", ...)', 'FastAPI(docs_url="/")'
+    name: str | None = None  # a mount's name=, which url_path_for finds it by
 
     @property
     def mount(self) -> bool:
@@ -123,6 +124,7 @@ class _Route:
     methods: frozenset[str]
     line: int
     code: str
+    name: str | None = None
 
 
 class _Gathered(cst.CSTVisitor):
@@ -181,7 +183,10 @@ class _Gathered(cst.CSTVisitor):
             text = _string(path.value)
             if text is not None:
                 code = f"{func}({json.dumps(text)}, ...)"
-                self.mounts.append(_Route(owner, text, frozenset(), self._line(node), code))
+                named = _argument(node, "name", position=2)
+                name = _string(named.value) if named is not None else None
+                line = self._line(node)
+                self.mounts.append(_Route(owner, text, frozenset(), line, code, name))
         elif method == "include_router" and (router := _argument(node, "router")) is not None:
             name = dotted_name(router.value)
             if name is not None:
@@ -223,7 +228,7 @@ def served_by_app(module: cst.Module, app: str) -> list[Served]:
             path = prefix + route.path
             served.append(Served(path, route.methods, route.line, route.code))
     served += [
-        Served(mount.path.rstrip("/"), frozenset(), mount.line, mount.code)
+        Served(mount.path.rstrip("/"), frozenset(), mount.line, mount.code, mount.name)
         for mount in gathered.mounts
         if mount.owner == app
     ]

@@ -168,6 +168,34 @@ from starlette.middleware.cors import CORSMiddleware
 app = FastAPI()
 app = CORSMiddleware(app, allow_origins=["*"])
 """
+# The second FastAPI() replaces the first before the first registers anything: the second
+# serves, and scaffold adopts it.
+REBOUND = """\
+from fastapi import FastAPI
+
+app = FastAPI()
+
+app = FastAPI(title="the app that serves")
+
+
+@app.get("/")
+def home():
+    return {"home": True}
+"""
+# The first app gets a route, then the name is bound to a new app: that route never serves.
+REBOUND_USED = """\
+from fastapi import FastAPI
+
+app = FastAPI()
+
+
+@app.get("/lost")
+def lost():
+    return {"lost": True}
+
+
+app = FastAPI()
+"""
 WRAPPED = """\
 from fastapi import FastAPI
 from starlette.middleware.gzip import GZipMiddleware
@@ -216,6 +244,13 @@ REFUSALS = {
         {"app/main.py": REASSIGNED},
         "cannot adopt the app in app/main.py: 'app' is bound again at line 5 after "
         "FastAPI(...) at line 4, so scaffold cannot tell which object serves",
+    ),
+    "bound twice, the first used": (
+        {"app/main.py": REBOUND_USED},
+        "cannot adopt the app in app/main.py: 'app' is bound to FastAPI(...) twice, at line 3 "
+        "and at line 11: the second replaces the first, so what line 6 does with the first "
+        '(@app.get("/lost")) never serves; do that on the second app instead, and delete the '
+        "first assignment",
     ),
     "wrapped": (
         {"app/main.py": WRAPPED},
@@ -298,3 +333,27 @@ def test_adopting_twice_is_refused(adopted: Path, cli, error_of, snapshot) -> No
         "(use scaffold add, update or status)"
     )
     assert snapshot(adopted) == before
+
+
+def test_an_app_bound_again_before_any_use_is_adopted_as_the_last(bigger: Path, cli, files) -> None:
+    files(bigger, {"app/main.py": REBOUND})
+
+    adopted = cli("adopt", "-C", bigger)
+    added = cli("add", "static", "-C", bigger)
+
+    assert adopted.exit_code == 0, adopted.output
+    assert added.exit_code == 0, added.output
+    main = (bigger / "app/main.py").read_text()
+    assert main.index('app = FastAPI(title="the app that serves")') < main.index("app.mount(")
+
+
+def test_app_option_on_an_app_bound_twice_says_what_replaces_it(
+    bigger: Path, cli, files, error_of
+) -> None:
+    files(bigger, {"app/main.py": REBOUND_USED})
+
+    message = error_of(cli("adopt", "-C", bigger, "--app", "app.main:app"))
+
+    assert message.startswith(
+        "cannot adopt the app in app/main.py: 'app' is bound to FastAPI(...) twice"
+    )

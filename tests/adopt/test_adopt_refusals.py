@@ -227,6 +227,21 @@ def test_a_catch_all_mount_refuses_the_templates_page(
     assert "scaffold's GET / (templates, app/pages.py)" in message
 
 
+def test_a_mount_named_like_the_static_blueprints_refuses_it(
+    owner: Callable[..., Path], refused_add: Callable[..., str]
+) -> None:
+    # url_path_for("static", path=...) would find scaffold's /static before the owner's "/"
+    project = owner(SPA.replace('name="spa"', 'name="static"'))
+
+    message = refused_add(project, "static")
+
+    assert message == (
+        "scaffold's mount at /static (static) would share the route name 'static' with your "
+        'app.mount("/", ...) at app/main.py:8, and url_path_for("static", ...) finds only one '
+        "of them; rename yours or leave static out (nothing was written)"
+    )
+
+
 @pytest.mark.parametrize("keyword", ["docs_url", "redoc_url"])
 def test_docs_at_the_root_refuse_the_templates_page(
     owner: Callable[..., Path], refused_add: Callable[..., str], keyword: str

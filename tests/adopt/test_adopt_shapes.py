@@ -536,3 +536,119 @@ def test_the_files_blueprints_write_pass_the_owners_own_ruff(
             check=False,
         )
         assert done.returncode == 0, done.stdout + done.stderr
+
+
+# The app module imports, at its end, a module that registers routes on the app: scaffold's
+# router goes in before that import, so the source check of the app module sees nothing and
+# scaffold's routes come first. The import sees who would answer.
+REGISTERED_LATER = """\
+from fastapi import FastAPI
+
+app = FastAPI()
+
+from web import routes  # noqa: E402,F401  (registers the routes on app)
+"""
+
+OWNER_HOME = """\
+from web.main import app
+
+
+@app.get("/")
+def home() -> dict[str, str]:
+    return {"owner": "home"}
+"""
+
+
+def test_a_route_scaffolds_would_hide_is_refused_naming_the_owners(
+    shaped: Callable[..., Path], cli: Callable[..., Any]
+) -> None:
+    project = shaped(
+        {"web/__init__.py": "", "web/main.py": REGISTERED_LATER, "web/routes.py": OWNER_HOME}
+    )
+
+    message = refused(cli, project, "templates")
+
+    assert message == (
+        "scaffold's GET / (templates) would take GET / from home (web/routes.py:4); "
+        "nothing was written "
+        "(move your route or mount, or leave that blueprint out)"
+    )
+
+
+OWNER_SOCKET_AND_STYLE = """\
+from fastapi import WebSocket
+
+from web.main import app
+
+
+@app.websocket("/ws")
+async def talk(socket: WebSocket) -> None:
+    await socket.accept()
+
+
+@app.get("/static/site.css")
+def style() -> str:
+    return "body {}"
+"""
+
+
+def test_a_websocket_and_a_path_under_a_mount_are_served_by_one_side_only(
+    shaped: Callable[..., Path], cli: Callable[..., Any]
+) -> None:
+    project = shaped(
+        {
+            "web/__init__.py": "",
+            "web/main.py": REGISTERED_LATER,
+            "web/routes.py": OWNER_SOCKET_AND_STYLE,
+        }
+    )
+
+    sockets = refused(cli, project, "websockets")
+    mounted = refused(cli, project, "static")
+
+    assert sockets.startswith(
+        "scaffold's WEBSOCKET /ws (websockets) would take WEBSOCKET /ws from talk "
+        "(web/routes.py:6); nothing was written"
+    )
+    # scaffold's mount goes after the import: the owner's route keeps the path it serves,
+    # and a file of that name under static/ would never be served
+    assert mounted.startswith(
+        "scaffold's mount at /static (static) would not answer GET /static/site.css: style "
+        "(web/routes.py:11) answers it first; nothing was written"
+    )
+
+
+# A front end mounted at the end of the app's import, under the route name the static
+# blueprint gives its own mount: url_for('static', ...) would change its meaning.
+FRONTEND = """\
+from pathlib import Path
+
+from fastapi.staticfiles import StaticFiles
+
+from web.main import app
+
+folder = Path(__file__).parent / "dist"
+app.mount("/", StaticFiles(directory=folder, html=True), name="static")
+"""
+
+
+def test_a_route_name_the_owner_uses_is_refused(
+    shaped: Callable[..., Path], cli: Callable[..., Any]
+) -> None:
+    main = REGISTERED_LATER.replace("import routes", "import frontend")
+    project = shaped(
+        {
+            "web/__init__.py": "",
+            "web/main.py": main,
+            "web/frontend.py": FRONTEND,
+            "web/dist/index.html": "<p>spa</p>\n",
+        }
+    )
+
+    message = refused(cli, project, "static")
+
+    assert message == (
+        "scaffold's mount at /static (static) would take the route name 'static' from the "
+        "mount at '/' (static): app.url_path_for('static', path='x') would give /static/x "
+        "instead of /x; nothing was written (rename yours, or leave that blueprint out)"
+    )
