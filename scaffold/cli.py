@@ -622,7 +622,7 @@ def update(
     """
     with error_boundary(as_json=as_json), _changing(project_dir, dry_run=dry_run):
         from scaffold.copier_render import copier_run
-        from scaffold.evolve import check_not_downgraded, plan_change, retarget, spec_with
+        from scaffold.evolve import check_not_downgraded, retarget, spec_with
 
         project = _open_for_change(project_dir, dry_run=dry_run, allow_dirty=allow_dirty)
         moving = list(blueprints or project.record.blueprints)
@@ -641,10 +641,22 @@ def update(
             dry_run=dry_run,
             existing=frozenset(project.record.blueprints),
         ):
-            plan = plan_change(project, spec, catalog=catalog)
+            plan = _plan_update(project, spec, catalog)
         check_not_downgraded(project, plan)
         plan.notes += _selection_notes(project, plan)
         _apply_plan(plan, command="update", dry_run=dry_run, as_json=as_json)
+
+
+def _plan_update(project: Project, spec: ProjectSpec, catalog: Catalog) -> Plan:
+    """Plan the update; an answer the new version refuses is named with the flag that sets it."""
+    from scaffold.errors import OptionValueError
+    from scaffold.evolve import plan_change
+
+    try:
+        return plan_change(project, spec, catalog=catalog)
+    except OptionValueError as error:  # mostly a recorded answer the template's release changed
+        hint = f"give it a value that fits: scaffold update -O {error.option}=VALUE"
+        raise OptionValueError(error.message, option=error.option, hint=hint) from None
 
 
 def _changed_options(project: Project, flags: list[str]) -> dict[str, dict[str, Any]]:

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from scaffold.errors import BlueprintError, ResolutionError, SpecError
+from scaffold.errors import BlueprintError, OptionValueError, ResolutionError, SpecError
 from scaffold.models import Contributions, describe_validation_error
 
 if TYPE_CHECKING:
@@ -144,7 +144,8 @@ def _validated_options(
         options = manifest.options_model.model_validate(values).model_dump()
     except ValidationError as error:
         msg = f"{manifest.name}.{describe_validation_error(error)}"
-        raise SpecError(msg, hint="fix the option value and run again") from None
+        option = f"{manifest.name}.{error.errors()[0]['loc'][0]}"
+        raise OptionValueError(msg, option=option, hint=_set_it(option)) from None
     for check in manifest.checks:
         if renderer.evaluate(check.when, options):
             msg = f"{manifest.name}: {check.message}"
@@ -163,7 +164,13 @@ def _structured(blueprint: str, key: str, kind: str, text: str) -> Any:
     except (yaml.YAMLError, json.JSONDecodeError) as error:
         first = str(error).splitlines()[0]
         msg = f"{blueprint}.{key}: not valid {kind.upper()}: {first}"
-        raise SpecError(msg, hint="fix the option value and run again") from None
+        option = f"{blueprint}.{key}"
+        raise OptionValueError(msg, option=option, hint=_set_it(option)) from None
+
+
+def _set_it(option: str) -> str:
+    """Say how to give ``option`` another value (the command may say it more precisely)."""
+    return f"give it a value that fits with -O {option}=VALUE"
 
 
 def resolve(spec: ProjectSpec, catalog: Catalog, renderer: Renderer) -> Selection:

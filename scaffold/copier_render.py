@@ -388,7 +388,7 @@ def _with_template_origin(
         commit = f'"_commit": {json.dumps(blueprint.ref)}, ' if blueprint.ref else ""
         text = (
             text[: json_form.start()]
-            + f'{commit}"_src_path": {json.dumps(str(blueprint.source))}'
+            + f'{commit}"_src_path": {json.dumps(copier_src_path(str(blueprint.source)))}'
             + text[json_form.end() :]
         )
     else:  # {{ _copier_answers|to_nice_yaml }}: one key a line
@@ -407,7 +407,25 @@ def _yaml_origin(line: str, blueprint: Any) -> str:
     if not line.startswith("_src_path:"):
         return line
     commit = str(yaml.safe_dump({"_commit": blueprint.ref})) if blueprint.ref else ""
-    return commit + str(yaml.safe_dump({"_src_path": str(blueprint.source)}, width=10_000))
+    source = copier_src_path(str(blueprint.source))
+    return commit + str(yaml.safe_dump({"_src_path": source}, width=10_000))
+
+
+def copier_src_path(source: str) -> str:
+    """Return the ``_src_path`` copier writes for the template scaffold knows as ``source``.
+
+    copier records the template as it was given; given a local repository's path it writes
+    that path (``/srv/tpl``), which scaffold spells ``git+/srv/tpl``. The ``git+`` stays where
+    copier needs it to see a repository: a bare one whose name does not end in ``.git``
+    (copier's ``get_repo`` finds a repository by its work tree or by that suffix). URLs,
+    ``gh:`` and folders are spelt as copier writes them already.
+    """
+    path = source.removeprefix("git+")
+    if path == source or not Path(path).is_absolute():  # a URL after git+ is copier's spelling
+        return source
+    if path.endswith(".git") or (Path(path) / ".git").exists():
+        return path
+    return source
 
 
 def _recorded_answers(

@@ -4,6 +4,7 @@ Every error a user can cause derives from one root, so the CLI has one boundary:
 
     ScaffoldError                 exit 2 unless a subclass says otherwise
     ├── SpecError                 a choice is invalid (name, option, answers file)
+    │   └── OptionValueError      an option's value does not fit its blueprint (names which)
     ├── BlueprintError            a blueprint is unknown, malformed or cannot be combined
     │   ├── ResolutionError       requires / conflicts cannot be satisfied
     │   └── TrustError            a blueprint runs code and its source is not trusted (exit 3)
@@ -35,6 +36,19 @@ class ScaffoldError(Exception):
 
 class SpecError(ScaffoldError):
     """A project choice is invalid: name, option value, answers file."""
+
+
+class OptionValueError(SpecError):
+    """An option's value does not fit its blueprint: ``option`` names it (``opt.flag``).
+
+    Each command sets a value its own way (``new``/``add`` with ``-O``, ``update`` with ``-O``
+    on the project's recorded answers), so the command can name the exact one.
+    """
+
+    def __init__(self, message: str, *, option: str, hint: str | None = None) -> None:
+        """Keep the message, the option as ``BLUEPRINT.KEY`` and the hint."""
+        super().__init__(message, hint=hint)
+        self.option = option
 
 
 class BlueprintError(ScaffoldError):

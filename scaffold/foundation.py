@@ -63,8 +63,26 @@ def _without_blueprints(spec: ProjectSpec) -> ProjectSpec:
     return ProjectSpec.model_validate({**data, "blueprints": {}, "automatic": set()})
 
 
-def _the_app(root: Path, template: str) -> Adopted | None:
-    """Find the app the template wrote, as ``adopt`` would; None when it wrote none."""
+def _as_blueprint(spec: ProjectSpec, blueprint: Blueprint) -> str:
+    """Say how to use a template whose app cannot be the foundation: as a blueprint beside base.
+
+    The template's files are not the user's to move before the project exists, so "move the
+    app" is no advice here; ``-b`` composes the template with base's app, whatever its layout.
+    """
+    import shlex
+
+    source = f"{blueprint.source}@{blueprint.ref}" if blueprint.ref else blueprint.source
+    return (
+        f"use the template as a blueprint instead, beside base's app: scaffold new {spec.name} "
+        f"-b {blueprint.name} --source {shlex.quote(source)}"
+    )
+
+
+def _the_app(root: Path, template: str, *, instead: str) -> Adopted | None:
+    """Find the app the template wrote, as ``adopt`` would; None when it wrote none.
+
+    ``instead``: what to do when the template's app cannot be extended.
+    """
     from scaffold.adopt import AdoptError, find_candidates, package_of
     from scaffold.record import Adopted
 
@@ -83,9 +101,13 @@ def _the_app(root: Path, template: str) -> Adopted | None:
             if len(apps) > 1
             else f"template '{template}' writes a FastAPI app scaffold cannot extend: {listing}"
         )
-        raise AdoptError(msg, hint=f"use -b {template} to put base's app beside the template's")
+        raise AdoptError(msg, hint=instead)
     app = apps[0]
-    package, package_dir = package_of(root, app.path)
+    try:
+        package, package_dir = package_of(root, app.path)
+    except AdoptError as error:  # its advice is to move the app: not the user's to do here
+        msg = f"template '{template}' cannot be the foundation: {error.message}"
+        raise AdoptError(msg, hint=instead) from None
     assert app.found.name is not None  # noqa: S101  # filtered above
     return Adopted(app.path, app.found.name, package, package_dir, foundation=template)
 
@@ -115,7 +137,7 @@ def generate_from(
     ):
         root = Path(work) / destination.absolute().name
         alone = _render_alone(spec, catalog, root)
-        adopted = _the_app(root, template)
+        adopted = _the_app(root, template, instead=_as_blueprint(spec, catalog.get(template)))
         writing = _Writing(destination, run.local, force=force, dry_run=dry_run)
         if adopted is None:
             note = (

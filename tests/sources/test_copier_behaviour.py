@@ -411,3 +411,38 @@ def test_an_update_run_inside_the_project_changes_nothing_when_nothing_changed(
 
     assert updated.exit_code == 0, updated.output
     assert {p: p.read_bytes() for p in project.rglob("*") if p.is_file()} == before
+
+
+def test_an_answer_the_new_version_refuses_is_named_with_the_update_flag_that_sets_it(
+    cli: Callable[..., Result],
+    error_line: Callable[[Result], str],
+    make_repo: Callable[[str], object],
+    commit: Callable[[Path, str], None],
+    run_git: Callable[..., str],
+    tmp_path: Path,
+) -> None:
+    """A bool question that became a str with choices: the recorded ``false`` no longer fits."""
+    repo = make_repo("opt")
+    repo.write("copier.yml", "flag:\n  type: bool\n  default: false\n")  # type: ignore[attr-defined]
+    repo.write("opt.txt.jinja", "flag={{ flag }}\n")  # type: ignore[attr-defined]
+    repo.release("v1.0.0")  # type: ignore[attr-defined]
+    repo.write("copier.yml", "flag:\n  type: str\n  choices: [one, two]\n  default: one\n")  # type: ignore[attr-defined]
+    repo.release("v2.0.0")  # type: ignore[attr-defined]
+    made = cli("new", "svc", "-b", "opt", "--source", f"git+{repo.path}@v1.0.0",  # type: ignore[attr-defined]
+               "--no-input", "-o", tmp_path)  # fmt: skip
+    assert made.exit_code == 0, made.output
+    project = tmp_path / "svc"
+    run_git("init", "-q", "-b", "main", cwd=project)
+    commit(project, "generated")
+
+    refused = cli("update", "-C", project)
+
+    assert refused.exit_code == 2, refused.output
+    line = error_line(refused)
+    assert line.startswith("error: opt.flag: Input should be 'one' or 'two'"), line
+    assert line.endswith("(give it a value that fits: scaffold update -O opt.flag=VALUE)"), line
+
+    updated = cli("update", "-O", "opt.flag=two", "-C", project)
+
+    assert updated.exit_code == 0, updated.output
+    assert (project / "opt.txt").read_text() == "flag=two\n"

@@ -11,6 +11,7 @@ under uvicorn, over HTTP and a websocket.
 from __future__ import annotations
 
 import contextlib
+import shlex
 import socket
 import subprocess
 import sys
@@ -295,3 +296,51 @@ def test_its_task_files_stay_when_another_blueprint_arrives_and_migrations_run_o
     assert (project / "TASKFILE.txt").read_text() == "made by a task\n"
     assert (project / "README.md").read_text() == "# Tasked\n"
     assert "include_router(websockets.router)" in (project / "service/main.py").read_text()
+
+
+APP = "from fastapi import FastAPI\n\napp = FastAPI()\n"
+
+
+@pytest.mark.parametrize(
+    "files",
+    [
+        {  # the app in a sub-package, as a layered template keeps it
+            "backend/app/__init__.py": "",
+            "backend/app/presentation/__init__.py": "",
+            "backend/app/presentation/main.py": APP,
+        },
+        {"main.py": APP},  # a flat module at the template's root
+    ],
+    ids=["sub-package", "flat-module"],
+)
+def test_an_app_scaffold_cannot_extend_is_refused_with_the_blueprint_command_that_works(
+    cli: Callable[..., Result],
+    error_line: Callable[[Result], str],
+    make_repo: Callable[[str], object],
+    tmp_path: Path,
+    files: dict[str, str],
+) -> None:
+    """The template's files are not the user's to move before generation: the message gives
+    the command that composes the template beside base's app instead."""
+    repo = make_repo("layered")
+    repo.write("copier.yml", "")  # type: ignore[attr-defined]
+    for path, text in files.items():
+        repo.write(path, text)  # type: ignore[attr-defined]
+    repo.release("v1.0.0")  # type: ignore[attr-defined]
+    out = tmp_path / "out"
+
+    refused = cli("new", "svc", "--from", f"{repo.path}@v1.0.0", "--no-input", "-o", out)  # type: ignore[attr-defined]
+
+    assert refused.exit_code == 2, refused.output
+    line = error_line(refused)
+    assert "move it" not in line, line
+    command = f"scaffold new svc -b layered --source git+{repo.path}@v1.0.0"  # type: ignore[attr-defined]
+    assert line.endswith(f"use the template as a blueprint instead, beside base's app: {command})")
+    assert not out.exists()
+
+    made = cli(*shlex.split(command)[1:], "--no-input", "-o", out)
+
+    assert made.exit_code == 0, made.output
+    assert (out / "svc" / "svc" / "main.py").is_file()  # base's app
+    for path, text in files.items():
+        assert (out / "svc" / path).read_text() == text

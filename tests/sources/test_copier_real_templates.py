@@ -43,11 +43,26 @@ class Template:
     answers: dict[str, str]
     later: tuple[str, ...] = ()  # tags after ``newer`` at which it is no template any more
     extensions: bool = False  # names _jinja_extensions: its code runs whenever it renders
+    src_package: bool = False  # writes src/<project_name>/: base's app needs another name
 
 
 TEMPLATES = [
-    Template("copier-uv", "1.12.0", "1.13.0", {"project_description": "Demo"}, extensions=True),
-    Template("copier-pdm", "1.2.5", "1.2.6", {"project_description": "Demo"}, extensions=True),
+    Template(
+        "copier-uv",
+        "1.12.0",
+        "1.13.0",
+        {"project_description": "Demo"},
+        extensions=True,
+        src_package=True,
+    ),
+    Template(
+        "copier-pdm",
+        "1.2.5",
+        "1.2.6",
+        {"project_description": "Demo"},
+        extensions=True,
+        src_package=True,
+    ),
     Template(
         "copier-project", "0.6.0", "0.6.1", {"repo_url": "https://x.test/r", "license": "MIT"}
     ),
@@ -82,6 +97,7 @@ def _release(template: Template, tmp_path: Path) -> Path:
 
 
 def _plain_copier(template: Template, repo: Path, destination: Path) -> None:
+    """``copier copy`` of the repository given by its path, as a user types it for copier."""
     data = [
         f"--data={key}={value}"
         for key, value in {"project_name": "svc", **template.answers}.items()
@@ -90,7 +106,7 @@ def _plain_copier(template: Template, repo: Path, destination: Path) -> None:
         data = data[1:]  # project_name is not their question (or has its own default)
     subprocess.run(
         [sys.executable, "-m", "copier", "copy", "--quiet", "--defaults", "--trust",
-         f"--vcs-ref={template.older}", *data, f"git+{repo}", str(destination)],
+         f"--vcs-ref={template.older}", *data, str(repo), str(destination)],
         check=True, capture_output=True,
     )  # fmt: skip
 
@@ -135,14 +151,24 @@ def test_a_real_template_lives_through_new_add_check_update_check(
 ) -> None:
     repo = _release(template, tmp_path)
     options = [f"-O{template.name}.{key}={value}" for key, value in template.answers.items()]
+    name = "svc"
+    if template.src_package:  # base's svc/ would hide the template's src/svc/: refused
+        refused = cli(
+            "new", name, "-b", template.name, "--source", f"git+{repo}@{template.older}",
+            *options, "--trust", "--no-input", "-o", tmp_path / "scaffold",
+        )  # fmt: skip
+        assert refused.exit_code == 2, refused.output
+        assert f"-O {template.name}.project_name=svc keeps the template's" in refused.stderr
+        name = "svc-api"
+        options.append(f"-O{template.name}.project_name=svc")
 
     made = cli(
-        "new", "svc", "-b", template.name, "--source", f"git+{repo}@{template.older}",
+        "new", name, "-b", template.name, "--source", f"git+{repo}@{template.older}",
         *options, "--trust", "--no-input", "-o", tmp_path / "scaffold",
     )  # fmt: skip
 
     assert made.exit_code == 0, made.output
-    project = tmp_path / "scaffold" / "svc"
+    project = tmp_path / "scaffold" / name
     _plain_copier(template, repo, tmp_path / "plain" / "svc")
     plain, ours = _files(tmp_path / "plain" / "svc"), _files(project)
     for path, (kind, content) in plain.items():
@@ -164,7 +190,7 @@ def test_a_real_template_lives_through_new_add_check_update_check(
         assert "jinja extensions" in added.stderr
         added = cli("add", "static", "--trust", "-C", project)
     assert added.exit_code == 0, added.output
-    assert (project / "svc" / "static").is_dir()
+    assert (project / name.replace("-", "_") / "static").is_dir()
     commit(project, "static")
     outdated = cli("check", "-C", project)
     assert outdated.exit_code == 1
