@@ -303,6 +303,8 @@ def _named_alike(
         for other in theirs:
             if not name or getattr(other, "name", None) != name or _sample(other) != arguments:
                 continue
+            if not _named_on_purpose(mine) and not _named_on_purpose(other):
+                continue  # two functions called alike (health): no one asked for that name
             named.append(
                 {
                     "ref": ref,
@@ -316,6 +318,17 @@ def _named_alike(
                 }
             )
     return named
+
+
+def _named_on_purpose(route: Any) -> bool:
+    """Say whether a route's name was chosen (``name="static"``), not its function's name.
+
+    A route is named after its endpoint unless told otherwise; two endpoints that happen to be
+    called alike are common (``health``, ``index``) and matter only to a ``url_path_for`` of
+    that name, which nobody writes for a name they did not choose.
+    """
+    endpoint = getattr(route, "endpoint", None)
+    return endpoint is None or getattr(route, "name", None) != getattr(endpoint, "__name__", None)
 
 
 def _uninstalled(requirements: list[str]) -> list[str]:

@@ -652,3 +652,28 @@ def test_a_route_name_the_owner_uses_is_refused(
         "mount at '/' (static): app.url_path_for('static', path='x') would give /static/x "
         "instead of /x; nothing was written (rename yours, or leave that blueprint out)"
     )
+
+
+# The owner's function is called like the templates blueprint's page (index), at another
+# path: FastAPI names both routes "index", but nobody chose that name, so nothing is refused.
+OWNER_INDEX = """\
+from web.main import app
+
+
+@app.get("/dashboard")
+def index() -> dict[str, str]:
+    return {"owner": "dashboard"}
+"""
+
+
+def test_two_functions_called_alike_are_no_name_clash(
+    shaped: Callable[..., Path], cli: Callable[..., Any]
+) -> None:
+    project = shaped(
+        {"web/__init__.py": "", "web/main.py": REGISTERED_LATER, "web/routes.py": OWNER_INDEX}
+    )
+
+    result = cli("add", "templates", "-C", project)
+
+    assert result.exit_code == 0, result.output
+    assert "pages.router" in (project / "web" / "main.py").read_text()
