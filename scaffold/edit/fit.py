@@ -153,23 +153,65 @@ def _docstring_spans(code: str) -> list[tuple[int, int]]:
 
 
 def _fit_comments(lines: list[str], width: int, *, skip: set[int]) -> list[str]:
+    """Re-flow each paragraph of full-line comments that has a line over ``width``.
+
+    A paragraph is a run of comment lines at one indent, up to a bare ``#``, a list item or
+    a line that is not a comment; it is wrapped as one text, so a long line's end joins the
+    next line rather than standing alone ("# lists").
+    """
     fitted: list[str] = []
-    for number, line in enumerate(lines):
-        body = line.rstrip("\r\n")
-        match = None if number in skip else _COMMENT.match(body)
-        if match is None or len(body) <= width:
-            fitted.append(line)
+    number = 0
+    while number < len(lines):
+        run = _comment_run(lines, number, skip)
+        if not run:
+            fitted.append(lines[number])
+            number += 1
             continue
-        newline = line[len(body) :] or ""
-        indent = match["indent"]
-        room = width - len(indent) - 2
-        if room < _MIN_ROOM or match["text"].startswith(("!", "noqa", "type:")):
-            fitted.append(line)
-            continue
-        parts = textwrap.wrap(match["text"], room, break_long_words=False, break_on_hyphens=False)
-        fitted += [f"{indent}# {part}\n" for part in parts[:-1]]
-        fitted.append(f"{indent}# {parts[-1]}{newline}")
+        fitted += _rewrapped(lines[number : number + run], width)
+        number += run
     return fitted
+
+
+def _prose(line: str, number: int, skip: set[int]) -> re.Match[str] | None:
+    """Match a full-line comment of plain prose (not a pragma, a list item or a bare ``#``)."""
+    match = None if number in skip else _COMMENT.match(line.rstrip("\r\n"))
+    if match is None or not match["text"].strip():
+        return None
+    if match["text"].startswith(("!", "noqa", "type:", "fmt:")) or _STRUCTURED.match(match["text"]):
+        return None
+    return match
+
+
+def _comment_run(lines: list[str], start: int, skip: set[int]) -> int:
+    """Return how many lines from ``start`` form one paragraph of prose comments (0: none)."""
+    first = _prose(lines[start], start, skip)
+    if first is None:
+        return 0
+    end = start + 1
+    while end < len(lines):
+        match = _prose(lines[end], end, skip)
+        if match is None or match["indent"] != first["indent"]:
+            break
+        end += 1
+    return end - start
+
+
+def _rewrapped(run: list[str], width: int) -> list[str]:
+    if all(len(line.rstrip("\r\n")) <= width for line in run):
+        return run
+    first = _COMMENT.match(run[0].rstrip("\r\n"))
+    assert first is not None  # noqa: S101  # _comment_run matched every line
+    indent = first["indent"]
+    room = width - len(indent) - 2
+    if room < _MIN_ROOM:
+        return run
+    last = run[-1]
+    newline = last[len(last.rstrip("\r\n")) :]
+    words = " ".join(
+        m["text"].strip() for line in run if (m := _COMMENT.match(line.rstrip("\r\n")))
+    )
+    parts = textwrap.wrap(words, room, break_long_words=False, break_on_hyphens=False)
+    return [f"{indent}# {part}\n" for part in parts[:-1]] + [f"{indent}# {parts[-1]}{newline}"]
 
 
 def _fit_docstring(lines: list[str], width: int) -> list[str]:

@@ -102,3 +102,27 @@ def test_strings_and_concatenations_are_never_cut_into_other_code() -> None:
     exec(compile(TRAPS, "<traps>", "exec"), original)
     assert namespace["SCRIPT"] == original["SCRIPT"]  # text inside a string is never re-flowed
     assert namespace["message"] == original["message"]
+
+
+def test_a_comment_paragraph_is_reflowed_whole_leaving_no_orphan_word() -> None:
+    code = (
+        "def f() -> None:\n"
+        "    # The proxy headers are trusted only from these addresses; the header\n"
+        "    # lists directly connected peers, so a forged one is ignored.\n"
+        "    #\n"
+        "    # - a list item stays as it is\n"
+        "    return None\n"
+    )
+
+    fitted = fit_to_width(code, 60)
+
+    comments = [line.strip() for line in fitted.splitlines() if line.strip().startswith("#")]
+    assert all(len(line) <= 60 for line in fitted.splitlines())
+    words = " ".join(c.removeprefix("#").strip() for c in comments[:-2])
+    assert words == (
+        "The proxy headers are trusted only from these addresses; the header lists directly "
+        "connected peers, so a forged one is ignored."
+    )
+    # no line of the paragraph holds a lone word, as wrapping line by line left one
+    assert all(len(c.split()) > 2 for c in comments[:-2])
+    assert comments[-2:] == ["#", "# - a list item stays as it is"]
