@@ -226,16 +226,24 @@ def _sub_package_inits(
 def owners_folder(read: Callable[[str], bytes | None], adopted: Adopted) -> str:
     """Return the folder of the owner's project files, relative to the root ("" for it).
 
-    The nearest folder above the app's source root with a ``pyproject.toml`` or a
-    ``requirements.txt``: a repository that keeps its FastAPI project in ``backend/`` (beside a
-    frontend, under a root ``pyproject.toml`` that only holds a uv workspace or tools) has its
-    requirements, its ruff configuration and its dev group there.
+    The nearest folder from the app module's own up to the root with a ``pyproject.toml`` or
+    a ``requirements.txt``: a repository that keeps its FastAPI project in ``backend/`` (beside
+    a frontend, under a root ``pyproject.toml`` that only holds a uv workspace or tools) has its
+    requirements, its ruff configuration and its dev group there. The module's own folder
+    counts too: pedronogs/timekeeper's ``backend/main.py`` is the package ``backend``, run from
+    the root, with ``backend/requirements.txt`` beside it.
     """
-    for folder in adopted.project_folders():
+    for folder in module_folders(adopted):
         place = in_folder(read, folder)
         if place(PYPROJECT) is not None or place("requirements.txt") is not None:
             return folder
     return ""
+
+
+def module_folders(adopted: Adopted) -> list[str]:
+    """Return the folders from the app module's own up to the project root, nearest first."""
+    folder = PurePosixPath(adopted.module).parent
+    return [place.as_posix() if place.parts else "" for place in (folder, *folder.parents)]
 
 
 def in_folder(read: Callable[[str], bytes | None], folder: str) -> Callable[[str], bytes | None]:

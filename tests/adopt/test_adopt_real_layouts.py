@@ -42,6 +42,7 @@ async def items():
     return []
 """
 
+PLAIN_APP = "from fastapi import FastAPI\n\napp = FastAPI()\n"
 ROOT_PYPROJECT = '[tool.uv.workspace]\nmembers = ["backend"]\n'
 BACKEND_PYPROJECT = """\
 [project]
@@ -460,3 +461,108 @@ def test_verification_leaves_an_owners_named_pipe_alone(
     assert result.exit_code == 0, result.output
     assert "verified with backend/.venv/bin/python" in " ".join(result.stdout.split())
     assert (monorepo / "backend" / "events.pipe").is_fifo()
+
+
+# --- pedronogs/timekeeper: requirements beside the app, in the app's own folder ---------------
+
+TIMEKEEPER_MAIN = """\
+from fastapi import FastAPI
+
+from backend.routes import router
+
+app = FastAPI()
+app.include_router(router)
+"""
+
+
+def test_requirements_beside_the_app_module_in_its_own_folder_are_found(
+    tmp_path: Path, file_tree: Callable[[Path, Mapping[str, Any]], Path], cli: Callable[..., Any]
+) -> None:
+    root = file_tree(
+        tmp_path / "timekeeper",
+        {
+            "frontend/package.json": "{}\n",
+            "backend/main.py": TIMEKEEPER_MAIN,
+            "backend/routes.py": "from fastapi import APIRouter\n\nrouter = APIRouter()\n",
+            "backend/requirements.txt": "fastapi\nuvicorn[standard]\n",
+        },
+    )
+    assert cli("adopt", "-C", root).exit_code == 0
+
+    result = cli("add", "websockets", "-C", root)
+
+    assert result.exit_code == 0, result.output
+    said = " ".join(result.stdout.split())
+    assert "no requirements.txt" not in said
+    assert "requirements added to backend/requirements.txt: websockets>=12" in said
+    assert (root / "backend/requirements.txt").read_text().endswith("websockets>=12\n")
+    assert not (root / "requirements.txt").exists()
+
+
+# --- GuselnikovGeorgiy/fastapi_todo: Poetry's lock, also in backend/ ---------------------------
+
+POETRY_PYPROJECT = """\
+[tool.poetry]
+name = "todo"
+version = "0.1.0"
+description = ""
+authors = ["someone"]
+
+[tool.poetry.dependencies]
+python = "^3.11"
+fastapi = ">=0.115"
+"""
+
+
+@pytest.mark.parametrize("folder", ["", "backend/"])
+def test_a_stale_poetry_lock_is_named_with_the_command(
+    tmp_path: Path,
+    folder: str,
+    file_tree: Callable[[Path, Mapping[str, Any]], Path],
+    cli: Callable[..., Any],
+) -> None:
+    root = file_tree(
+        tmp_path / "todo",
+        {
+            f"{folder}pyproject.toml": POETRY_PYPROJECT,
+            f"{folder}poetry.lock": "# poetry's\n[metadata]\nlock-version = \"2.0\"\n",
+            f"{folder}app/__init__.py": "",
+            f"{folder}app/main.py": PLAIN_APP,
+        },
+    )
+    lock = (root / f"{folder}poetry.lock").read_bytes()
+    assert cli("adopt", "-C", root).exit_code == 0
+
+    result = cli("add", "websockets", "-C", root)
+
+    assert result.exit_code == 0, result.output
+    said = " ".join(result.stdout.split())
+    assert (
+        f"{folder}poetry.lock is out of date: this changes the dependencies in "
+        f"{folder}pyproject.toml; run `poetry lock`"
+    ) in said
+    assert "uv.lock is out of date" not in said
+    assert (root / f"{folder}poetry.lock").read_bytes() == lock  # said, not done
+
+
+def test_a_stale_pdm_lock_is_named_with_the_command(
+    tmp_path: Path, file_tree: Callable[[Path, Mapping[str, Any]], Path], cli: Callable[..., Any]
+) -> None:
+    pyproject = '[project]\nname = "svc"\nversion = "0.1.0"\ndependencies = ["fastapi>=0.115"]\n'
+    root = file_tree(
+        tmp_path / "svc",
+        {
+            "pyproject.toml": pyproject,
+            "pdm.lock": '[metadata]\nlock_version = "4.4"\n',
+            "app/__init__.py": "",
+            "app/main.py": PLAIN_APP,
+        },
+    )
+    assert cli("adopt", "-C", root).exit_code == 0
+
+    result = cli("add", "websockets", "-C", root)
+
+    assert result.exit_code == 0, result.output
+    said = " ".join(result.stdout.split())
+    assert "pdm.lock is out of date" in said
+    assert "run `pdm lock`" in said
