@@ -54,11 +54,13 @@ from scaffold.adopted_foundation import (
     one_per_file,
 )
 from scaffold.adopted_keyed import plan_keyed_files
+from scaffold.adopted_libraries import project_libraries, requirement_libraries
 from scaffold.adopted_memory import MEMORY_PATH, Memory, dump_memory, load_memory
 from scaffold.adopted_names import (
     Taken,
     alias_taken,
     choose_names,
+    library_notes,
     rename_composition,
     rename_imports,
     rename_paths,
@@ -116,6 +118,7 @@ class Rendered:
     skipped_tests: tuple[str, ...] = ()  # the blueprints' test files, not written
     # blueprint modules written under another name, the owner having theirs (adopted_names)
     modules: dict[str, str] = field(default_factory=dict)
+    notes: tuple[str, ...] = ()  # why a module chosen now is under another name
 
     def owner(self, kind: str, key: str) -> str:
         """Return the blueprint whose contribution of ``kind`` renders to ``key``."""
@@ -226,16 +229,24 @@ def _sub_package_inits(
 def owners_folder(read: Callable[[str], bytes | None], adopted: Adopted) -> str:
     """Return the folder of the owner's project files, relative to the root ("" for it).
 
-    The nearest folder above the app's source root with a ``pyproject.toml`` or a
-    ``requirements.txt``: a repository that keeps its FastAPI project in ``backend/`` (beside a
-    frontend, under a root ``pyproject.toml`` that only holds a uv workspace or tools) has its
-    requirements, its ruff configuration and its dev group there.
+    The nearest folder from the app module's own up to the root with a ``pyproject.toml`` or
+    a ``requirements.txt``: a repository that keeps its FastAPI project in ``backend/`` (beside
+    a frontend, under a root ``pyproject.toml`` that only holds a uv workspace or tools) has its
+    requirements, its ruff configuration and its dev group there. The module's own folder
+    counts too: pedronogs/timekeeper's ``backend/main.py`` is the package ``backend``, run from
+    the root, with ``backend/requirements.txt`` beside it.
     """
-    for folder in adopted.project_folders():
+    for folder in module_folders(adopted):
         place = in_folder(read, folder)
         if place(PYPROJECT) is not None or place("requirements.txt") is not None:
             return folder
     return ""
+
+
+def module_folders(adopted: Adopted) -> list[str]:
+    """Return the folders from the app module's own up to the project root, nearest first."""
+    folder = PurePosixPath(adopted.module).parent
+    return [place.as_posix() if place.parts else "" for place in (folder, *folder.parents)]
 
 
 def in_folder(read: Callable[[str], bytes | None], folder: str) -> Callable[[str], bytes | None]:
@@ -356,6 +367,9 @@ def render_adopted(
         files = _formatted(files, scaffolds, ruff_config or {}, width) if files else files
         return {adopted.on_disk(path): content for path, content in files.items()}
 
+    if taken is not None and taken.libraries:  # the blueprints' own requirements are too
+        dependencies = [*composition.dependencies, *composition.dev_dependencies]
+        taken = replace(taken, libraries=taken.libraries | requirement_libraries(dependencies))
     modules = choose_names(tree, adopted, taken) if taken is not None else {}
     on_disk = finished(modules)
     if taken is not None and (same := same_as_owners(on_disk, modules, adopted, taken)):
@@ -363,7 +377,8 @@ def render_adopted(
         modules = {old: new for old, new in modules.items() if old not in same}
         on_disk = finished(modules)
     rename_composition(composition, modules)
-    return Rendered(selection, renderer, composition, on_disk | copier, skipped, modules)
+    notes = tuple(library_notes(modules, adopted, taken, on_disk)) if taken is not None else ()
+    return Rendered(selection, renderer, composition, on_disk | copier, skipped, modules, notes)
 
 
 # --- the owner's app module -----------------------------------------------------------------
@@ -527,6 +542,17 @@ def _shadowed(project: Project, path: str) -> str | None:
     return None
 
 
+def _libraries(project: Project, adopted: Adopted) -> frozenset[str]:
+    """Return the library names a blueprint module must not take (none: keep the names).
+
+    A project made from a copier template (``new --from``) is laid out by its template, as one
+    scaffold generates: its modules keep the blueprints' names, as ``new``'s do.
+    """
+    if adopted.foundation is not None:
+        return frozenset()
+    return project_libraries(project.root, project.read, module_folders(adopted))
+
+
 def _previous(
     project: Project,
     adopted: Adopted,
@@ -591,7 +617,8 @@ def plan_adopted_change(
     style = _OwnersStyle(owners_ruff_config(read), read(PYPROJECT))
     base = project.base()
     recorded = project.read(MEMORY_PATH)
-    taken = Taken(project.read, base, load_memory(recorded).modules if recorded else {})
+    modules = load_memory(recorded).modules if recorded else {}
+    taken = Taken(project.read, base, modules, _libraries(project, adopted))
     rendered = render_adopted(
         spec,
         adopted,
@@ -656,6 +683,7 @@ def plan_adopted_change(
         project, spec, rendered, generated, memory, root=record_root or project.root
     )
     notes = [
+        *rendered.notes,
         *module.notes,
         *requirements.notes,
         *conftest.notes,

@@ -5,8 +5,11 @@ middleware: ``<package>/middleware.py``). When the owner already has a module of
 (``app/config.py``, or a package ``app/config/``), or a module where a blueprint writes a
 sub-package (``app/routes.py`` against ``app/routes/info.py``), scaffold's goes under the
 name with ``scaffold_`` in front (``app/scaffold_config.py``; ``scaffold_config_2`` when that
-is taken too). The prefix says whose module it is, keeps scaffold's modules together in a
-listing, and leaves the owner's name, which their code imports, alone.
+is taken too). A library's name counts as taken for a module directly in the package
+(``app/websockets.py`` would hide the ``websockets`` library wherever ``app/`` itself is on
+``sys.path``; see :mod:`scaffold.adopted_libraries`), and a note says so. The prefix says
+whose module it is, keeps scaffold's modules together in a listing, and leaves the owner's
+name, which their code imports, alone.
 
 The blueprints are rendered as usual and then renamed (rather than handed another name to
 render with), so every reference follows whoever wrote it, an org's blueprint included:
@@ -26,6 +29,7 @@ owner deletes or renames their own module later.
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
@@ -53,6 +57,9 @@ class Taken:
     read: Callable[[str], bytes | None]  # a project file's content, None when absent
     base: Collection[str] = ()  # the paths scaffold wrote last time: not the owner's
     recorded: Mapping[str, str] = field(default_factory=dict)  # the names chosen before
+    # top-level names of libraries (scaffold.adopted_libraries): a module directly in the
+    # package must not take one, for the package's folder may be on sys.path
+    libraries: frozenset[str] = frozenset()
 
     def owners(self, path: str) -> bool:
         """Say whether ``path`` holds a file of the owner's (not one scaffold wrote)."""
@@ -104,9 +111,12 @@ def choose_names(tree: Collection[str], adopted: Adopted, taken: Taken) -> dict[
         if _rename(module, renames) != module:
             continue
         parts = module.split(".")
-        for depth in range(len(package.split(".")) + 1, len(parts) + 1):
+        first = len(package.split(".")) + 1  # a module directly in the package
+        for depth in range(first, len(parts) + 1):
             candidate = ".".join(parts[:depth])
-            if _is_owners(candidate, adopted, taken, leaf=depth == len(parts)):
+            if _is_owners(candidate, adopted, taken, leaf=depth == len(parts)) or (
+                depth == first and _hides_library(candidate, adopted, taken)
+            ):
                 renames[candidate] = _free_name(candidate, adopted, taken, tree, renames)
                 break
     return renames
@@ -126,6 +136,47 @@ def _is_owners(module: str, adopted: Adopted, taken: Taken, *, leaf: bool) -> bo
     """Say whether the owner's package has ``module`` (a module, or a package for a leaf)."""
     stem = _stem(module, adopted)
     return taken.owners(f"{stem}.py") or (leaf and taken.owners(f"{stem}/__init__.py"))
+
+
+def _hides_library(module: str, adopted: Adopted, taken: Taken) -> bool:
+    """Say whether ``module`` would hide a library of its name, and scaffold has none there yet.
+
+    One scaffold wrote before keeps its name (the name must not change under the owner); a
+    module arriving now does not take the library's.
+    """
+    if module.rpartition(".")[2] not in taken.libraries:
+        return False
+    stem = _stem(module, adopted)
+    return not any(path == f"{stem}.py" or path.startswith(f"{stem}/") for path in taken.base)
+
+
+def library_notes(
+    renames: Mapping[str, str], adopted: Adopted, taken: Taken, files: Collection[str]
+) -> list[str]:
+    """Say which modules chosen now went under another name so as not to hide a library.
+
+    ``files``: the finished files' paths on disk (a renamed module's, or a package's).
+    """
+    notes = []
+    for old, new in renames.items():
+        leaf = old.rpartition(".")[2]
+        if old in taken.recorded or old.count(".") != adopted.package.count(".") + 1:
+            continue
+        if leaf not in taken.libraries or _is_owners(old, adopted, taken, leaf=True):
+            continue
+        suffix = ".py" if f"{_stem(new, adopted)}.py" in files else "/"
+        library = (
+            f"the standard library's {leaf}"
+            if leaf in sys.stdlib_module_names
+            else f"the {leaf} library"
+        )
+        notes.append(
+            f"scaffold's {leaf} module is {_stem(new, adopted)}{suffix}: "
+            f"{_stem(old, adopted)}{suffix} would hide {library} wherever "
+            f"{adopted.package_dir}/ is on sys.path (as when your code imports its modules "
+            "without the package)"
+        )
+    return notes
 
 
 def _free_name(

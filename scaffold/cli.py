@@ -734,29 +734,36 @@ def adopt(
             }
             typer.echo(json.dumps(document, indent=2))
             return
-        _print_adoption(adoption.adopted, adoption.spec.name, dry_run=dry_run)
+        _print_adoption(adoption.adopted, adoption.spec.name, project_dir, dry_run=dry_run)
         _warn_refused(adoption.refused)
 
 
 def _warn_refused(refused: Mapping[str, list[str]]) -> None:
-    """Say on stderr, one line each, the blueprints ``add`` would refuse on the project's pins."""
+    """Say on stderr the blueprints ``add`` would refuse on the project's pins, by reason.
+
+    One line per reason, naming every blueprint it refuses: an old FastAPI pin refuses all of
+    them, and the same reason fourteen times hides the one line that differs.
+    """
     if not refused:
         return
     from rich.markup import escape
 
     from scaffold.console import err_console
 
+    by_reason: dict[str, list[str]] = {}
+    for name, reasons in refused.items():
+        by_reason.setdefault("; ".join(reasons), []).append(name)
     console = err_console()
     console.print(
         "[yellow]warning:[/] scaffold add would refuse these blueprints, as the project's "
         "pins stand (raise them to add one):",
         soft_wrap=True,
     )
-    for name, reasons in refused.items():
-        console.print(f"  {escape(name)}: {escape('; '.join(reasons))}", soft_wrap=True)
+    for reason, names in by_reason.items():
+        console.print(f"  {escape(', '.join(names))}: {escape(reason)}", soft_wrap=True)
 
 
-def _print_adoption(adopted: Adopted, name: str, *, dry_run: bool) -> None:
+def _print_adoption(adopted: Adopted, name: str, root: Path, *, dry_run: bool) -> None:
     from rich.markup import escape
 
     from scaffold.console import out_console
@@ -771,7 +778,32 @@ def _print_adoption(adopted: Adopted, name: str, *, dry_run: bool) -> None:
         console.print("[yellow]Dry run: nothing was written.[/]")
         return
     console.print("Recorded in .scaffold/project.toml; your code is unchanged.")
-    console.print("Next: [bold]scaffold blueprints[/], then e.g. [bold]scaffold add static[/]")
+    then = "[bold]scaffold blueprints[/], then e.g. [bold]scaffold add static[/]"
+    commit = _commit_record_command(root)
+    if commit is None:
+        console.print(f"Next: {then}")
+        return
+    # add refuses a dirty work tree, and the record adopt just wrote is untracked
+    console.print(
+        f"Next: commit .scaffold/ ([bold]`{escape(commit)}`[/]), then {then}", soft_wrap=True
+    )
+
+
+def _commit_record_command(root: Path) -> str | None:
+    """Return the git command committing ``.scaffold/``; None outside a git work tree."""
+    import shlex
+
+    from scaffold.errors import DestinationError
+    from scaffold.project import uncommitted_changes
+
+    try:
+        if uncommitted_changes(root) is None:
+            return None
+    except DestinationError:  # a work tree git cannot read: add will say so itself
+        return None
+    here = root.resolve() == Path.cwd().resolve()
+    git = "git" if here else f"git -C {shlex.quote(str(root))}"
+    return f'{git} add .scaffold && {git} commit -m "scaffold adopt"'
 
 
 def _selection_notes(project: Project, plan: Plan) -> list[str]:

@@ -1,10 +1,12 @@
-"""Say when a change leaves the project's ``uv.lock`` behind its ``pyproject.toml``.
+"""Say when a change leaves the project's lock file behind its ``pyproject.toml``.
 
-``add``, ``remove`` and ``update`` change the dependencies a project declares; a ``uv.lock``
-next to them then no longer matches, and ``uv sync --locked`` (CI's usual call) fails. scaffold
-does not run ``uv lock`` itself: it needs the package index (scaffold works offline), it would
-write a file outside the change it shows, and it resolves versions the owner should review.
-Like Rails' and Angular's generators, it says what to run instead.
+``add``, ``remove`` and ``update`` change the dependencies a project declares; a ``uv.lock``,
+``poetry.lock`` or ``pdm.lock`` next to them then no longer matches, and the locked install CI
+usually runs (``uv sync --locked``, ``poetry install``, ``pdm install --frozen-lockfile``)
+fails or installs without the new requirements. scaffold does not lock itself: it needs the
+package index (scaffold works offline), it would write a file outside the change it shows, and
+it resolves versions the owner should review. Like Rails' and Angular's generators, it says what
+to run instead.
 """
 
 from __future__ import annotations
@@ -21,18 +23,28 @@ if TYPE_CHECKING:
 
 UV_LOCK = "uv.lock"
 PYPROJECT = "pyproject.toml"
+# Each lock and the command that brings it up to date. Poetry 1's plain `poetry lock` also
+# upgrades every other pin, which 2.x no longer does; 1.x keeps them with --no-update.
+_LOCK_COMMANDS = {
+    UV_LOCK: "`uv lock` (or `uv sync`)",
+    "poetry.lock": "`poetry lock` (with Poetry 1: `poetry lock --no-update`, to keep the "
+    "other pins)",
+    "pdm.lock": "`pdm lock`",
+}
+_POETRY_KEYS = ("dependencies", "dev-dependencies", "group", "extras")
 
 
 def stale_note(lock: str = UV_LOCK, pyproject: str = PYPROJECT) -> str:
     """Say which lock is stale, because of which ``pyproject.toml``, and what to run."""
+    command = _LOCK_COMMANDS[PurePosixPath(lock).name]
     return (
         f"{lock} is out of date: this changes the dependencies in {pyproject}; "
-        f"run `uv lock` (or `uv sync`) and commit {lock}"
+        f"run {command} and commit {lock}"
     )
 
 
 def _locked_inputs(content: bytes | None) -> Any:
-    """Return what ``uv lock`` reads from ``pyproject.toml`` (None: unreadable or absent)."""
+    """Return what the lockers read from ``pyproject.toml`` (None: unreadable or absent)."""
     if content is None:
         return None
     try:
@@ -41,33 +53,41 @@ def _locked_inputs(content: bytes | None) -> Any:
         return None
     project = data.get("project", {})
     keys = ("dependencies", "optional-dependencies", "requires-python")
+    tool = data.get("tool", {}) if isinstance(data.get("tool"), dict) else {}
+    poetry = tool.get("poetry", {})
     return (
         {key: project.get(key) for key in keys} if isinstance(project, dict) else project,
         data.get("dependency-groups"),
-        data.get("tool", {}).get("uv") if isinstance(data.get("tool"), dict) else None,
+        tool.get("uv"),
+        {key: poetry.get(key) for key in _POETRY_KEYS} if isinstance(poetry, dict) else poetry,
+        tool.get("pdm"),
     )
+
+
+def _nearest_lock(project: Project, where: PurePosixPath, name: str) -> str | None:
+    """Return the lock beside ``where`` or above it (a uv workspace's root), else None."""
+    for place in (where, *where.parents):
+        path = (place / name).as_posix()
+        if project.read(path) is not None:
+            return path
+    return None
 
 
 def stale_lock_notes(project: Project, merges: Iterable[FileMerge], folder: str = "") -> list[str]:
-    """Say that ``uv.lock`` needs ``uv lock`` when the change edits what it locks.
+    """Say that a lock needs its locker when the change edits what it locks.
 
-    ``folder``: where the project's ``pyproject.toml`` is (``backend``); its ``uv.lock`` is
-    there or, in a uv workspace, in a folder above it.
+    ``folder``: where the project's ``pyproject.toml`` is (``backend``); its lock is there or,
+    in a uv workspace, in a folder above it.
     """
     where = PurePosixPath(folder)
-    lock = next(
-        (
-            (place / UV_LOCK).as_posix()
-            for place in (where, *where.parents)
-            if project.read((place / UV_LOCK).as_posix()) is not None
-        ),
-        None,
-    )
-    if lock is None:
+    locks = [
+        lock for name in _LOCK_COMMANDS if (lock := _nearest_lock(project, where, name)) is not None
+    ]
+    if not locks:
         return []
     pyproject = (where / PYPROJECT).as_posix()
     for merge in merges:
         changed = merge.path == pyproject and merge.changes_disk
         if changed and _locked_inputs(merge.before) != _locked_inputs(merge.content):
-            return [stale_note(lock, pyproject)]
+            return [stale_note(lock, pyproject) for lock in locks]
     return []

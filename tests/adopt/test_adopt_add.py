@@ -57,7 +57,7 @@ def test_add_keeps_every_line_and_comment_of_main(everything: Path, main_py: str
     assert "# Every route needs ?token=jessica (see dependencies.py)." in main
     assert '    return {"message": "Hello Bigger Applications!"}  # the docs\' greeting' in main
     assert "from app.lifespan import wrap_lifespan" in main
-    assert "app.include_router(websockets.router)" in main
+    assert "app.include_router(scaffold_websockets.router)" in main
     assert 'app.mount(\n    "/static",' in main
     ruff_parses(everything)
 
@@ -135,7 +135,7 @@ def test_adding_again_changes_nothing(everything: Path, cli, snapshot) -> None:
 
 def test_new_files_requirements_and_record(everything: Path) -> None:
     for path in (
-        "app/websockets.py",
+        "app/scaffold_websockets.py",  # not websockets: the library's name
         "app/middleware.py",
         "app/config.py",
         "app/lifespan.py",
@@ -237,10 +237,11 @@ def test_a_name_the_owner_uses_is_not_shadowed(adopted: Path, cli, python_in) ->
 
     result = cli("add", "websockets", "-C", adopted)
 
-    # scaffold's module comes under an alias; the owner's websockets is still their users
+    # scaffold's module is scaffold_websockets (the library's name is never taken); the
+    # owner's websockets is still their users
     assert result.exit_code == 0, result.output
     edited = main.read_text()
-    assert "from app import websockets as scaffold_websockets\n" in edited
+    assert "from app import scaffold_websockets\n" in edited
     assert "app.include_router(scaffold_websockets.router)\n" in edited
     python_in(
         adopted,
@@ -302,7 +303,7 @@ def test_src_layout_files_land_in_the_package(tmp_path: Path, cli, files, python
 
     assert result.exit_code == 0, result.output
     assert (root / "src/svc/static/css/app.css").is_file()
-    assert (root / "src/svc/websockets.py").is_file()
+    assert (root / "src/svc/scaffold_websockets.py").is_file()
     assert not (root / "svc").exists()
     output = python_in(
         root / "src",
@@ -329,6 +330,6 @@ def test_status_and_check_work_in_an_adopted_project(everything: Path, cli) -> N
     assert "Every generated file is as scaffold wrote it" in cli("status", "-C", everything).stdout
     assert check.exit_code == 0, check.output
 
-    (everything / "app/websockets.py").write_text("# mine now\n")
+    (everything / "app/scaffold_websockets.py").write_text("# mine now\n")
     edited = cli("status", "-C", everything).stdout
-    assert "app/websockets.py" in edited
+    assert "app/scaffold_websockets.py" in edited

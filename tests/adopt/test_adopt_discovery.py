@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import re
+import subprocess
 import tomllib
 import zipfile
 from typing import TYPE_CHECKING
@@ -39,6 +42,33 @@ def test_adopt_finds_the_app_and_records_it(bigger: Path, cli, snapshot) -> None
     assert record["blueprints"]["base"]["adopted"] is True
     with zipfile.ZipFile(bigger / ".scaffold/base.zip") as archive:
         assert archive.namelist() == []
+
+
+def test_in_a_git_work_tree_the_next_step_commits_the_record_first(bigger: Path, cli) -> None:
+    """``add`` refuses a dirty work tree, so the untracked ``.scaffold/`` must be committed."""
+    identity = {"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@t"}
+    env = {**os.environ, **identity, "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@t"}
+    for command in (["init", "-q"], ["add", "-A"], ["commit", "-qm", "mine"]):
+        subprocess.run(["git", *command], cwd=bigger, env=env, check=True, capture_output=True)
+
+    result = cli("adopt", "-C", bigger)
+
+    assert result.exit_code == 0, result.output
+    said = " ".join(result.stdout.split())
+    step = re.search(r"`(git [^`]+)`", said)
+    assert step is not None, said
+    assert "scaffold add static" in said.split(step.group(0), 1)[1]  # after the commit
+    subprocess.run(step.group(1), shell=True, env=env, check=True, capture_output=True)
+    added = cli("add", "static", "-C", bigger)
+    assert added.exit_code == 0, added.output
+
+
+def test_outside_git_the_next_step_is_the_blueprints(bigger: Path, cli) -> None:
+    result = cli("adopt", "-C", bigger)
+
+    assert result.exit_code == 0, result.output
+    assert "git " not in result.stdout
+    assert "scaffold add static" in " ".join(result.stdout.split())
 
 
 def test_adopt_json_and_dry_run_write_nothing(bigger: Path, cli, snapshot) -> None:

@@ -99,14 +99,14 @@ def test_a_factory_built_app_is_extended_inside_its_factory_and_serves(
     body = main.split("def create_app() -> FastAPI:\n", 1)[1]
     body = body.split("\n\n\napp = create_app()", 1)[0]
     assert body.rstrip().endswith("    return application")
-    assert "    application.include_router(websockets.router)\n" in body
+    assert "    application.include_router(scaffold_websockets.router)\n" in body
     assert "application.add_middleware(RequestContextMiddleware)" in body
     assert 'FastAPI(title="svc", docs_url="/docs")' in body
     wrapped = "application.router.lifespan_context"
     assert f"    {wrapped} = wrap_lifespan({wrapped})\n" in body
     assert "app.include_router" not in body  # the factory's own name for the app, not the module's
     owner = body.index("application.include_router(items.router)")
-    assert owner < body.index("application.include_router(websockets.router)")
+    assert owner < body.index("application.include_router(scaffold_websockets.router)")
     assert "    # the owner's routes first\n" in body
     assert python_in(factory_project, EXERCISE).splitlines() == ["['a'] True 200", "hi"]
     ruff = Path(sys.executable).parent / "ruff"

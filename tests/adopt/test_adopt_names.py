@@ -80,7 +80,7 @@ def test_a_taken_module_name_goes_under_scaffold_prefix(
     assert result.exit_code == 0, result.output
     assert (owns_config / "app/config.py").read_text() == OWNERS_CONFIG
     assert "class Settings(BaseSettings)" in (owns_config / "app/scaffold_config.py").read_text()
-    websockets = (owns_config / "app/websockets.py").read_text()
+    websockets = (owns_config / "app/scaffold_websockets.py").read_text()
     assert "from app.scaffold_config import Settings, get_settings\n" in websockets
     main = (owns_config / "app/main.py").read_text()
     # their get_settings stays theirs; scaffold's is imported under an alias and used so
@@ -89,7 +89,10 @@ def test_a_taken_module_name_goes_under_scaffold_prefix(
     assert "app.state.settings = scaffold_get_settings()\n" in main
     assert "minimum_size=scaffold_get_settings().gzip_minimum_size" in main
     memory = json.loads((owns_config / ".scaffold/adopted.json").read_text())
-    assert memory["modules"] == {"app.config": "app.scaffold_config"}
+    assert memory["modules"] == {
+        "app.config": "app.scaffold_config",
+        "app.websockets": "app.scaffold_websockets",  # the library's name: never scaffold's
+    }
     assert "app.scaffold_config:get_settings as scaffold_get_settings" in memory["imports"]
     python_in(
         owns_config,
@@ -135,11 +138,14 @@ def test_the_chosen_name_stays_when_the_owner_drops_theirs(owns_config: Path, cl
     assert update.exit_code == 0, update.output
     assert add.exit_code == 0, add.output
     assert not (owns_config / "app/config.py").exists()
-    assert "app.scaffold_config import" in (owns_config / "app/websockets.py").read_text()
+    websockets = owns_config / "app/scaffold_websockets.py"
+    assert "app.scaffold_config import" in websockets.read_text()
     after = json.loads((owns_config / ".scaffold/adopted.json").read_text())
-    assert (
-        after["modules"] == json.loads(memory)["modules"] == {"app.config": "app.scaffold_config"}
-    )
+    assert json.loads(memory)["modules"] == {"app.config": "app.scaffold_config"}
+    assert after["modules"] == {
+        "app.config": "app.scaffold_config",
+        "app.websockets": "app.scaffold_websockets",
+    }
     # the alias stays too, though nothing of the owner's is called get_settings any more
     assert "get_settings as scaffold_get_settings" in main.read_text()
 
@@ -430,3 +436,48 @@ def test_a_recorded_module_name_outside_the_convention_is_refused(
     message = error_of(cli("update", "-C", owns_config, "--allow-dirty"))
 
     assert message.startswith(".scaffold/adopted.json is damaged (ValueError: bad module name")
+
+
+@pytest.mark.parametrize(
+    "installed",
+    [
+        {".venv/pyvenv.cfg": "home = /usr\n", ".venv/lib/python3.12/site-packages/lifespan/x": ""},
+        {"uv.lock": 'version = 1\n\n[[package]]\nname = "lifespan"\nversion = "1.0"\n'},
+        {"requirements.txt": "fastapi>=0.115\nLifeSpan==1.0\n"},
+    ],
+    ids=["venv", "lock", "requirement"],
+)
+def test_a_library_the_project_has_is_never_a_blueprint_modules_name(
+    tmp_path: Path, files, cli, installed: dict[str, str]
+) -> None:
+    root = files(
+        tmp_path / "svc",
+        {
+            "app/__init__.py": "",
+            "app/main.py": "from fastapi import FastAPI\n\napp = FastAPI()\n",
+            "requirements.txt": "fastapi>=0.115\n",
+            **installed,
+        },
+    )
+    assert cli("adopt", "-C", root).exit_code == 0
+
+    result = cli("add", "lifespan", "-C", root)
+
+    assert result.exit_code == 0, result.output
+    assert not (root / "app/lifespan.py").exists()
+    assert "from app.scaffold_lifespan import wrap_lifespan" in (root / "app/main.py").read_text()
+    assert "would hide the lifespan library" in " ".join(result.stdout.split())
+
+
+def test_a_blueprint_module_written_before_keeps_its_name(owns_config: Path, cli) -> None:
+    """A module scaffold wrote under a name that is now a library's stays where it is."""
+    assert cli("add", "lifespan", "-C", owns_config).exit_code == 0
+    _commit(owns_config)
+    (owns_config / "requirements.txt").write_text("fastapi>=0.115\nlifespan\n")
+    _commit(owns_config)
+
+    result = cli("update", "-C", owns_config)
+
+    assert result.exit_code == 0, result.output
+    assert (owns_config / "app/lifespan.py").is_file()
+    assert not (owns_config / "app/scaffold_lifespan.py").exists()

@@ -15,7 +15,9 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
+import sys
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -42,6 +44,7 @@ async def items():
     return []
 """
 
+PLAIN_APP = "from fastapi import FastAPI\n\napp = FastAPI()\n"
 ROOT_PYPROJECT = '[tool.uv.workspace]\nmembers = ["backend"]\n'
 BACKEND_PYPROJECT = """\
 [project]
@@ -402,7 +405,8 @@ def test_the_pins_of_the_backend_folder_gate_what_is_added(
     adopted = cli("adopt", "-C", root)
 
     assert adopted.exit_code == 0, adopted.output
-    assert "lifespan: " in adopted.stderr  # adopt forecasts the refusal, from backend/'s pins
+    # adopt forecasts the refusal, from backend/'s pins
+    assert "lifespan" in adopted.stderr.split("(raise them to add one):", 1)[1]
     before = _files(root)
     added = cli("add", "lifespan", "-C", root)
     assert added.exit_code == 2, added.output
@@ -464,3 +468,154 @@ def test_verification_leaves_an_owners_named_pipe_alone(
     assert result.exit_code == 0, result.output
     assert "verified with backend/.venv/bin/python" in " ".join(result.stdout.split())
     assert (monorepo / "backend" / "events.pipe").is_fifo()
+
+
+# --- quaternionmedia/moe: the package folder itself on sys.path -------------------------------
+
+MOE_MAIN = """\
+from config import WEB_DIST  # a bare sibling import: moe/ is on sys.path (WORKDIR /moe/moe)
+from fastapi import FastAPI
+
+app = FastAPI(title=WEB_DIST)
+"""
+
+
+def test_a_blueprint_module_never_hides_a_library_of_the_same_name(
+    tmp_path: Path, file_tree: Callable[[Path, Mapping[str, Any]], Path], cli: Callable[..., Any]
+) -> None:
+    root = file_tree(
+        tmp_path / "moe",
+        {
+            "moe/__init__.py": "",
+            "moe/config.py": 'WEB_DIST = "dist"\n',
+            "moe/main.py": MOE_MAIN,
+            "requirements.txt": "fastapi>=0.115\nuvicorn[standard]\n",
+        },
+    )
+    assert cli("adopt", "-C", root).exit_code == 0
+
+    result = cli("add", "websockets", "-C", root)
+
+    assert result.exit_code == 0, result.output
+    assert not (root / "moe/websockets.py").exists()
+    assert (root / "moe/scaffold_websockets.py").is_file()
+    said = " ".join(result.stdout.split())
+    assert "moe/scaffold_websockets.py" in said
+    assert "would hide the websockets library" in said
+    # as the Dockerfile runs it: from inside the package, the repository on PYTHONPATH
+    code = "import moe.main, websockets; print(websockets.__version__)"
+    run = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=root / "moe",
+        env={**os.environ, "PYTHONPATH": str(root)},
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+    )
+    assert run.returncode == 0, run.stderr[-2000:]
+
+
+# --- pedronogs/timekeeper: requirements beside the app, in the app's own folder ---------------
+
+TIMEKEEPER_MAIN = """\
+from fastapi import FastAPI
+
+from backend.routes import router
+
+app = FastAPI()
+app.include_router(router)
+"""
+
+
+def test_requirements_beside_the_app_module_in_its_own_folder_are_found(
+    tmp_path: Path, file_tree: Callable[[Path, Mapping[str, Any]], Path], cli: Callable[..., Any]
+) -> None:
+    root = file_tree(
+        tmp_path / "timekeeper",
+        {
+            "frontend/package.json": "{}\n",
+            "backend/main.py": TIMEKEEPER_MAIN,
+            "backend/routes.py": "from fastapi import APIRouter\n\nrouter = APIRouter()\n",
+            "backend/requirements.txt": "fastapi\nuvicorn[standard]\n",
+        },
+    )
+    assert cli("adopt", "-C", root).exit_code == 0
+
+    result = cli("add", "websockets", "-C", root)
+
+    assert result.exit_code == 0, result.output
+    said = " ".join(result.stdout.split())
+    assert "no requirements.txt" not in said
+    assert "requirements added to backend/requirements.txt: websockets>=12" in said
+    assert (root / "backend/requirements.txt").read_text().endswith("websockets>=12\n")
+    assert not (root / "requirements.txt").exists()
+
+
+# --- GuselnikovGeorgiy/fastapi_todo: Poetry's lock, also in backend/ ---------------------------
+
+POETRY_PYPROJECT = """\
+[tool.poetry]
+name = "todo"
+version = "0.1.0"
+description = ""
+authors = ["someone"]
+
+[tool.poetry.dependencies]
+python = "^3.11"
+fastapi = ">=0.115"
+"""
+
+
+@pytest.mark.parametrize("folder", ["", "backend/"])
+def test_a_stale_poetry_lock_is_named_with_the_command(
+    tmp_path: Path,
+    folder: str,
+    file_tree: Callable[[Path, Mapping[str, Any]], Path],
+    cli: Callable[..., Any],
+) -> None:
+    root = file_tree(
+        tmp_path / "todo",
+        {
+            f"{folder}pyproject.toml": POETRY_PYPROJECT,
+            f"{folder}poetry.lock": '# poetry\'s\n[metadata]\nlock-version = "2.0"\n',
+            f"{folder}app/__init__.py": "",
+            f"{folder}app/main.py": PLAIN_APP,
+        },
+    )
+    lock = (root / f"{folder}poetry.lock").read_bytes()
+    assert cli("adopt", "-C", root).exit_code == 0
+
+    result = cli("add", "websockets", "-C", root)
+
+    assert result.exit_code == 0, result.output
+    said = " ".join(result.stdout.split())
+    assert (
+        f"{folder}poetry.lock is out of date: this changes the dependencies in "
+        f"{folder}pyproject.toml; run `poetry lock`"
+    ) in said
+    assert "uv.lock is out of date" not in said
+    assert (root / f"{folder}poetry.lock").read_bytes() == lock  # said, not done
+
+
+def test_a_stale_pdm_lock_is_named_with_the_command(
+    tmp_path: Path, file_tree: Callable[[Path, Mapping[str, Any]], Path], cli: Callable[..., Any]
+) -> None:
+    pyproject = '[project]\nname = "svc"\nversion = "0.1.0"\ndependencies = ["fastapi>=0.115"]\n'
+    root = file_tree(
+        tmp_path / "svc",
+        {
+            "pyproject.toml": pyproject,
+            "pdm.lock": '[metadata]\nlock_version = "4.4"\n',
+            "app/__init__.py": "",
+            "app/main.py": PLAIN_APP,
+        },
+    )
+    assert cli("adopt", "-C", root).exit_code == 0
+
+    result = cli("add", "websockets", "-C", root)
+
+    assert result.exit_code == 0, result.output
+    said = " ".join(result.stdout.split())
+    assert "pdm.lock is out of date" in said
+    assert "run `pdm lock`" in said

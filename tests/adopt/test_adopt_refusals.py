@@ -35,9 +35,10 @@ def pinned(tmp_path: Path, files: Callable[..., Path]) -> Callable[[str], Path]:
 
 
 def warned_lines(result: Result) -> dict[str, str]:
-    """The blueprint -> reason lines of adopt's warning on stderr."""
+    """The blueprint -> reason of adopt's warning on stderr (a line names each blueprint)."""
     lines = [line.strip() for line in result.stderr.splitlines()]
-    return dict(line.split(": ", 1) for line in lines if line and not line.startswith("warning"))
+    grouped = [line.split(": ", 1) for line in lines if line and not line.startswith("warning")]
+    return {name: reason for names, reason in grouped for name in names.split(", ")}
 
 
 def test_adopt_names_every_blueprint_an_old_fastapi_pin_refuses(
@@ -54,6 +55,19 @@ def test_adopt_names_every_blueprint_an_old_fastapi_pin_refuses(
     assert "base" not in refused  # part of every project; never added
     assert all(OLD_FASTAPI in reason for reason in refused.values()), refused
     assert (project / ".scaffold/project.toml").is_file()  # adopt still adopts
+
+
+def test_one_reason_is_said_once_with_every_blueprint_it_refuses(
+    pinned: Callable[[str], Path], cli: Callable[..., Result]
+) -> None:
+    project = pinned("fastapi==0.65.2\n")
+
+    result = cli("adopt", "-C", project)
+
+    assert result.exit_code == 0, result.output
+    said = " ".join(result.stderr.split())
+    assert said.count(OLD_FASTAPI) == 1, result.stderr
+    assert "static, " in said
 
 
 def test_the_warning_says_what_add_then_says(

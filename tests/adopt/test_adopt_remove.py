@@ -64,9 +64,9 @@ def test_removing_one_blueprint_leaves_the_others(adopted: Path, cli, main_py: s
     assert "app.mount(" not in main
     assert "StaticFiles" not in main
     assert "from pathlib import Path" not in main
-    assert "app.include_router(websockets.router)" in main
+    assert "app.include_router(scaffold_websockets.router)" in main
     assert not (adopted / "app/static").exists()
-    assert (adopted / "app/websockets.py").is_file()
+    assert (adopted / "app/scaffold_websockets.py").is_file()
     # Adding it back gives the same module as adding both at once.
     assert cli("add", "static", "-C", adopted).exit_code == 0
     assert (adopted / "app/main.py").read_text() == with_both
@@ -154,7 +154,7 @@ def test_an_edited_lifespan_wrap_is_kept_and_said_so(adopted: Path, cli) -> None
 
 def test_a_blueprint_file_the_owner_edited_is_not_deleted_blind(adopted: Path, cli) -> None:
     assert cli("add", "websockets", "-C", adopted).exit_code == 0
-    websockets = adopted / "app/websockets.py"
+    websockets = adopted / "app/scaffold_websockets.py"
     websockets.write_text(websockets.read_text() + "\nMINE = True\n")
 
     result = cli("remove", "websockets", "-C", adopted)
@@ -163,7 +163,7 @@ def test_a_blueprint_file_the_owner_edited_is_not_deleted_blind(adopted: Path, c
     assert result.exit_code == 0, result.output
     assert websockets.read_text().endswith("\nMINE = True\n")
     assert "class ConnectionManager" in websockets.read_text()
-    assert "app/websockets.py: kept: you edited it" in result.stdout
+    assert "app/scaffold_websockets.py: kept: you edited it" in result.stdout
     assert "websockets" not in (adopted / "app/main.py").read_text()
 
 
@@ -267,10 +267,12 @@ def test_the_owners_pytest_passes_after_add_and_remove(
 def test_a_project_adopted_before_the_memory_file_can_still_remove(
     adopted: Path, cli, main_py: str
 ) -> None:
-    assert cli("add", "static", "websockets", "-C", adopted).exit_code == 0
+    # lifespan, not websockets: a project from before adopted.json has no module of scaffold's
+    # under another name (app/scaffold_websockets.py), which only that file remembers
+    assert cli("add", "static", "lifespan", "-C", adopted).exit_code == 0
     (adopted / ".scaffold/adopted.json").unlink()
 
-    result = cli("remove", "static", "websockets", "-C", adopted)
+    result = cli("remove", "static", "lifespan", "-C", adopted)
 
     assert result.exit_code == 0, result.output
     assert (adopted / "app/main.py").read_text() == main_py

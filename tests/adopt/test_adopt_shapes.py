@@ -210,7 +210,9 @@ def test_routes_go_before_a_catch_all_mount_and_answer(
 
     assert result.exit_code == 0, result.output
     main = (project / "app/main.py").read_text()
-    assert main.index("app.include_router(websockets.router)") < main.index('app.mount("/",')
+    assert main.index("app.include_router(scaffold_websockets.router)") < main.index(
+        'app.mount("/",'
+    )
     assert main.rstrip().endswith('name="spa")')  # the owner's mount stays last
     assert in_venv(project, SPA_RUN).splitlines() == ["<p>spa</p> ['a']", "False 200", "hi"]
 
@@ -482,7 +484,7 @@ def test_a_factory_in_another_module_is_followed_and_given_back(
     edited = (project / "app/factory.py").read_text()
     assert '        return ["a"]\n\n    # Scaffold' in edited  # one blank line after a nested def
     assert edited.rstrip().endswith(
-        "application.include_router(websockets.router)\n\n    return application"
+        "application.include_router(scaffold_websockets.router)\n\n    return application"
     )
     run = """
     from fastapi.testclient import TestClient
@@ -525,9 +527,12 @@ def test_the_files_blueprints_write_pass_the_owners_own_ruff(
     result = cli("add", "websockets", "lifespan", "settings", "-C", project)
 
     assert result.exit_code == 0, result.output
-    assert "from fastapi import (\n    APIRouter," in (project / "app/websockets.py").read_text()
+    assert (
+        "from fastapi import (\n    APIRouter,"
+        in (project / "app/scaffold_websockets.py").read_text()
+    )
     for arguments in (["check"], ["format", "--check"]):
-        files = ["app/websockets.py", "app/lifespan.py", "app/config.py"]
+        files = ["app/scaffold_websockets.py", "app/lifespan.py", "app/config.py"]
         done = subprocess.run(
             [ruff_binary(), *arguments, "--no-cache", *files],
             cwd=project,
