@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import tomllib
 import zipfile
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -295,34 +295,50 @@ def test_messages_are_shown_and_a_dry_run_runs_no_task(
     assert "Done" in made.stderr
 
 
-def test_update_shows_the_update_messages_as_copier_does(
+@pytest.fixture
+def released(
     cli: Callable[..., Result],
     make_repo: Callable[[str], object],
     commit: Callable[[Path, str], None],
     run_git: Callable[..., str],
     tmp_path: Path,
+) -> Callable[..., tuple[Path, Result]]:
+    """A template released as v1.0.0 then v1.1.0, and a committed project made from v1.0.0.
+
+    ``released(name, first, then)``: the files of each tag (``then`` changes ``first``).
+    """
+
+    def make(name: str, first: dict[str, str], then: dict[str, str]) -> tuple[Path, Result]:
+        repo: Any = make_repo(name)
+        for tag, files in (("v1.0.0", first), ("v1.1.0", then)):
+            for relative, text in files.items():
+                repo.write(relative, text)
+            repo.release(tag)
+        made = cli("new", "svc", "-b", name, "--source", f"git+{repo.path}@v1.0.0",
+                   "--no-input", "-o", tmp_path)  # fmt: skip
+        assert made.exit_code == 0, made.output
+        project = tmp_path / "svc"
+        run_git("init", "-q", "-b", "main", cwd=project)
+        commit(project, "generated")
+        return project, made
+
+    return make
+
+
+def test_update_shows_the_update_messages_as_copier_does(
+    cli: Callable[..., Result], released: Callable[..., tuple[Path, Result]]
 ) -> None:
-    repo = make_repo("talker")
     messages = (
         "_message_before_copy: COPY-BEFORE {{ project_name }}\n"
         "_message_after_copy: COPY-AFTER\n"
         "_message_before_update: UPDATE-BEFORE {{ project_name }}\n"
         "_message_after_update: UPDATE-AFTER\n"
     )
-    repo.write("copier.yml", messages)  # type: ignore[attr-defined]
-    repo.write("a.txt", "one\n")  # type: ignore[attr-defined]
-    repo.release("v1.0.0")  # type: ignore[attr-defined]
-    repo.write("a.txt", "two\n")  # type: ignore[attr-defined]
-    repo.release("v1.1.0")  # type: ignore[attr-defined]
-    source = f"git+{repo.path}"  # type: ignore[attr-defined]
-    made = cli("new", "svc", "-b", "talker", "--source", f"{source}@v1.0.0",
-               "--no-input", "-o", tmp_path)  # fmt: skip
-    assert made.exit_code == 0, made.output
+    project, made = released(
+        "talker", {"copier.yml": messages, "a.txt": "one\n"}, {"a.txt": "two\n"}
+    )
     assert "COPY-BEFORE svc" in made.stderr
     assert "UPDATE" not in made.stderr
-    project = tmp_path / "svc"
-    run_git("init", "-q", "-b", "main", cwd=project)
-    commit(project, "generated")
 
     updated = cli("update", "-C", project)
 
@@ -334,30 +350,19 @@ def test_update_shows_the_update_messages_as_copier_does(
 
 
 def test_computed_answers_are_recorded_without_an_answers_file_and_kept_on_update(
-    cli: Callable[..., Result],
-    make_repo: Callable[[str], object],
-    commit: Callable[[Path, str], None],
-    run_git: Callable[..., str],
-    tmp_path: Path,
+    cli: Callable[..., Result], released: Callable[..., tuple[Path, Result]]
 ) -> None:
     # A default computed when the project is made (a year, a git identity, here a random
     # number) must not change on update, though the template keeps no answers file.
-    repo = make_repo("stamped")
-    repo.write("copier.yml", "stamp:\n  type: int\n  default: '{{ range(99999) | random }}'\n")  # type: ignore[attr-defined]
-    repo.write("NOTICE.jinja", "stamp {{ stamp }}\n")  # type: ignore[attr-defined]
-    repo.release("v1.0.0")  # type: ignore[attr-defined]
-    repo.write("more.txt", "more\n")  # type: ignore[attr-defined]
-    repo.release("v1.1.0")  # type: ignore[attr-defined]
-    source = f"git+{repo.path}"  # type: ignore[attr-defined]
-    made = cli("new", "svc", "-b", "stamped", "--source", f"{source}@v1.0.0",
-               "--no-input", "-o", tmp_path)  # fmt: skip
-    assert made.exit_code == 0, made.output
-    project = tmp_path / "svc"
+    question = "stamp:\n  type: int\n  default: '{{ range(99999) | random }}'\n"
+    project, _ = released(
+        "stamped",
+        {"copier.yml": question, "NOTICE.jinja": "stamp {{ stamp }}\n"},
+        {"more.txt": "more\n"},
+    )
     notice = (project / "NOTICE").read_text()
     stamp = _record(project)["blueprints"]["stamped"]["options"]["stamp"]  # type: ignore[index]
     assert notice == f"stamp {stamp}\n"
-    run_git("init", "-q", "-b", "main", cwd=project)
-    commit(project, "generated")
 
     updated = cli("update", "-C", project)
 
@@ -367,25 +372,13 @@ def test_computed_answers_are_recorded_without_an_answers_file_and_kept_on_updat
 
 
 def test_skip_if_exists_files_are_left_alone_on_update(
-    cli: Callable[..., Result],
-    make_repo: Callable[[str], object],
-    commit: Callable[[Path, str], None],
-    run_git: Callable[..., str],
-    tmp_path: Path,
+    cli: Callable[..., Result], released: Callable[..., tuple[Path, Result]]
 ) -> None:
-    repo = make_repo("changelog")
-    repo.write("copier.yml", "_skip_if_exists: [CHANGELOG.md]\n")  # type: ignore[attr-defined]
-    repo.write("CHANGELOG.md", "# Changelog\n")  # type: ignore[attr-defined]
-    repo.release("v1.0.0")  # type: ignore[attr-defined]
-    repo.write("CHANGELOG.md", "# Changes\n\nrewritten by the template\n")  # type: ignore[attr-defined]
-    repo.release("v1.1.0")  # type: ignore[attr-defined]
-    source = f"git+{repo.path}"  # type: ignore[attr-defined]
-    made = cli("new", "svc", "-b", "changelog", "--source", f"{source}@v1.0.0",
-               "--no-input", "-o", tmp_path)  # fmt: skip
-    assert made.exit_code == 0, made.output
-    project = tmp_path / "svc"
-    run_git("init", "-q", "-b", "main", cwd=project)
-    commit(project, "generated")
+    project, _ = released(
+        "changelog",
+        {"copier.yml": "_skip_if_exists: [CHANGELOG.md]\n", "CHANGELOG.md": "# Changelog\n"},
+        {"CHANGELOG.md": "# Changes\n\nrewritten by the template\n"},
+    )
 
     updated = cli("update", "-C", project)
 
