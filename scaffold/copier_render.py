@@ -480,14 +480,15 @@ def run_worker(
 ) -> subprocess.CompletedProcess[str]:
     """Run copier once in its child process (:mod:`scaffold.copier_worker`), bounded in time."""
     timeout = float(os.environ.get("SCAFFOLD_RENDER_TIMEOUT") or _DEFAULT_TIMEOUT)
+    from scaffold.processes import run_to_end
+
     try:
-        return subprocess.run(
+        # run_to_end: a task's processes (npm, uv sync) end with the worker on a timeout or
+        # Ctrl-C, before the folder they write in is removed
+        return run_to_end(
             [sys.executable, "-m", "scaffold.copier_worker"],
-            input=json.dumps(request, default=str),
-            capture_output=True,
-            text=True,
+            stdin=json.dumps(request, default=str),
             timeout=timeout,
-            check=False,
             env=env,
         )
     except subprocess.TimeoutExpired:
@@ -505,7 +506,9 @@ def render_copier(
 ) -> _Rendered:
     """Render the template at ``folder`` with ``answers`` through copier; return its files."""
     run = run or current_run()
-    with tempfile.TemporaryDirectory(prefix="scaffold-copier-") as work:
+    # ignore_cleanup_errors: a cleanup that fails never replaces the error (or the Ctrl-C)
+    # that ended the render
+    with tempfile.TemporaryDirectory(prefix="scaffold-copier-", ignore_cleanup_errors=True) as work:
         # Named as the project will be: templates read _copier_conf.dst_path's name.
         destination = Path(work) / run.destination
         destination.mkdir()  # copier's tasks run in it, even when the template has no files
