@@ -190,20 +190,38 @@ def _commit(staging: Path, destination: Path, paths: list[str], *, force: bool) 
     write_journaled(destination, dict(staged), 0o666 & ~_current_umask())
 
 
-def _move_local(local: LocalState, destination: Path) -> None:
-    """Move what a template's tasks made for this machine (``.git``, ``.venv``) into the project.
+def _move_local(local: LocalState, target: Path) -> None:
+    """Move what a template's tasks made for this machine (``.git``, a cache) under ``target``.
 
-    Also the folders copier created empty. An entry the destination has already (``--force``
-    into a folder with its own ``.git`` or ``.venv``) stays the owner's. Best effort: the
-    project is written by now, and a local entry that cannot move is only left out.
+    Also the folders copier created empty. ``target`` is the staging folder when the project is
+    renamed into place (the entries go with it, in one step), else the destination after a
+    ``--force`` write. An entry the target has already (the owner's own ``.git``) stays the
+    owner's, and nothing is moved through a link of the owner's (``data -> /elsewhere``). Best
+    effort: a local entry that cannot move (a full disk) is left out whole, not half copied.
     """
     for entry in local.entries:
-        there = destination / entry
-        if there.exists() or there.is_symlink():
+        there = target / entry
+        if there.exists() or there.is_symlink() or _through_link(target, entry):
             continue
-        with contextlib.suppress(OSError):
+        try:
             there.parent.mkdir(parents=True, exist_ok=True)
             shutil.move(str(local.holder / entry), str(there))
+        except OSError:
+            if there.is_dir() and not there.is_symlink():
+                shutil.rmtree(there, ignore_errors=True)
+            else:
+                with contextlib.suppress(OSError):
+                    there.unlink()
+
+
+def _through_link(target: Path, entry: str) -> bool:
+    """Say whether a folder on the way to ``target/entry`` is a link."""
+    place = target
+    for part in entry.split("/")[:-1]:
+        place = place / part
+        if place.is_symlink():
+            return True
+    return False
 
 
 def _make_staging(parent: Path) -> Path:
@@ -254,11 +272,14 @@ def write_project(
             from scaffold.journal import fault_point
 
             fault_point("project staged")
+            renamed = not destination.exists() or not any(destination.iterdir())
+            if local is not None and renamed:
+                _move_local(local, staging)  # into place with the project, in one rename
             with _sigint_held(reraise=False):
                 _commit(staging, destination, paths, force=force)
                 committed = True
                 _WRITTEN.append(f"{destination} was written")
-                if local is not None:
+                if local is not None and not renamed:
                     _move_local(local, destination)
         return WriteResult(destination=destination, files=final, written=not dry_run)
     finally:

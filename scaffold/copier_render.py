@@ -540,11 +540,13 @@ def _set_aside_local(destination: Path, made: set[str], run: CopierRun) -> None:
     """Take what the tasks made for this machine out of the rendered files.
 
     That is a ``.git`` (git init) and, of what the tasks made, what the project's ignore files
-    exclude (a ``.venv``, ``node_modules``, a local database): copier leaves it in the project,
-    but it is no file of the template's to track, record or merge (a venv's links leave the
-    project). So do the folders copier made empty, which scaffold's files cannot hold. 'new'
-    keeps them for the writer; only the first template's: a second template's tasks ran in a
-    folder of their own. Other commands leave them out.
+    exclude (``node_modules``, a local database): copier leaves it in the project, but it is
+    no file of the template's to track, record or merge. So are the folders copier made empty,
+    which scaffold's files cannot hold. 'new' keeps them for the writer (an entry a template
+    rendered earlier already made stays the earlier one's); other commands leave them out.
+    What cannot travel from the folder the tasks ran in to the project is left out with a note:
+    a virtual environment (its scripts name the folder it was made in) and an entry holding a
+    link that leaves the project.
     """
     import shutil
 
@@ -554,6 +556,9 @@ def _set_aside_local(destination: Path, made: set[str], run: CopierRun) -> None:
         kept = holder / entry if holder is not None else None
         if entry == ".git" and (path.is_symlink() or not path.is_dir()):
             kept = None  # a repository is a real folder; a link or file there is not one
+        if kept is not None and (why := _cannot_travel(destination, entry)):
+            _note_left_out(entry, why)
+            kept = None
         if kept is not None and not kept.exists() and not kept.is_symlink():
             kept.parent.mkdir(parents=True, exist_ok=True)
             shutil.move(str(path), str(kept))
@@ -562,6 +567,40 @@ def _set_aside_local(destination: Path, made: set[str], run: CopierRun) -> None:
             shutil.rmtree(path)
         else:
             path.unlink()
+
+
+def _cannot_travel(destination: Path, entry: str) -> str | None:
+    """Say why ``entry`` cannot move into the project as it is, or None when it can."""
+    path = destination / entry
+    if entry == ".git":
+        return None
+    if not path.is_symlink() and (path / "pyvenv.cfg").is_file():
+        return (
+            "it is a virtual environment, whose scripts name the folder the tasks ran in; "
+            f"make it again in the project (uv sync, or python -m venv {entry})"
+        )
+    links = [path] if path.is_symlink() else []
+    if not links and path.is_dir():
+        links = [Path(here) / name for here, folders, files in os.walk(path)
+                 for name in (*folders, *files) if (Path(here) / name).is_symlink()]  # fmt: skip
+    for link in links:
+        target = link.readlink()
+        # normpath, not resolve: judged by the link's own text, as its new place reads it
+        inside = os.path.normpath(link.parent / target)
+        if target.is_absolute() or not inside.startswith(f"{destination}{os.sep}"):
+            shown = link.relative_to(destination).as_posix()
+            return f"its link {shown} -> {target} leaves the project"
+    return None
+
+
+def _note_left_out(entry: str, why: str) -> None:
+    from scaffold.console import err_console
+
+    err_console().print(
+        f"[cyan]note:[/] the template's tasks made {entry}, left out of the project: {why}",
+        markup=True,
+        highlight=False,
+    )
 
 
 def _local_entries(destination: Path, made: set[str]) -> list[str]:

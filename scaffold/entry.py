@@ -9,7 +9,6 @@ from __future__ import annotations
 import gc
 import signal
 import sys
-from typing import Any
 
 EXIT_INTERRUPTED = 130
 
@@ -29,7 +28,7 @@ def interrupted_outcome() -> str:
     return "; ".join(written) if written else "nothing was written"
 
 
-def _redeliver_interrupt(unraisable: Any) -> None:
+def _redeliver_interrupt(unraisable: sys.UnraisableHookArgs) -> None:
     """Let a Ctrl-C that landed where Python cannot raise it stop the run all the same.
 
     A signal that arrives inside a weakref callback or a finalizer (importlib's module locks

@@ -65,8 +65,12 @@ def _locked_inputs(content: bytes | None) -> Any:
 
 
 def _nearest_lock(project: Project, where: PurePosixPath, name: str) -> str | None:
-    """Return the lock beside ``where`` or above it (a uv workspace's root), else None."""
-    for place in (where, *where.parents):
+    """Return the lock beside ``where``, or above it for uv (a workspace's root), else None.
+
+    Poetry and PDM have no workspaces: a ``poetry.lock`` above is another project's.
+    """
+    places = (where, *where.parents) if name == UV_LOCK else (where,)
+    for place in places:
         path = (place / name).as_posix()
         if project.read(path) is not None:
             return path

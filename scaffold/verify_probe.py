@@ -328,7 +328,11 @@ def _named_on_purpose(route: Any) -> bool:
     that name, which nobody writes for a name they did not choose.
     """
     endpoint = getattr(route, "endpoint", None)
-    return endpoint is None or getattr(route, "name", None) != getattr(endpoint, "__name__", None)
+    if endpoint is None:  # a mount: its name is given, or it has none
+        return True
+    # as Starlette names a route by default: its function's name, else its class's
+    default = getattr(endpoint, "__name__", type(endpoint).__name__)
+    return getattr(route, "name", None) != default
 
 
 def _uninstalled(requirements: list[str]) -> list[str]:

@@ -290,7 +290,7 @@ def test_migrations_leave_a_fifo_in_the_project_alone(
 
 
 def _venv_template(root: Path) -> Path:
-    """Tasks make a gitignored venv (its python is a link leaving the project) and a link."""
+    """Tasks make a gitignored venv, a gitignored cache, a link, and local data in a folder."""
     folder = root / "venvish"
     folder.mkdir(parents=True)
     (folder / "copier.yml").write_text(
@@ -298,9 +298,12 @@ def _venv_template(root: Path) -> Path:
         "  - python3 -m venv --without-pip .venv\n"
         "  - ln -s a.txt link.txt\n"
         "  - mkdir -p cache && echo local > cache/state.txt\n"
+        "  - mkdir -p data && echo rows > data/local.db\n"
     )
     (folder / "a.txt").write_text("a\n")
-    (folder / ".gitignore").write_text(".venv/\ncache/\n")
+    (folder / "data").mkdir()
+    (folder / "data" / "README.md").write_text("data\n")
+    (folder / ".gitignore").write_text(".venv/\ncache/\ndata/local.db\n")
     return folder
 
 
@@ -316,23 +319,43 @@ def test_new_keeps_what_tasks_made_as_copier_copy_does(
 
     assert made.exit_code == 0, made.output
     project = tmp_path / "out" / "svc"
-    # the venv works where copier leaves it, its interpreter link included
-    python = project / ".venv" / "bin" / "python"
-    assert python.is_symlink()
-    assert python.readlink() == (reference / ".venv" / "bin" / "python").readlink()
-    assert (project / ".venv" / "pyvenv.cfg").is_file()
+    # what the tasks made for this machine arrives as they left it, as copier leaves it
     assert (project / "cache" / "state.txt").read_text() == "local\n"
+    assert (project / "data" / "local.db").read_text() == "rows\n"
+    assert (project / "data" / "README.md").read_text() == "data\n"
     # a task's link inside the project stays a link, as copier leaves it
     assert (project / "link.txt").readlink().as_posix() == "a.txt"
+    # but a venv names the folder it was made in, which is gone: it is left out, and said
+    assert (reference / ".venv" / "pyvenv.cfg").is_file()
+    assert not (project / ".venv").exists()
+    assert "made .venv, left out of the project: it is a virtual environment" in " ".join(
+        made.stderr.split()
+    )
     # what is local to this machine is nobody's file to track: not reported, not recorded
     reported = json.loads(made.stdout)["files"]
-    assert not [p for p in reported if p.startswith((".venv/", "cache/"))]
+    assert not [p for p in reported if p.startswith((".venv/", "cache/", "data/local"))]
     with zipfile.ZipFile(project / ".scaffold" / "base.zip") as base:
-        assert not [n for n in base.namelist() if n.startswith((".venv/", "cache/"))]
+        assert not [n for n in base.namelist() if n.startswith((".venv/", "cache/", "data/l"))]
     assert "link.txt" in reported
 
 
-def test_add_of_a_template_whose_tasks_make_a_venv_writes_no_venv(
+def test_a_local_entry_holding_a_link_that_leaves_the_project_is_left_out(
+    cli: Callable[..., Result], tmp_path: Path
+) -> None:
+    folder = tmp_path / "bp" / "leaky"
+    folder.mkdir(parents=True)
+    (folder / "copier.yml").write_text("_tasks:\n  - mkdir -p cache && ln -s ../.. cache/up\n")
+    (folder / ".gitignore").write_text("cache/\n")
+
+    made = cli("new", "svc", "--source", tmp_path / "bp", "-b", "leaky", "--no-input",
+               "--trust", "-o", tmp_path / "out")  # fmt: skip
+
+    assert made.exit_code == 0, made.output
+    assert not (tmp_path / "out" / "svc" / "cache").exists()
+    assert "its link cache/up -> ../.. leaves the project" in " ".join(made.stderr.split())
+
+
+def test_add_of_a_template_whose_tasks_make_local_state_writes_none(
     cli: Callable[..., Result], new_service: Callable[[], Path], tmp_path: Path
 ) -> None:
     project = new_service()
@@ -342,23 +365,35 @@ def test_add_of_a_template_whose_tasks_make_a_venv_writes_no_venv(
 
     assert added.exit_code == 0, added.output
     assert not (project / ".venv").exists()  # rendered in a private folder: left out
+    assert not (project / "cache").exists()
     assert (project / "link.txt").readlink().as_posix() == "a.txt"
 
 
-def test_new_with_force_keeps_the_folders_own_venv(
+def test_new_with_force_keeps_the_folders_own_and_writes_through_no_link(
     cli: Callable[..., Result], tmp_path: Path
 ) -> None:
-    _venv_template(tmp_path / "bp")
+    folder = tmp_path / "bp" / "local"
+    folder.mkdir(parents=True)
+    (folder / "copier.yml").write_text(
+        "_tasks:\n"
+        "  - mkdir -p cache && echo theirs > cache/state.txt\n"
+        "  - mkdir -p data && echo rows > data/local.db\n"
+    )
+    (folder / ".gitignore").write_text("cache/\ndata/local.db\n")
+    outside = tmp_path / "outside"
+    outside.mkdir()
     project = tmp_path / "out" / "svc"
-    (project / ".venv").mkdir(parents=True)
-    (project / ".venv" / "mine.txt").write_text("the owner's venv\n")
+    (project / "cache").mkdir(parents=True)
+    (project / "cache" / "mine.txt").write_text("the owner's cache\n")
+    (project / "data").symlink_to(outside, target_is_directory=True)
 
-    made = cli("new", "svc", "--source", tmp_path / "bp", "-b", "venvish", "--no-input",
+    made = cli("new", "svc", "--source", tmp_path / "bp", "-b", "local", "--no-input",
                "--trust", "--force", "-o", tmp_path / "out")  # fmt: skip
 
     assert made.exit_code == 0, made.output
-    assert sorted(p.name for p in (project / ".venv").iterdir()) == ["mine.txt"]
-    assert (project / "cache" / "state.txt").read_text() == "local\n"
+    assert sorted(p.name for p in (project / "cache").iterdir()) == ["mine.txt"]
+    # the owner's data/ is a link: the task's local database is not written through it
+    assert list(outside.iterdir()) == []
 
 
 def test_new_writes_the_empty_folders_copier_writes(
