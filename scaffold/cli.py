@@ -345,6 +345,7 @@ def _generate_and_report(
 
 def _json_report(generated: Generated) -> dict[str, Any]:
     adopted = generated.adopted
+    recorded = _recorded_options(generated.files)
     return {
         "name": generated.spec.name,
         "package": adopted.package if adopted else generated.spec.package,
@@ -359,11 +360,29 @@ def _json_report(generated: Generated) -> dict[str, Any]:
                 "source": item.blueprint.source,
                 "ref": item.blueprint.ref,
                 "automatic": item.automatic,
-                "options": item.options,
+                # as recorded: a copier template's computed answers, not None
+                "options": recorded.get(item.name, item.options),
             }
             for item in generated.selection.items
         ],
         "files": sorted(generated.files),
+    }
+
+
+def _recorded_options(files: dict[str, bytes]) -> dict[str, dict[str, Any]]:
+    """Return each blueprint's options as the project's record holds them."""
+    import tomllib
+
+    from scaffold.record import RECORD_PATH
+
+    content = files.get(RECORD_PATH)
+    if content is None:
+        return {}
+    blueprints = tomllib.loads(content.decode("utf-8")).get("blueprints", {})
+    return {
+        name: entry["options"]
+        for name, entry in blueprints.items()
+        if isinstance(entry, dict) and isinstance(entry.get("options"), dict)
     }
 
 

@@ -7,6 +7,7 @@ and its lifecycle settings (messages, tasks, _skip_if_exists) hold.
 
 from __future__ import annotations
 
+import json
 import os
 import tomllib
 import zipfile
@@ -369,6 +370,21 @@ def test_computed_answers_are_recorded_without_an_answers_file_and_kept_on_updat
     assert updated.exit_code == 0, updated.output
     assert (project / "more.txt").read_text() == "more\n"
     assert (project / "NOTICE").read_text() == notice
+
+
+def test_json_reports_the_computed_answers_as_recorded(
+    cli: Callable[..., Result], tmp_path: Path
+) -> None:
+    question = "stamp:\n  type: int\n  default: '{{ 6 * 7 }}'\n"
+    _template(tmp_path / "bp", "computed", question, {"a.txt.jinja": "{{ stamp }}\n"})
+
+    for extra in (("--dry-run",), ()):
+        made = _new(cli, tmp_path / "bp", tmp_path / "out", "computed", "--json", *extra)
+
+        assert made.exit_code == 0, made.output
+        (reported,) = [b for b in json.loads(made.stdout)["blueprints"] if b["name"] == "computed"]
+        assert reported["options"] == {"stamp": 42}
+    assert _record(tmp_path / "out" / "svc")["blueprints"]["computed"]["options"] == {"stamp": 42}  # type: ignore[index]
 
 
 def test_skip_if_exists_files_are_left_alone_on_update(
