@@ -784,12 +784,32 @@ def _is_main_guard(statement: cst.CSTNode) -> bool:
 
 
 class _Names(cst.CSTVisitor):
+    """Whether a statement reads ``name``.
+
+    Not an import's module path (``from app import x``, where the package is called like the
+    app), an attribute (``settings.app``) or a keyword (``f(app=1)``): they merely spell it.
+    """
+
     def __init__(self, name: str) -> None:
         self.name = name
         self.used = False
 
     def visit_Name(self, node: cst.Name) -> None:  # noqa: N802  # libcst's visitor names
         self.used = self.used or node.value == self.name
+
+    def visit_Import(self, _node: cst.Import) -> bool:  # noqa: N802
+        return False
+
+    def visit_ImportFrom(self, _node: cst.ImportFrom) -> bool:  # noqa: N802
+        return False
+
+    def visit_Attribute(self, node: cst.Attribute) -> bool:  # noqa: N802
+        node.value.visit(self)
+        return False
+
+    def visit_Arg(self, node: cst.Arg) -> bool:  # noqa: N802
+        node.value.visit(self)
+        return False
 
 
 def _uses_name(statement: cst.CSTNode, name: str) -> bool:

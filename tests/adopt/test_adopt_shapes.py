@@ -682,3 +682,37 @@ def test_two_functions_called_alike_are_no_name_clash(
 
     assert result.exit_code == 0, result.output
     assert "pages.router" in (project / "web" / "main.py").read_text()
+
+
+OWNER_ITEMS = """\
+from {package}.main import app
+
+
+@app.get("/items")
+def items() -> list[str]:
+    return ["a"]
+"""
+
+
+@pytest.mark.parametrize("package", ["app", "web"])
+def test_placement_does_not_depend_on_the_package_being_called_like_the_app(
+    shaped: Callable[..., Path], cli: Callable[..., Any], package: str
+) -> None:
+    # `from app import routes` spells the app's name without using the app: scaffold's mount
+    # goes where it goes for any other package's name, before that late import.
+    main = REGISTERED_LATER.replace("from web import", f"from {package} import")
+    project = shaped(
+        {
+            f"{package}/__init__.py": "",
+            f"{package}/main.py": main,
+            f"{package}/routes.py": OWNER_ITEMS.format(package=package),
+        }
+    )
+
+    result = cli("add", "static", "-C", project)
+
+    assert result.exit_code == 0, result.output
+    lines = (project / package / "main.py").read_text().splitlines()
+    mount = next(i for i, line in enumerate(lines) if line.startswith("app.mount("))
+    late = next(i for i, line in enumerate(lines) if line.startswith(f"from {package} import"))
+    assert mount < late
