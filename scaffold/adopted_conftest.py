@@ -132,11 +132,19 @@ def _scaffolds_files(
     return tree
 
 
+_APP_UNDER_TEST = "app_under_test"  # no clash with the fixtures' names (app, client)
+
+
 def _app_import(adopted: Adopted) -> ImportName:
-    """``import <package>.<module> as app_module``: no clash with the fixtures' names."""
+    """``from <package>.<module> import <app> as app_under_test``.
+
+    Not ``import <package>.<module> as app_module``: Python binds that to the package's
+    attribute ``<module>``, which a package re-exporting its app (``from pkg.app import app``
+    in ``pkg/__init__.py``) has rebound to the FastAPI object itself.
+    """
     stem = PurePosixPath(adopted.module).stem
     dotted = adopted.package if stem == "__init__" else f"{adopted.package}.{stem}"
-    return ImportName("", f"{dotted} as app_module")
+    return ImportName(dotted, f"{adopted.app.removesuffix('()')} as {_APP_UNDER_TEST}")
 
 
 def render_conftest(adopted: Adopted, fixtures: Sequence[Any]) -> str:
@@ -153,7 +161,7 @@ def render_conftest(adopted: Adopted, fixtures: Sequence[Any]) -> str:
 @pytest.fixture
 def app() -> FastAPI:
     """The application, as {adopted.module} builds it."""
-    return app_module.{adopted.app}
+    return {_APP_UNDER_TEST}{"()" if adopted.app.endswith("()") else ""}
 
 
 @pytest.fixture

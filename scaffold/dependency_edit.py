@@ -226,6 +226,8 @@ def _remove_from_pyproject(content: bytes, items: list[str]) -> DependencyEdit |
     if not gone:
         return DependencyEdit(path=PYPROJECT, content=content, notes=notes)
     edited = _delete_items(text, gone)
+    if edited is not None:
+        edited = as_before_append(text, edited, lambda before: _insert_items(before, gone))
     if edited is None or _project_dependencies(edited) != [r for r in present if r not in gone]:
         note = (
             "could not edit [project].dependencies in pyproject.toml safely: take these "
@@ -233,6 +235,26 @@ def _remove_from_pyproject(content: bytes, items: list[str]) -> DependencyEdit |
         )
         return DependencyEdit(notes=[*notes, note])
     return DependencyEdit(path=PYPROJECT, content=edited.encode("utf-8"), added=[], notes=notes)
+
+
+_FINAL_COMMA = re.compile(r",(?P<rest>(?:[ \t]*(?:#[^\n]*)?\r?\n)*[ \t]*\])")
+
+
+def as_before_append(text: str, removed: str, append: Callable[[str], str | None]) -> str:
+    """Return the text that appending the items gives ``text`` back from; ``removed`` by default.
+
+    Appending to a multi-line array whose last item has no trailing comma gives that item one
+    (``"pytest"`` becomes ``"pytest",``); deleting the items again leaves it there, so ``add``
+    then ``remove`` would change an owner's line. The text without one such comma is the one
+    to return when appending to it gives ``text`` exactly.
+    """
+    if append(removed) == text:
+        return removed
+    for match in _FINAL_COMMA.finditer(removed):
+        candidate = removed[: match.start()] + match["rest"] + removed[match.end() :]
+        if append(candidate) == text:
+            return candidate
+    return removed
 
 
 def _delete_items(text: str, items: list[str]) -> str | None:

@@ -33,6 +33,7 @@ from scaffold.dependency_edit import (
     REQUIREMENTS,
     DependencyEdit,
     append_lines,
+    as_before_append,
     poetry_entry,
     remove_lines,
     requirement_name,
@@ -247,6 +248,9 @@ def _edit(text: str, target: _Target, items: list[str], *, add: bool) -> str | N
     after = _at(_toml(result), target.path)
     if not _exactly(before, after, items, target, add=add):
         return None
+    if not add and not target.poetry:  # an owner's last item gets its own line back
+        gone = [item for item in before or [] if item in items]
+        result = as_before_append(text, result, lambda t: _edit(t, target, gone, add=True))
     return result
 
 

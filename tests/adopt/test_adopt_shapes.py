@@ -716,3 +716,54 @@ def test_placement_does_not_depend_on_the_package_being_called_like_the_app(
     mount = next(i for i, line in enumerate(lines) if line.startswith("app.mount("))
     late = next(i for i, line in enumerate(lines) if line.startswith(f"from {package} import"))
     assert mount < late
+
+
+def test_the_tests_conftest_reaches_an_app_its_package_re_exports(
+    shaped: Callable[..., Path], cli: Callable[..., Any], owners_pytest: Callable[[Path], str]
+) -> None:
+    # ayashkov/fastapi-study: pkg/__init__.py does `from pkg.app import app`, so the package's
+    # attribute `app` is the FastAPI object, not the module `pkg.app`.
+    project = shaped(
+        {
+            "pkg/__init__.py": "from pkg.app import app\n",
+            "pkg/app.py": (
+                "from fastapi import FastAPI\n\napp = FastAPI()\n\n\n"
+                '@app.get("/ping")\ndef ping() -> str:\n    return "pong"\n'
+            ),
+        }
+    )
+
+    result = cli("add", "tests", "-C", project)
+
+    assert result.exit_code == 0, result.output
+    (project / "tests" / "test_ping.py").write_text(
+        "def test_ping(client):\n    assert client.get('/ping').json() == 'pong'\n"
+    )
+    assert "passed" in owners_pytest(project)
+
+
+def test_add_then_remove_gives_an_owners_last_list_item_its_line_back(
+    shaped: Callable[..., Path], cli: Callable[..., Any]
+) -> None:
+    # A multi-line array whose last item has no trailing comma: appending gives it one, and
+    # remove takes it away again with scaffold's items.
+    pyproject = (
+        '[project]\nname = "svc"\nversion = "0.1.0"\nrequires-python = ">=3.11"\n'
+        'dependencies = [\n    "fastapi>=0.115"\n]\n\n'
+        '[dependency-groups]\ndev = [\n    "pytest"\n]\n'
+    )
+    project = shaped(
+        {
+            "pyproject.toml": pyproject,
+            "app/main.py": "from fastapi import FastAPI\n\napp = FastAPI()\n",
+        }
+    )
+    adopted = (project / "pyproject.toml").read_text()
+
+    added = cli("add", "tests", "websockets", "-C", project)
+    assert added.exit_code == 0, added.output
+    assert '    "pytest",\n' in (project / "pyproject.toml").read_text()
+    removed = cli("remove", "tests", "websockets", "-C", project)
+
+    assert removed.exit_code == 0, removed.output
+    assert (project / "pyproject.toml").read_text() == adopted

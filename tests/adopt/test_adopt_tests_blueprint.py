@@ -62,7 +62,7 @@ def test_without_tests_scaffold_writes_a_conftest_for_the_owners_app(
     assert result.exit_code == 0, result.output
     assert sorted(p.name for p in (adopted / "tests").iterdir()) == ["__init__.py", "conftest.py"]
     conftest = (adopted / "tests/conftest.py").read_text()
-    assert "import app.main as app_module" in conftest
+    assert "from app.main import app as app_under_test" in conftest
     assert "def anyio_backend() -> str:" in conftest
     stdout = " ".join(result.stdout.split())
     assert "(tests/test_app.py) were not written" in stdout
