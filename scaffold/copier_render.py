@@ -169,7 +169,9 @@ def unsafe_features(config: dict[str, Any], *, run_tasks: bool = True) -> list[s
 class CopierRun:
     """How this command runs copier: set once by the CLI or the pipeline, read by every render."""
 
-    destination: str = "project"  # the real destination's folder name (_copier_conf.dst_path)
+    # the destination as copier would be given it (_copier_conf.dst_path): the path the user
+    # gave, when it is relative and stays below the folder scaffold runs in, else its name
+    destination: str = "project"
     run_tasks: bool = True  # False for --dry-run: copier's tasks never run then
     show_messages: bool = True  # _message_before_copy / _message_after_copy on stderr
     # the blueprints this command adds or updates (None: every one, as 'new' does); the others
@@ -183,6 +185,9 @@ class CopierRun:
     # it, as copier leaves it; never part of the project's tracked files or record
     local_holder: Path | None = None
     local_kept: list[str] = field(default_factory=list)  # in the holder, by project path
+    # the templates' messages, printed once the command's renders all succeeded: a command
+    # that then refuses must not have said "Done! cd into your project"
+    messages: list[str] = field(default_factory=list)
 
     def runs_tasks_of(self, name: str) -> bool:
         """Say whether the tasks of blueprint ``name`` run in this command."""
@@ -204,6 +209,19 @@ class LocalState:
 
 
 _RUN: ContextVar[CopierRun | None] = ContextVar("scaffold_copier_run", default=None)
+
+
+def as_given(destination: Path) -> str:
+    """Return the destination as copier would be given it: the user's relative path, else its name.
+
+    ``scaffold new svc`` is ``copier copy TEMPLATE svc``, so ``_copier_conf.dst_path`` is
+    ``svc`` (and ``out/svc`` with ``-o out``); an absolute path, or one climbing with ``..``,
+    cannot be rebuilt under scaffold's private folder, and gives its last part.
+    """
+    parts = destination.parts
+    if parts and not destination.is_absolute() and ".." not in parts:
+        return destination.as_posix()
+    return destination.absolute().name
 
 
 def current_run() -> CopierRun:
@@ -244,6 +262,7 @@ def copier_run(
             yield run
         finally:
             _RUN.reset(token)
+        _print_messages(run.messages)
 
 
 _MEMO: ContextVar[dict[str, CopierOutput] | None] = ContextVar("scaffold_copier_memo", default=None)
@@ -348,7 +367,7 @@ def _render_blueprint(item: Selected, context: dict[str, Any]) -> CopierOutput:
         files.get(output.answers_file), item, config, remembered=output.remembered
     )
     if run.show_messages and (run.moving is None or item.name in run.moving):
-        _show(output.messages, updating=item.name in run.existing)
+        run.messages.extend(_chosen(output.messages, updating=item.name in run.existing))
     skip = config.get("_skip_if_exists") or []
     return CopierOutput(
         files=files,
@@ -360,14 +379,17 @@ def _render_blueprint(item: Selected, context: dict[str, Any]) -> CopierOutput:
     )
 
 
-def _show(messages: dict[str, str], *, updating: bool) -> None:
-    """Print the template's messages as copier would: its update messages on an update."""
+def _chosen(messages: dict[str, str], *, updating: bool) -> list[str]:
+    """Return the template's messages copier would print: its update messages on an update."""
+    keys = [f"{stage}_update" if updating else stage for stage in ("before", "after")]
+    return [messages[key].rstrip("\n") for key in keys if messages.get(key, "").strip()]
+
+
+def _print_messages(messages: list[str]) -> None:
     from scaffold.console import err_console
 
-    for stage in ("before", "after"):
-        key = f"{stage}_update" if updating else stage
-        if messages.get(key, "").strip():
-            err_console().print(messages[key].rstrip("\n"), markup=False)
+    for message in messages:
+        err_console().print(message, markup=False)
 
 
 def _with_template_origin(
@@ -476,7 +498,7 @@ class WorkerTimeoutError(Exception):
 
 
 def run_worker(
-    request: dict[str, Any], *, env: dict[str, str] | None = None
+    request: dict[str, Any], *, env: dict[str, str] | None = None, cwd: Path | None = None
 ) -> subprocess.CompletedProcess[str]:
     """Run copier once in its child process (:mod:`scaffold.copier_worker`), bounded in time."""
     timeout = float(os.environ.get("SCAFFOLD_RENDER_TIMEOUT") or _DEFAULT_TIMEOUT)
@@ -490,6 +512,7 @@ def run_worker(
             stdin=json.dumps(request, default=str),
             timeout=timeout,
             env=env,
+            cwd=cwd,
         )
     except subprocess.TimeoutExpired:
         raise WorkerTimeoutError(timeout) from None
@@ -509,18 +532,20 @@ def render_copier(
     # ignore_cleanup_errors: a cleanup that fails never replaces the error (or the Ctrl-C)
     # that ended the render
     with tempfile.TemporaryDirectory(prefix="scaffold-copier-", ignore_cleanup_errors=True) as work:
-        # Named as the project will be: templates read _copier_conf.dst_path's name.
+        # At the path the user gave, from the folder copier runs in: templates read
+        # _copier_conf.dst_path (`cd {{ _copier_conf.dst_path }}`) as copier copy sets it.
         destination = Path(work) / run.destination
-        destination.mkdir()  # copier's tasks run in it, even when the template has no files
+        # copier's tasks run in it, even when the template has no files
+        destination.mkdir(parents=True)
         request = {
             "src": str(folder),
-            "dst": str(destination),
+            "dst": run.destination,
             "data": answers,
             "unsafe": trusted,
             "run_tasks": run.run_tasks,
         }
         try:
-            done = run_worker(request)
+            done = run_worker(request, cwd=Path(work))
         except WorkerTimeoutError as error:
             msg = f"blueprint '{origin}': copier did not finish within {error.seconds:.0f} s"
             raise BlueprintError(msg, hint="the template loops or expands without bound") from None

@@ -123,15 +123,13 @@ def generate_from(
 ) -> tuple[Generated, list[str]]:
     """Generate ``spec`` into ``destination`` on the foundation ``template``; return the notes."""
     from scaffold.apply import check_destination
-    from scaffold.copier_render import copier_memo, copier_run
+    from scaffold.copier_render import as_given, copier_memo, copier_run
 
     check_destination(destination, force=force)  # fail before any work
     # what the template's tasks make for this machine (git init, a .venv) is the project's, as
     # copier leaves it
     with (
-        copier_run(
-            destination=destination.absolute().name, dry_run=dry_run, keep_local=True
-        ) as run,
+        copier_run(destination=as_given(destination), dry_run=dry_run, keep_local=True) as run,
         copier_memo(),  # the template renders once (its tasks run once), however often asked
         tempfile.TemporaryDirectory(prefix="scaffold-from-") as work,
     ):

@@ -75,13 +75,11 @@ def generate(
 ) -> Generated:
     """Generate the project described by ``spec`` into ``destination``."""
     check_destination(destination, force=force)  # fail before any work
-    from scaffold.copier_render import copier_run
+    from scaffold.copier_render import as_given, copier_run
 
     # what a template's tasks make for this machine (git init, a .venv) is the project's, as
     # copier leaves it, unless the destination has its own
-    with copier_run(
-        destination=destination.absolute().name, dry_run=dry_run, keep_local=True
-    ) as run:
+    with copier_run(destination=as_given(destination), dry_run=dry_run, keep_local=True) as run:
         return render_and_write(
             spec,
             destination,

@@ -275,6 +275,46 @@ def test_a_template_copier_refuses_is_named_with_copiers_reason(
     assert not (tmp_path / "out").exists()
 
 
+def test_dst_path_is_the_destination_as_the_user_gave_it(
+    cli: Callable[..., Result], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # `cd {{ _copier_conf.dst_path }}` in a template's script or message: copier copy TEMPLATE
+    # svc renders `cd svc`, never scaffold's private folder.
+    _template(tmp_path / "bp", "where", "", {"where.txt.jinja": "cd {{ _copier_conf.dst_path }}\n"})
+    monkeypatch.chdir(tmp_path)
+
+    made = cli("new", "svc", "--source", tmp_path / "bp", "-b", "where", "--no-input")
+    nested = cli("new", "api", "--source", tmp_path / "bp", "-b", "where", "--no-input",
+                 "-o", "out")  # fmt: skip
+
+    assert made.exit_code == 0, made.output
+    assert (tmp_path / "svc" / "where.txt").read_text() == "cd svc\n"
+    assert nested.exit_code == 0, nested.output
+    assert (tmp_path / "out" / "api" / "where.txt").read_text() == "cd out/api\n"
+
+
+def test_a_command_that_refuses_shows_no_message_of_the_template(
+    cli: Callable[..., Result], tmp_path: Path
+) -> None:
+    # new --from renders the template first; a template it then refuses (its app is a flat
+    # main.py) must not have told the user to cd into a project that was never written.
+    _template(
+        tmp_path / "bp",
+        "flat",
+        "_message_after_copy: DONE, now cd into it\n",
+        {"main.py": "from fastapi import FastAPI\n\napp = FastAPI()\n"},
+    )
+
+    refused = cli("new", "svc", "--from", tmp_path / "bp" / "flat", "--no-input",
+                  "-o", tmp_path / "out")  # fmt: skip
+
+    assert refused.exit_code != 0
+    assert "DONE" not in refused.stderr
+    made = _new(cli, tmp_path / "bp", tmp_path / "out", "flat")
+    assert made.exit_code == 0, made.output
+    assert "DONE, now cd into it" in made.stderr
+
+
 def test_messages_are_shown_and_a_dry_run_runs_no_task(
     cli: Callable[..., Result], tmp_path: Path
 ) -> None:
