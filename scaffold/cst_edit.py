@@ -738,11 +738,16 @@ def _place_statements(
     }
     existing = sorted(placement.ours)
     cursor = max(existing[0] - 1 if existing else _anchor(parsed, app, app_index), app_index)
-    for wanted, index in zip(edits.statements, found, strict=True):
+    for number, (wanted, index) in enumerate(zip(edits.statements, found, strict=True)):
         if index is not None:
             cursor = max(index, app_index)
             continue
-        placement.inserted.setdefault(cursor, []).append(wanted)
+        # Before the next of the wanted statements that is there, whatever the module's order:
+        # another blueprint's statement added later (settings' app.state after the owner's
+        # CORS) must not carry a middleware past one that has to stay outside it.
+        following = next((i for i in found[number + 1 :] if i is not None), None)
+        spot = cursor if following is None or cursor < following else following - 1
+        placement.inserted.setdefault(max(spot, app_index), []).append(wanted)
         placement.imports += wanted.imports
     return placement
 

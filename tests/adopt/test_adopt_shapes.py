@@ -767,3 +767,40 @@ def test_add_then_remove_gives_an_owners_last_list_item_its_line_back(
 
     assert removed.exit_code == 0, removed.output
     assert (project / "pyproject.toml").read_text() == adopted
+
+
+OWNER_CORS = """\
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+
+app = FastAPI()
+app.add_middleware(CORSMiddleware, allow_origins=["*"])
+"""
+HOSTS = ("-O", 'middleware.allowed_hosts=["localhost"]')
+
+
+def _middleware_stack(module: Path) -> list[str]:
+    """The middleware classes in the order the module adds them (the last is outermost)."""
+    return [
+        line.split("(", 1)[1].split(",", 1)[0].rstrip(")")
+        for line in module.read_text().splitlines()
+        if line.strip().startswith("app.add_middleware(")
+    ]
+
+
+def test_the_middleware_stack_is_the_same_whatever_the_order_blueprints_came_in(
+    tmp_path: Path, shaped: Callable[..., Path], cli: Callable[..., Any]
+) -> None:
+    together = shaped({"app/main.py": OWNER_CORS})
+    assert cli("add", "settings", "middleware", *HOSTS, "-C", together).exit_code == 0
+    stack = _middleware_stack(together / "app" / "main.py")
+    together.rename(tmp_path / "together")
+
+    one_by_one = shaped({"app/main.py": OWNER_CORS})
+    assert cli("add", "settings", "-C", one_by_one).exit_code == 0
+    added = cli("add", "middleware", *HOSTS, "-C", one_by_one)
+
+    assert added.exit_code == 0, added.output
+    assert _middleware_stack(one_by_one / "app" / "main.py") == stack
+    assert stack[0] == "CompressMiddleware"  # innermost, as its comment says
+    assert stack[-1] == "RequestContextMiddleware"  # outermost
