@@ -56,7 +56,7 @@ from libcst.metadata import (
 
 from scaffold.adopted_imports import add_imports, leading_lines, remove_imports
 from scaffold.edit.names import same_object_modules
-from scaffold.edit.python_nodes import dotted_name
+from scaffold.edit.python_nodes import dotted_name, names_read
 from scaffold.errors import ScaffoldError
 
 if TYPE_CHECKING:
@@ -788,39 +788,13 @@ def _is_main_guard(statement: cst.CSTNode) -> bool:
     return dotted_name(statement.test.left) == "__name__"
 
 
-class _Names(cst.CSTVisitor):
-    """Whether a statement reads ``name``.
-
-    Not an import's module path (``from app import x``, where the package is called like the
-    app), an attribute (``settings.app``) or a keyword (``f(app=1)``): they merely spell it.
-    """
-
-    def __init__(self, name: str) -> None:
-        self.name = name
-        self.used = False
-
-    def visit_Name(self, node: cst.Name) -> None:  # noqa: N802  # libcst's visitor names
-        self.used = self.used or node.value == self.name
-
-    def visit_Import(self, _node: cst.Import) -> bool:  # noqa: N802
-        return False
-
-    def visit_ImportFrom(self, _node: cst.ImportFrom) -> bool:  # noqa: N802
-        return False
-
-    def visit_Attribute(self, node: cst.Attribute) -> bool:  # noqa: N802
-        node.value.visit(self)
-        return False
-
-    def visit_Arg(self, node: cst.Arg) -> bool:  # noqa: N802
-        node.value.visit(self)
-        return False
-
-
 def _uses_name(statement: cst.CSTNode, name: str) -> bool:
-    visitor = _Names(name)
-    statement.visit(visitor)
-    return visitor.used
+    """Say whether ``statement`` reads ``name``.
+
+    An import's module path (``from app import routes`` in a package called like the app), an
+    attribute or a keyword merely spells it.
+    """
+    return name in names_read(statement)
 
 
 def _present_at(

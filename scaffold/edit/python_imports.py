@@ -12,7 +12,13 @@ import libcst as cst
 
 from scaffold.adopted_imports import add_imports, resolve_from
 from scaffold.edit.names import ImportName
-from scaffold.edit.python_nodes import imports_end, is_import, leading_lines, with_comments
+from scaffold.edit.python_nodes import (
+    imports_end,
+    is_import,
+    leading_lines,
+    names_read,
+    with_comments,
+)
 
 
 def _imported(module: cst.Module, package: str) -> set[ImportName]:
@@ -39,31 +45,6 @@ def _imported(module: cst.Module, package: str) -> set[ImportName]:
     return names
 
 
-class _Reads(cst.CSTVisitor):
-    """The names a module reads outside its imports (attributes and keywords aside)."""
-
-    def __init__(self) -> None:
-        self.names: set[str] = set()
-
-    # libcst calls each visit_* method with the node, named or not: the skipping ones ignore it.
-    def visit_Import(self, node: cst.Import) -> bool:  # noqa: N802, ARG002  # libcst's signature
-        return False
-
-    def visit_ImportFrom(self, node: cst.ImportFrom) -> bool:  # noqa: N802, ARG002  # see above
-        return False
-
-    def visit_Attribute(self, node: cst.Attribute) -> bool:  # noqa: N802
-        node.value.visit(self)
-        return False
-
-    def visit_Arg(self, node: cst.Arg) -> bool:  # noqa: N802
-        node.value.visit(self)
-        return False
-
-    def visit_Name(self, node: cst.Name) -> None:  # noqa: N802
-        self.names.add(node.value)
-
-
 def merge_imports(
     merged: cst.Module, base: cst.Module, new: cst.Module, *, package: str
 ) -> cst.Module:
@@ -77,11 +58,10 @@ def merge_imports(
         body = add_imports(merged, body, wanted, package=package, limit=imports_end(merged.body))
     dropped = (base_names - new_names) & present
     if dropped:
-        reads = _Reads()
-        merged.with_changes(body=body).visit(reads)
+        reads = names_read(merged.with_changes(body=body))
         footer: list[cst.EmptyLine] = []
         body = _without_imports(
-            merged, body, dropped=dropped, reads=reads.names, package=package, footer_owner=footer
+            merged, body, dropped=dropped, reads=reads, package=package, footer_owner=footer
         )
         if footer:
             return merged.with_changes(body=body, footer=[*footer, *merged.footer])

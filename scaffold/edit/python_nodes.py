@@ -70,3 +70,35 @@ def dotted_name(node: cst.BaseExpression) -> str | None:
         head = dotted_name(node.value)
         return f"{head}.{node.attr.value}" if head else None
     return None
+
+
+class _Reads(cst.CSTVisitor):
+    """The names a module reads outside its imports (attributes and keywords aside)."""
+
+    def __init__(self) -> None:
+        self.names: set[str] = set()
+
+    # libcst calls each visit_* method with the node, named or not: the skipping ones ignore it.
+    def visit_Import(self, node: cst.Import) -> bool:  # noqa: N802, ARG002  # libcst's signature
+        return False
+
+    def visit_ImportFrom(self, node: cst.ImportFrom) -> bool:  # noqa: N802, ARG002  # see above
+        return False
+
+    def visit_Attribute(self, node: cst.Attribute) -> bool:  # noqa: N802
+        node.value.visit(self)
+        return False
+
+    def visit_Arg(self, node: cst.Arg) -> bool:  # noqa: N802
+        node.value.visit(self)
+        return False
+
+    def visit_Name(self, node: cst.Name) -> None:  # noqa: N802
+        self.names.add(node.value)
+
+
+def names_read(node: cst.CSTNode) -> set[str]:
+    """Return the names ``node`` reads: not an import's, an attribute's or a keyword's spelling."""
+    reads = _Reads()
+    node.visit(reads)
+    return reads.names
