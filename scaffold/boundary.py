@@ -49,3 +49,10 @@ def error_boundary(*, as_json: bool) -> Iterator[None]:
         from scaffold.entry import interrupted_outcome
 
         fail(f"interrupted; {interrupted_outcome()}", EXIT_INTERRUPTED, as_json=as_json)
+    except Exception:
+        from scaffold.entry import interrupted_outcome, was_interrupted
+
+        if not was_interrupted():  # a bug: Typer shows its traceback
+            raise
+        # Ctrl-C landed in a library that turned it into an error of its own
+        fail(f"interrupted; {interrupted_outcome()}", EXIT_INTERRUPTED, as_json=as_json)

@@ -13,8 +13,21 @@ import sys
 EXIT_INTERRUPTED = 130
 
 
-def _stop(_signum: int, _frame: object) -> None:
+# The signals that have stopped this run. A library can catch the KeyboardInterrupt a signal
+# raises inside it and raise its own error instead (pydantic-core, building a model's schema
+# while Ctrl-C lands, raises "SchemaError: ... KeyboardInterrupt"): the boundary then still
+# knows the run was interrupted, and says so instead of showing a traceback.
+_RECEIVED: list[int] = []
+
+
+def _stop(signum: int, _frame: object) -> None:
+    _RECEIVED.append(signum)
     raise KeyboardInterrupt
+
+
+def was_interrupted() -> bool:
+    """Say whether Ctrl-C (or SIGTERM, SIGHUP) has stopped this run."""
+    return bool(_RECEIVED)
 
 
 def interrupted_outcome() -> str:
@@ -58,6 +71,8 @@ def main() -> None:
     for name in ("SIGTERM", "SIGHUP"):
         if hasattr(signal, name):
             signal.signal(getattr(signal, name), _stop)
+    if signal.getsignal(signal.SIGINT) is signal.default_int_handler:  # not when ignored
+        signal.signal(signal.SIGINT, _stop)
     try:
         from scaffold.cli import main as cli_main
 
@@ -67,6 +82,11 @@ def main() -> None:
     except KeyboardInterrupt:
         # Usually before anything was written; but the signal can also land after the CLI's
         # boundary, on the way out of a command that wrote.
+        sys.stderr.write(f"error: interrupted; {interrupted_outcome()}\n")
+        sys.exit(EXIT_INTERRUPTED)
+    except Exception:
+        if not was_interrupted():
+            raise
         sys.stderr.write(f"error: interrupted; {interrupted_outcome()}\n")
         sys.exit(EXIT_INTERRUPTED)
     finally:

@@ -7,6 +7,7 @@ import importlib
 import json
 import re
 import shutil
+import signal
 import sys
 import tomllib
 from pathlib import Path
@@ -370,6 +371,29 @@ def test_ctrl_c_while_ruff_formats_is_an_interrupt_not_a_disk_error(cli, monkeyp
     assert result.exit_code == 130
     assert "interrupted; nothing was written" in result.stderr
     assert not (out / "demo").exists()
+
+
+def test_ctrl_c_that_a_library_turned_into_its_own_error_is_still_an_interrupt(
+    cli, monkeypatch, out
+) -> None:
+    # pydantic-core, building a schema as Ctrl-C lands, raises SchemaError(".. KeyboardInterrupt")
+    def schema_error(_tree, **_keep) -> None:
+        msg = "Error building `literal` serializer: KeyboardInterrupt"
+        raise RuntimeError(msg)
+
+    monkeypatch.setattr(importlib.import_module("scaffold.pipeline"), "format_tree", schema_error)
+    entry = importlib.import_module("scaffold.entry")
+    monkeypatch.setattr(entry, "_RECEIVED", [signal.SIGINT])
+
+    result = cli("new", "demo", "-b", "base", "--no-input", "-o", out)
+
+    assert result.exit_code == 130
+    assert "interrupted; nothing was written" in result.stderr
+    assert not (out / "demo").exists()
+
+    monkeypatch.setattr(entry, "_RECEIVED", [])  # no signal: the same error is a bug, shown
+    with pytest.raises(RuntimeError, match="literal"):
+        cli("new", "demo", "-b", "base", "--no-input", "-o", out)
 
 
 def test_a_blueprint_that_ruff_cannot_format_exits_1_and_writes_nothing(
