@@ -371,19 +371,13 @@ def _json_report(generated: Generated) -> dict[str, Any]:
 
 def _recorded_options(files: dict[str, bytes]) -> dict[str, dict[str, Any]]:
     """Return each blueprint's options as the project's record holds them."""
-    import tomllib
-
-    from scaffold.record import RECORD_PATH
+    from scaffold.record import RECORD_PATH, parse_record
 
     content = files.get(RECORD_PATH)
     if content is None:
         return {}
-    blueprints = tomllib.loads(content.decode("utf-8")).get("blueprints", {})
-    return {
-        name: entry["options"]
-        for name, entry in blueprints.items()
-        if isinstance(entry, dict) and isinstance(entry.get("options"), dict)
-    }
+    record = parse_record(content.decode("utf-8"))
+    return {name: entry.options for name, entry in record.blueprints.items()}
 
 
 @app.command("blueprints")
